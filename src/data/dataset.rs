@@ -1,0 +1,264 @@
+//! An in-memory table of KDD connection records.
+//!
+//! Numeric features are kept as `f64` (byte counts exceed `f32`'s exact integer range) in
+//! one row-major buffer; categorical values are interned per feature. A missing value is
+//! `NaN` for a numeric feature and [`MISSING`] for a categorical one: the encoder decides
+//! what to do with it (impute, by default).
+
+use std::collections::HashMap;
+
+use super::schema::{self, CATEGORICAL, Family, N_NUMERIC};
+
+/// Code of a missing categorical value.
+pub const MISSING: u32 = u32::MAX;
+
+/// Interned strings of one categorical column (or of the labels).
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Vocabulary {
+    pub fn intern(&mut self, value: &str) -> u32 {
+        if let Some(&code) = self.index.get(value) {
+            return code;
+        }
+        let code = self.names.len() as u32;
+        self.names.push(value.to_owned());
+        self.index.insert(value.to_owned(), code);
+        code
+    }
+
+    pub fn name(&self, code: u32) -> Option<&str> {
+        self.names.get(code as usize).map(String::as_str)
+    }
+
+    pub fn code(&self, value: &str) -> Option<u32> {
+        self.index.get(value).copied()
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// One record as produced by a reader or a generator, borrowed for pushing.
+#[derive(Debug, Clone)]
+pub struct RawRecord<'a> {
+    /// The 38 numeric features in schema order (`NaN` = missing).
+    pub numeric: [f64; N_NUMERIC],
+    /// protocol_type, service, flag (`None` = missing).
+    pub categorical: [Option<&'a str>; 3],
+    /// The label as written in the file (normalised on push).
+    pub label: Option<&'a str>,
+    /// NSL-KDD's difficulty level.
+    pub difficulty: Option<u8>,
+    /// 1-based line number in the source (0 when generated).
+    pub line: u64,
+}
+
+/// The records of one file (or of the demo generator).
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// Where the rows came from, for messages ("kddcup.data_10_percent.gz").
+    pub source: String,
+    numeric: Vec<f64>,
+    categorical: Vec<[u32; 3]>,
+    vocab: [Vocabulary; 3],
+    labels: Option<(Vocabulary, Vec<u32>)>,
+    label_families: Vec<Family>,
+    difficulty: Option<Vec<u8>>,
+    lines: Vec<u64>,
+}
+
+impl Dataset {
+    pub fn new(source: impl Into<String>) -> Self {
+        Dataset {
+            source: source.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Appends a record. The first record decides whether the dataset is labelled; the
+    /// reader guarantees every later record agrees.
+    pub fn push(&mut self, record: &RawRecord<'_>) {
+        let n = self.len();
+        self.numeric.extend_from_slice(&record.numeric);
+        let mut codes = [MISSING; 3];
+        for (k, value) in record.categorical.iter().enumerate() {
+            if let Some(v) = value {
+                codes[k] = self.vocab[k].intern(v);
+            }
+        }
+        self.categorical.push(codes);
+        if let Some(label) = record.label {
+            let (vocab, codes) = self.labels.get_or_insert_with(|| (Vocabulary::default(), Vec::new()));
+            debug_assert_eq!(codes.len(), n, "labelled and unlabelled records mixed");
+            let normalised = schema::normalize_label(label);
+            let code = vocab.intern(&normalised);
+            if code as usize == self.label_families.len() {
+                self.label_families.push(schema::family_of(&normalised));
+            }
+            codes.push(code);
+        }
+        if let Some(d) = record.difficulty {
+            self.difficulty.get_or_insert_with(Vec::new).push(d);
+        }
+        self.lines.push(record.line);
+    }
+
+    pub fn len(&self) -> usize {
+        self.categorical.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.categorical.is_empty()
+    }
+
+    /// The 38 numeric features of a row (`NaN` = missing).
+    pub fn numeric(&self, row: usize) -> &[f64] {
+        &self.numeric[row * N_NUMERIC..(row + 1) * N_NUMERIC]
+    }
+
+    /// Value of raw feature `feature` (0..41) of a row as text-free number, or `None`
+    /// for categorical features.
+    pub fn numeric_feature(&self, row: usize, feature: usize) -> Option<f64> {
+        schema::numeric_slot(feature).map(|s| self.numeric[row * N_NUMERIC + s])
+    }
+
+    /// Category code of categorical `k` (0 protocol_type, 1 service, 2 flag) of a row.
+    pub fn category_code(&self, row: usize, k: usize) -> u32 {
+        self.categorical[row][k]
+    }
+
+    /// Category value of categorical `k` of a row (`None` = missing).
+    pub fn category(&self, row: usize, k: usize) -> Option<&str> {
+        self.vocab[k].name(self.categorical[row][k])
+    }
+
+    /// The vocabulary of categorical `k` as seen in this dataset.
+    pub fn vocabulary(&self, k: usize) -> &Vocabulary {
+        &self.vocab[k]
+    }
+
+    pub fn has_labels(&self) -> bool {
+        self.labels.is_some()
+    }
+
+    pub fn has_difficulty(&self) -> bool {
+        self.difficulty.is_some()
+    }
+
+    /// Normalised label of a row.
+    pub fn label(&self, row: usize) -> Option<&str> {
+        self.labels
+            .as_ref()
+            .and_then(|(vocab, codes)| vocab.name(codes[row]))
+    }
+
+    /// Attack family of a row, when labelled.
+    pub fn family(&self, row: usize) -> Option<Family> {
+        self.labels
+            .as_ref()
+            .map(|(_, codes)| self.label_families[codes[row] as usize])
+    }
+
+    /// Whether a row is an attack, when labelled.
+    pub fn is_attack(&self, row: usize) -> Option<bool> {
+        self.family(row).map(Family::is_attack)
+    }
+
+    /// Ground truth for every row (`true` = attack), when labelled.
+    pub fn attack_mask(&self) -> Option<Vec<bool>> {
+        let (_, codes) = self.labels.as_ref()?;
+        Some(
+            codes
+                .iter()
+                .map(|&c| self.label_families[c as usize].is_attack())
+                .collect(),
+        )
+    }
+
+    /// NSL-KDD difficulty of a row.
+    pub fn difficulty(&self, row: usize) -> Option<u8> {
+        self.difficulty.as_ref().map(|d| d[row])
+    }
+
+    /// 1-based source line of a row (0 for generated rows).
+    pub fn line(&self, row: usize) -> u64 {
+        self.lines[row]
+    }
+
+    /// Row counts per normalised label, most frequent first.
+    pub fn label_counts(&self) -> Vec<(String, usize)> {
+        let Some((vocab, codes)) = &self.labels else {
+            return Vec::new();
+        };
+        let mut counts = vec![0usize; vocab.len()];
+        for &c in codes {
+            counts[c as usize] += 1;
+        }
+        let mut out: Vec<(String, usize)> = vocab.names().iter().cloned().zip(counts).collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+
+    /// Row counts per family (all six families, zero where absent).
+    pub fn family_counts(&self) -> Vec<(Family, usize)> {
+        let mut counts = [0usize; 6];
+        if let Some((_, codes)) = &self.labels {
+            for &c in codes {
+                let fam = self.label_families[c as usize];
+                counts[Family::ALL.iter().position(|&f| f == fam).unwrap_or(5)] += 1;
+            }
+        }
+        Family::ALL.iter().copied().zip(counts).collect()
+    }
+
+    /// The raw 41 fields of a row as text, as they would appear in a KDD file
+    /// (missing values as `?`).
+    pub fn fields(&self, row: usize) -> Vec<String> {
+        (0..schema::N_FEATURES)
+            .map(|i| match schema::numeric_slot(i) {
+                Some(s) => format_number(self.numeric[row * N_NUMERIC + s]),
+                None => {
+                    let k = CATEGORICAL.iter().position(|&c| c == i).unwrap_or(0);
+                    self.category(row, k).unwrap_or("?").to_owned()
+                }
+            })
+            .collect()
+    }
+
+    /// Writes a row as one KDD Cup 99 line (label with the trailing dot, when labelled).
+    pub fn write_kdd_line(&self, row: usize, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let fields = self.fields(row);
+        out.write_all(fields.join(",").as_bytes())?;
+        if let Some(label) = self.label(row) {
+            write!(out, ",{label}.")?;
+        }
+        out.write_all(b"\n")
+    }
+}
+
+/// Formats a numeric value as KDD files do: integers without a fraction, rates with two
+/// decimals where that is exact, otherwise the shortest round-trip form.
+pub fn format_number(v: f64) -> String {
+    if v.is_nan() {
+        "?".to_owned()
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else if ((v * 100.0).round() / 100.0 - v).abs() < 1e-12 {
+        format!("{v:.2}")
+    } else {
+        format!("{v}")
+    }
+}

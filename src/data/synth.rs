@@ -1,0 +1,1 @@
+//! Demo traffic generator (placeholder until implemented).

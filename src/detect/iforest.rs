@@ -1,0 +1,1 @@
+//! Isolation Forest (placeholder until implemented).

@@ -1,0 +1,3 @@
+//! Anomaly detectors.
+
+pub mod iforest;

@@ -1,0 +1,3 @@
+//! Metrics and evaluation protocols.
+
+pub mod metrics;

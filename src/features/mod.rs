@@ -1,0 +1,5 @@
+//! Turning records into the matrix the detectors read.
+
+pub mod matrix;
+
+pub use matrix::Matrix;
