@@ -1,7 +1,11 @@
 //! netanomaly: learn the normal profile of network traffic and flag what deviates.
 //!
-//! The engine (data, features, detect, eval) knows nothing of any screen.
+//! The engine (data, features, detect, eval) knows nothing of any screen; the commands
+//! and (later) the dashboard drive it.
 
+pub mod atomic;
+pub mod cli;
+pub mod commands;
 pub mod data;
 pub mod detect;
 pub mod eval;

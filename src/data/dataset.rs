@@ -1,11 +1,14 @@
 //! An in-memory table of KDD connection records.
 //!
-//! Numeric features are kept as `f64` (byte counts exceed `f32`'s exact integer range) in
-//! one row-major buffer; categorical values are interned per feature. A missing value is
+//! Numeric features are kept as `f32` in one row-major buffer (half the memory of `f64`,
+//! and what the matrix is made of anyway). Integers beyond `f32`'s exact range (2^24,
+//! i.e. byte counts over 16 MB) are also kept exactly in a small side table, so a record
+//! written back out is the record that was read. Categorical values are interned per
+//! feature. A missing value is
 //! `NaN` for a numeric feature and [`MISSING`] for a categorical one: the encoder decides
 //! what to do with it (impute, by default).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::schema::{self, CATEGORICAL, Family, N_NUMERIC};
 
@@ -16,7 +19,7 @@ pub const MISSING: u32 = u32::MAX;
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     names: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
 }
 
 impl Vocabulary {
@@ -71,10 +74,15 @@ pub struct RawRecord<'a> {
 pub struct Dataset {
     /// Where the rows came from, for messages ("kddcup.data_10_percent.gz").
     pub source: String,
-    numeric: Vec<f64>,
+    numeric: Vec<f32>,
+    /// Exact values of integers `f32` cannot hold, keyed by `row * 38 + slot`, ascending.
+    exact: Vec<(u64, f64)>,
     categorical: Vec<[u32; 3]>,
     vocab: [Vocabulary; 3],
     labels: Option<(Vocabulary, Vec<u32>)>,
+    /// Raw label as written (e.g. `smurf.`) → code of its normalised form, so the
+    /// normalisation runs once per distinct label, not once per row.
+    raw_labels: FxHashMap<String, u32>,
     label_families: Vec<Family>,
     difficulty: Option<Vec<u8>>,
     lines: Vec<u64>,
@@ -92,7 +100,13 @@ impl Dataset {
     /// reader guarantees every later record agrees.
     pub fn push(&mut self, record: &RawRecord<'_>) {
         let n = self.len();
-        self.numeric.extend_from_slice(&record.numeric);
+        for (slot, &v) in record.numeric.iter().enumerate() {
+            let narrow = v as f32;
+            if f64::from(narrow) != v && v.fract() == 0.0 {
+                self.exact.push(((n * N_NUMERIC + slot) as u64, v));
+            }
+            self.numeric.push(narrow);
+        }
         let mut codes = [MISSING; 3];
         for (k, value) in record.categorical.iter().enumerate() {
             if let Some(v) = value {
@@ -101,13 +115,22 @@ impl Dataset {
         }
         self.categorical.push(codes);
         if let Some(label) = record.label {
-            let (vocab, codes) = self.labels.get_or_insert_with(|| (Vocabulary::default(), Vec::new()));
+            let (vocab, codes) = self
+                .labels
+                .get_or_insert_with(|| (Vocabulary::default(), Vec::new()));
             debug_assert_eq!(codes.len(), n, "labelled and unlabelled records mixed");
-            let normalised = schema::normalize_label(label);
-            let code = vocab.intern(&normalised);
-            if code as usize == self.label_families.len() {
-                self.label_families.push(schema::family_of(&normalised));
-            }
+            let code = match self.raw_labels.get(label) {
+                Some(&code) => code,
+                None => {
+                    let normalised = schema::normalize_label(label);
+                    let code = vocab.intern(&normalised);
+                    if code as usize == self.label_families.len() {
+                        self.label_families.push(schema::family_of(&normalised));
+                    }
+                    self.raw_labels.insert(label.to_owned(), code);
+                    code
+                }
+            };
             codes.push(code);
         }
         if let Some(d) = record.difficulty {
@@ -124,15 +147,24 @@ impl Dataset {
         self.categorical.is_empty()
     }
 
-    /// The 38 numeric features of a row (`NaN` = missing).
-    pub fn numeric(&self, row: usize) -> &[f64] {
+    /// The 38 numeric features of a row as `f32` (`NaN` = missing): what encoding needs.
+    pub fn numeric(&self, row: usize) -> &[f32] {
         &self.numeric[row * N_NUMERIC..(row + 1) * N_NUMERIC]
     }
 
-    /// Value of raw feature `feature` (0..41) of a row as text-free number, or `None`
-    /// for categorical features.
+    /// Exact value of numeric slot `slot` (0..38) of a row.
+    pub fn numeric_exact(&self, row: usize, slot: usize) -> f64 {
+        let key = (row * N_NUMERIC + slot) as u64;
+        match self.exact.binary_search_by_key(&key, |&(k, _)| k) {
+            Ok(i) => self.exact[i].1,
+            Err(_) => f64::from(self.numeric[row * N_NUMERIC + slot]),
+        }
+    }
+
+    /// Exact value of raw feature `feature` (0..41) of a row, or `None` for categorical
+    /// features.
     pub fn numeric_feature(&self, row: usize, feature: usize) -> Option<f64> {
-        schema::numeric_slot(feature).map(|s| self.numeric[row * N_NUMERIC + s])
+        schema::numeric_slot(feature).map(|s| self.numeric_exact(row, s))
     }
 
     /// Category code of categorical `k` (0 protocol_type, 1 service, 2 flag) of a row.
@@ -229,7 +261,7 @@ impl Dataset {
     pub fn fields(&self, row: usize) -> Vec<String> {
         (0..schema::N_FEATURES)
             .map(|i| match schema::numeric_slot(i) {
-                Some(s) => format_number(self.numeric[row * N_NUMERIC + s]),
+                Some(s) => format_number(self.numeric_exact(row, s)),
                 None => {
                     let k = CATEGORICAL.iter().position(|&c| c == i).unwrap_or(0);
                     self.category(row, k).unwrap_or("?").to_owned()
@@ -250,15 +282,53 @@ impl Dataset {
 }
 
 /// Formats a numeric value as KDD files do: integers without a fraction, rates with two
-/// decimals where that is exact, otherwise the shortest round-trip form.
+/// decimals where that is exact (at `f32` precision), otherwise the shortest form that
+/// reads back as the same `f32`.
 pub fn format_number(v: f64) -> String {
     if v.is_nan() {
         "?".to_owned()
     } else if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
-    } else if ((v * 100.0).round() / 100.0 - v).abs() < 1e-12 {
+    } else if ((v * 100.0).round() / 100.0 - v).abs() < 1e-6 {
         format!("{v:.2}")
     } else {
-        format!("{v}")
+        format!("{}", v as f32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(src_bytes: f64, rate: f64) -> RawRecord<'static> {
+        let mut numeric = [0.0; N_NUMERIC];
+        numeric[schema::numeric_slot(4).unwrap()] = src_bytes;
+        numeric[schema::numeric_slot(24).unwrap()] = rate;
+        RawRecord {
+            numeric,
+            categorical: [Some("tcp"), Some("http"), Some("SF")],
+            label: Some("smurf."),
+            difficulty: None,
+            line: 7,
+        }
+    }
+
+    #[test]
+    fn large_integers_and_rates_survive_the_f32_store() {
+        let mut d = Dataset::new("t");
+        d.push(&record(693_375_640.0, 0.07));
+        d.push(&record(181.0, 0.333));
+        assert_eq!(d.numeric_feature(0, 4), Some(693_375_640.0));
+        let fields = d.fields(0);
+        assert_eq!(fields[4], "693375640");
+        assert_eq!(fields[24], "0.07");
+        assert_eq!(d.fields(1)[24], "0.333");
+        assert_eq!(d.label(0), Some("smurf"));
+        assert_eq!(d.family(1), Some(Family::Dos));
+        let mut line = Vec::new();
+        d.write_kdd_line(0, &mut line).unwrap();
+        let text = String::from_utf8(line).unwrap();
+        assert!(text.starts_with("0,tcp,http,SF,693375640,0,"), "{text}");
+        assert!(text.ends_with(",smurf.\n"));
     }
 }

@@ -1,8 +1,11 @@
 //! Connection records: the KDD schema, readers, the demo generator.
 
 pub mod dataset;
-pub mod synth;
+pub mod reader;
 pub mod schema;
+pub mod split;
+pub mod synth;
 
 pub use dataset::{Dataset, RawRecord};
+pub use reader::{DataError, LoadReport, MissingPolicy, ReadOptions, read_path};
 pub use schema::{Family, FeatureSet};

@@ -114,7 +114,7 @@ pub fn feature_index(name: &str) -> Option<usize> {
 }
 
 /// Which raw features a model uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum FeatureSet {
     /// All 41 features.
@@ -202,8 +202,8 @@ pub fn family_of(label: &str) -> Family {
         | "processtable" | "udpstorm" | "worm" => Family::Dos,
         "ipsweep" | "nmap" | "portsweep" | "satan" | "mscan" | "saint" => Family::Probe,
         "ftp_write" | "guess_passwd" | "imap" | "multihop" | "phf" | "spy" | "warezclient"
-        | "warezmaster" | "httptunnel" | "named" | "sendmail" | "snmpgetattack"
-        | "snmpguess" | "xlock" | "xsnoop" => Family::R2l,
+        | "warezmaster" | "httptunnel" | "named" | "sendmail" | "snmpgetattack" | "snmpguess"
+        | "xlock" | "xsnoop" => Family::R2l,
         "buffer_overflow" | "loadmodule" | "perl" | "rootkit" | "ps" | "sqlattack" | "xterm" => {
             Family::U2r
         }

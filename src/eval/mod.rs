@@ -1,3 +1,4 @@
 //! Metrics and evaluation protocols.
 
 pub mod metrics;
+pub mod protocol;

@@ -1,5 +1,7 @@
 //! Turning records into the matrix the detectors read.
 
+pub mod encoder;
 pub mod matrix;
 
+pub use encoder::{Column, ColumnSource, Encoder, EncoderConfig, UnseenValues};
 pub use matrix::Matrix;

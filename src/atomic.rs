@@ -1,0 +1,91 @@
+//! Output files appear whole or not at all: written to a temporary file in the target's
+//! folder, flushed and synced, then renamed over the target.
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+/// Why an output file was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{path} already exists; pass --force to replace it")]
+    Exists { path: String },
+    #[error("cannot write {path}: {source}")]
+    Io { path: String, source: io::Error },
+}
+
+/// Writes `path` through `fill`. Without `overwrite`, an existing file is refused (and
+/// the refusal is race-free: the final step is a no-clobber link).
+pub fn write_atomically(
+    path: &Path,
+    overwrite: bool,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    let shown = path.display().to_string();
+    let io_err = |source: io::Error| WriteError::Io {
+        path: shown.clone(),
+        source,
+    };
+    if !overwrite && path.exists() {
+        return Err(WriteError::Exists { path: shown });
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".netanomaly-")
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(&io_err)?;
+    {
+        let mut out = BufWriter::new(temp.as_file());
+        fill(&mut out).map_err(&io_err)?;
+        out.flush().map_err(&io_err)?;
+    }
+    temp.as_file().sync_all().map_err(&io_err)?;
+    if overwrite {
+        temp.persist(path).map_err(|e| io_err(e.error))?;
+    } else {
+        temp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == io::ErrorKind::AlreadyExists {
+                WriteError::Exists {
+                    path: shown.clone(),
+                }
+            } else {
+                io_err(e.error)
+            }
+        })?;
+    }
+    // Make the rename itself durable.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_to_overwrite_and_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv");
+        write_atomically(&target, false, |w| w.write_all(b"first\n")).unwrap();
+        let err = write_atomically(&target, false, |w| w.write_all(b"second\n")).unwrap_err();
+        assert!(err.to_string().contains("--force"), "{err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "first\n");
+        // A failing writer leaves the old file intact and no temporary behind.
+        let err = write_atomically(&target, true, |w| {
+            w.write_all(b"half")?;
+            Err(io::Error::other("disk on fire"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("disk on fire"));
+        assert_eq!(fs::read_to_string(&target).unwrap(), "first\n");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_atomically(&target, true, |w| w.write_all(b"second\n")).unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "second\n");
+    }
+}

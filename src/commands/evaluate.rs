@@ -1,0 +1,195 @@
+//! `netanomaly evaluate`: run a protocol and print the figures.
+
+use std::io::Write;
+
+use color_eyre::eyre::Result;
+use serde::Serialize;
+
+use super::{load, thousands};
+use crate::atomic::write_atomically;
+use crate::cli::EvaluateArgs;
+use crate::data::LoadReport;
+use crate::detect::iforest::IsolationForestConfig;
+use crate::eval::protocol::{EvaluateConfig, EvaluationReport, Protocol, ThresholdRule, evaluate};
+
+/// The JSON document: the evaluation plus what was read.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    evaluation: &'a EvaluationReport,
+    data: DataReports<'a>,
+}
+
+#[derive(Serialize)]
+struct DataReports<'a> {
+    train: &'a LoadReport,
+    test: Option<&'a LoadReport>,
+}
+
+pub fn run(args: &EvaluateArgs) -> Result<()> {
+    let options = args.read.options();
+    let (train, train_report) = load(&args.train, &options)?;
+    let test = match &args.test {
+        Some(path) => Some(load(path, &options)?),
+        None => None,
+    };
+    let threshold = match (args.threshold_percentile, args.contamination) {
+        (Some(p), _) => Some(ThresholdRule::Percentile { percentile: p }),
+        (None, Some(c)) => Some(ThresholdRule::Contamination { contamination: c }),
+        (None, None) => None,
+    };
+    if args.protocol == Protocol::Dagmm && threshold.is_some() {
+        eprintln!(
+            "note: the dagmm protocol always flags the top 20%; the threshold option is ignored"
+        );
+    }
+    let config = EvaluateConfig {
+        protocol: args.protocol,
+        detectors: args.detectors.clone(),
+        feature_set: args.feature_set,
+        seed: args.seed,
+        threshold,
+        iforest: IsolationForestConfig {
+            n_estimators: args.trees as usize,
+            max_samples: args.max_samples,
+            seed: args.seed,
+        },
+        drop_constant: args.drop_constant_columns,
+    };
+    eprintln!(
+        "evaluating {} on the {} protocol (seed {}) …",
+        args.detectors
+            .iter()
+            .map(|d| d.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        args.protocol.name(),
+        args.seed
+    );
+    let report = evaluate(&train, test.as_ref().map(|(d, _)| d), &config)?;
+
+    let json = JsonReport {
+        evaluation: &report,
+        data: DataReports {
+            train: &train_report,
+            test: test.as_ref().map(|(_, r)| r),
+        },
+    };
+    match &args.json {
+        Some(path) if path.as_os_str() == "-" => {
+            print_table(&report, &mut std::io::stderr())?;
+            let mut stdout = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut stdout, &json)?;
+            writeln!(stdout)?;
+        }
+        Some(path) => {
+            write_atomically(path, args.force, |w| {
+                serde_json::to_writer_pretty(&mut *w, &json)?;
+                writeln!(w)
+            })?;
+            print_table(&report, &mut std::io::stdout())?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print_table(&report, &mut std::io::stdout())?,
+    }
+    Ok(())
+}
+
+fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let rule = match report.threshold_rule {
+        ThresholdRule::Percentile { percentile } => {
+            format!("{percentile}th percentile of training scores")
+        }
+        ThresholdRule::Contamination { contamination } if report.protocol == "dagmm" => {
+            format!("top {:.0}% of train+test scores", contamination * 100.0)
+        }
+        ThresholdRule::Contamination { contamination } => {
+            format!("contamination {contamination} of training scores")
+        }
+    };
+    writeln!(
+        out,
+        "protocol {} · seed {} · feature set {} ({} columns) · anomaly class: {}",
+        report.protocol, report.seed, report.feature_set, report.columns, report.anomaly_class
+    )?;
+    writeln!(
+        out,
+        "train {} rows · test {} rows ({} anomalies) · threshold: {rule}",
+        thousands(report.rows.train as u64),
+        thousands(report.rows.test as u64),
+        thousands(report.rows.test_anomalies as u64),
+    )?;
+    if report.unseen_in_test.rows > 0 {
+        let values: Vec<String> = report
+            .unseen_in_test
+            .values
+            .iter()
+            .take(5)
+            .map(|(v, n)| format!("{v} ({n})"))
+            .collect();
+        writeln!(
+            out,
+            "{} test rows carry values unseen in training: {}",
+            thousands(report.unseen_in_test.rows as u64),
+            values.join(", ")
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<12} {:>8} {:>8} {:>9} {:>8} {:>8} {:>10} {:>9} {:>8} {:>8}",
+        "detector",
+        "ROC AUC",
+        "PR AUC",
+        "precision",
+        "recall",
+        "F1",
+        "threshold",
+        "flagged",
+        "fit s",
+        "score s"
+    )?;
+    let opt = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.4}"));
+    for (name, d) in &report.detectors {
+        writeln!(
+            out,
+            "{:<12} {:>8} {:>8} {:>9.4} {:>8.4} {:>8.4} {:>10.4} {:>9} {:>8.3} {:>8.3}",
+            name,
+            opt(d.roc_auc),
+            opt(d.pr_auc),
+            d.precision,
+            d.recall,
+            d.f1,
+            d.threshold,
+            thousands(d.flagged),
+            d.fit_seconds,
+            d.score_seconds
+        )?;
+    }
+    for (name, d) in &report.detectors {
+        let c = &d.confusion;
+        writeln!(
+            out,
+            "\n{name}: tp {} · fp {} · tn {} · fn {} · threshold flags {:.4}% of the rows it was fitted on",
+            thousands(c.tp),
+            thousands(c.fp),
+            thousands(c.tn),
+            thousands(c.fn_),
+            d.achieved_contamination * 100.0
+        )?;
+        let families: Vec<String> = d
+            .per_family
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {:.1}% of {}",
+                    f.family,
+                    f.rate * 100.0,
+                    thousands(f.rows as u64)
+                )
+            })
+            .collect();
+        writeln!(out, "  flagged by family: {}", families.join(" · "))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! The headless commands: same engine as the dashboard, progress on stderr, results on
+//! stdout (or as JSON on request).
+
+pub mod demo_data;
+pub mod evaluate;
+
+use std::path::Path;
+use std::time::Instant;
+
+use color_eyre::eyre::Result;
+
+use crate::data::{Dataset, LoadReport, ReadOptions, read_path};
+
+/// Reads a data file, telling the user on stderr what it is doing and what it found.
+pub fn load(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadReport)> {
+    let started = Instant::now();
+    eprintln!("reading {} …", path.display());
+    let (dataset, report) = read_path(path, options)?;
+    eprintln!(
+        "  {} rows ({}) in {:.2} s",
+        thousands(report.rows as u64),
+        report.format.describe(),
+        started.elapsed().as_secs_f64()
+    );
+    if report.header_skipped {
+        eprintln!("  skipped a header line");
+    }
+    if report.skipped_bad_rows > 0 {
+        eprintln!(
+            "  skipped {} malformed rows (--skip-bad-rows); first:",
+            thousands(report.skipped_bad_rows as u64)
+        );
+        for reason in &report.first_bad_rows {
+            eprintln!("    {reason}");
+        }
+    }
+    if report.skipped_missing_rows > 0 {
+        eprintln!(
+            "  skipped {} rows with missing values (--missing skip)",
+            thousands(report.skipped_missing_rows as u64)
+        );
+    }
+    if report.missing_total() > 0 {
+        let detail: Vec<String> = report
+            .missing_values
+            .iter()
+            .map(|(f, n)| format!("{f} {n}"))
+            .collect();
+        eprintln!(
+            "  {} missing values will be imputed from the training rows ({})",
+            thousands(report.missing_total() as u64),
+            detail.join(", ")
+        );
+    }
+    Ok((dataset, report))
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

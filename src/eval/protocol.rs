@@ -1,0 +1,448 @@
+//! Evaluation protocols: which rows train the detectors, which rows test them, where the
+//! threshold comes from, and which class counts as the anomaly.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::metrics::{Confusion, SortedScores};
+use crate::data::split::seeded_split;
+use crate::data::{Dataset, Family, FeatureSet};
+use crate::detect::iforest::{
+    IsolationForest, IsolationForestConfig, MaxSamples, RECOMMENDED_MAX_SAMPLES, SplitScale,
+};
+use crate::features::{Encoder, EncoderConfig, Matrix, UnseenValues};
+
+/// How a detector is trained and judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Fit on a seeded half of the normal rows; test on the rest (or on `--test`);
+    /// threshold from the training scores. The deployable setting.
+    #[default]
+    Profile,
+    /// Fit on every row without labels; threshold by contamination. The reference
+    /// notebook's setting.
+    Unsupervised,
+    /// Zong et al. (ICLR 2018): `normal` is the anomaly class; fit on half the attack
+    /// rows; flag the top 20% of train+test scores.
+    Dagmm,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Profile => "profile",
+            Protocol::Unsupervised => "unsupervised",
+            Protocol::Dagmm => "dagmm",
+        }
+    }
+}
+
+/// The detectors `evaluate` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DetectorKind {
+    Iforest,
+}
+
+impl DetectorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            DetectorKind::Iforest => "iforest",
+        }
+    }
+}
+
+/// How the decision threshold is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "lowercase")]
+pub enum ThresholdRule {
+    /// Flag scores above this percentile of the training scores.
+    Percentile { percentile: f64 },
+    /// Flag this fraction of the training scores (whole tie blocks).
+    Contamination { contamination: f64 },
+}
+
+/// Everything `evaluate` needs besides the data.
+#[derive(Debug, Clone)]
+pub struct EvaluateConfig {
+    pub protocol: Protocol,
+    pub detectors: Vec<DetectorKind>,
+    pub feature_set: FeatureSet,
+    pub seed: u64,
+    /// `None`: the protocol's default (percentile 99 for profile, contamination 0.1 for
+    /// unsupervised; dagmm always uses its fixed 20%).
+    pub threshold: Option<ThresholdRule>,
+    pub iforest: IsolationForestConfig,
+    pub drop_constant: bool,
+}
+
+impl Default for EvaluateConfig {
+    fn default() -> Self {
+        EvaluateConfig {
+            protocol: Protocol::Profile,
+            detectors: vec![DetectorKind::Iforest],
+            feature_set: FeatureSet::All,
+            seed: 0,
+            threshold: None,
+            iforest: IsolationForestConfig {
+                max_samples: MaxSamples::Count(RECOMMENDED_MAX_SAMPLES),
+                ..IsolationForestConfig::default()
+            },
+            drop_constant: false,
+        }
+    }
+}
+
+/// Why an evaluation cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluateError {
+    #[error(
+        "{path} has no labels; the {protocol} protocol needs labelled rows (use `score` for unlabelled data)"
+    )]
+    Unlabelled {
+        path: String,
+        protocol: &'static str,
+    },
+    #[error("{path} has no {class} rows to train on under the {protocol} protocol")]
+    NoTrainingRows {
+        path: String,
+        class: &'static str,
+        protocol: &'static str,
+    },
+    #[error("the test set is empty")]
+    NoTestRows,
+    #[error("isolation forest: {0}")]
+    IForest(String),
+    #[error("scores: {0}")]
+    Scores(#[from] super::metrics::MetricsError),
+}
+
+/// Detection rate for one attack family (or normal rows, under dagmm).
+#[derive(Debug, Clone, Serialize)]
+pub struct FamilyRate {
+    pub family: Family,
+    pub rows: usize,
+    pub flagged: usize,
+    pub rate: f64,
+}
+
+/// One detector's figures on the test rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct DetectorReport {
+    pub roc_auc: Option<f64>,
+    /// Average precision (area under the precision–recall curve).
+    pub pr_auc: Option<f64>,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub accuracy: f64,
+    pub threshold: f64,
+    /// Test rows flagged and their fraction.
+    pub flagged: u64,
+    pub flagged_fraction: f64,
+    /// Fraction of the rows the threshold was fitted on that it actually flags (whole tie
+    /// blocks are flagged or not, so this may differ from the one asked for).
+    pub achieved_contamination: f64,
+    pub confusion: Confusion,
+    pub fit_seconds: f64,
+    pub score_seconds: f64,
+    pub per_family: Vec<FamilyRate>,
+}
+
+/// Which rows went where.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowCounts {
+    pub train: usize,
+    pub test: usize,
+    /// Positives (anomaly class) among the test rows.
+    pub test_anomalies: usize,
+}
+
+/// The result of `evaluate`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvaluationReport {
+    pub protocol: &'static str,
+    pub seed: u64,
+    pub feature_set: &'static str,
+    /// `attack` normally; `normal` under dagmm.
+    pub anomaly_class: &'static str,
+    pub threshold_rule: ThresholdRule,
+    pub rows: RowCounts,
+    pub columns: usize,
+    pub constant_features: Vec<&'static str>,
+    pub unseen_in_test: UnseenValues,
+    pub encode_seconds: f64,
+    pub detectors: std::collections::BTreeMap<&'static str, DetectorReport>,
+}
+
+/// The rows a protocol trains and tests on. Test rows may come from another dataset.
+struct Plan {
+    train: Vec<usize>,
+    test: Vec<usize>,
+    /// Ground truth per test row: true = anomaly class.
+    test_truth: Vec<bool>,
+    test_families: Vec<Option<Family>>,
+    threshold: ThresholdRule,
+    /// dagmm fits its threshold on train+test scores together.
+    threshold_on_combined: bool,
+    anomaly_class: &'static str,
+}
+
+/// Runs a protocol. `test` is the optional separate test file.
+pub fn evaluate(
+    train: &Dataset,
+    test: Option<&Dataset>,
+    config: &EvaluateConfig,
+) -> Result<EvaluationReport, EvaluateError> {
+    let plan = plan(train, test, config)?;
+    let test_data = test.unwrap_or(train);
+
+    let started = Instant::now();
+    let encoder = Encoder::fit(
+        train,
+        &plan.train,
+        &EncoderConfig {
+            feature_set: config.feature_set,
+            drop_constant: config.drop_constant,
+        },
+    )
+    .map_err(|_| EvaluateError::NoTrainingRows {
+        path: train.source.clone(),
+        class: "usable",
+        protocol: config.protocol.name(),
+    })?;
+    let (train_matrix, _) = encoder.transform(train, &plan.train);
+    let (test_matrix, unseen) = encoder.transform(test_data, &plan.test);
+    let encode_seconds = started.elapsed().as_secs_f64();
+
+    let scales: Vec<SplitScale> = encoder
+        .log_columns()
+        .into_iter()
+        .map(|c| {
+            c.map_or(SplitScale::Linear, |(mean, std)| SplitScale::Log1p {
+                mean,
+                std,
+            })
+        })
+        .collect();
+    let mut detectors = std::collections::BTreeMap::new();
+    for &kind in &config.detectors {
+        let report = match kind {
+            DetectorKind::Iforest => {
+                run_iforest(&train_matrix, &test_matrix, &scales, &plan, config)?
+            }
+        };
+        detectors.insert(kind.name(), report);
+    }
+    Ok(EvaluationReport {
+        protocol: config.protocol.name(),
+        seed: config.seed,
+        feature_set: config.feature_set.name(),
+        anomaly_class: plan.anomaly_class,
+        threshold_rule: plan.threshold,
+        rows: RowCounts {
+            train: plan.train.len(),
+            test: plan.test.len(),
+            test_anomalies: plan.test_truth.iter().filter(|&&t| t).count(),
+        },
+        columns: encoder.n_columns(),
+        constant_features: encoder.constant_features(),
+        unseen_in_test: unseen,
+        encode_seconds,
+        detectors,
+    })
+}
+
+fn plan(
+    train: &Dataset,
+    test: Option<&Dataset>,
+    config: &EvaluateConfig,
+) -> Result<Plan, EvaluateError> {
+    let protocol = config.protocol.name();
+    let unlabelled = |d: &Dataset| EvaluateError::Unlabelled {
+        path: d.source.clone(),
+        protocol,
+    };
+    let test_data = test.unwrap_or(train);
+    if !test_data.has_labels() {
+        return Err(unlabelled(test_data));
+    }
+    let all: Vec<usize> = (0..train.len()).collect();
+    let attack = |d: &Dataset, r: usize| d.is_attack(r).unwrap_or(false);
+    let (train_rows, test_rows, threshold, combined, anomaly_is_attack) = match config.protocol {
+        Protocol::Profile => {
+            if !train.has_labels() {
+                return Err(unlabelled(train));
+            }
+            let normal: Vec<usize> = all.iter().copied().filter(|&r| !attack(train, r)).collect();
+            let (fit, rest) = seeded_split(&normal, 0.5, config.seed);
+            let test_rows = match test {
+                Some(t) => (0..t.len()).collect(),
+                None => {
+                    // The other half of the normal rows plus every attack, in file order.
+                    let mut rows: Vec<usize> = rest;
+                    rows.extend(all.iter().copied().filter(|&r| attack(train, r)));
+                    rows.sort_unstable();
+                    rows
+                }
+            };
+            let rule = config
+                .threshold
+                .unwrap_or(ThresholdRule::Percentile { percentile: 99.0 });
+            (fit, test_rows, rule, false, true)
+        }
+        Protocol::Unsupervised => {
+            let test_rows = match test {
+                Some(t) => (0..t.len()).collect(),
+                None => all.clone(),
+            };
+            let rule = config
+                .threshold
+                .unwrap_or(ThresholdRule::Contamination { contamination: 0.1 });
+            (all, test_rows, rule, false, true)
+        }
+        Protocol::Dagmm => {
+            if !train.has_labels() {
+                return Err(unlabelled(train));
+            }
+            let attacks: Vec<usize> = all.iter().copied().filter(|&r| attack(train, r)).collect();
+            let (fit, rest) = seeded_split(&attacks, 0.5, config.seed);
+            let test_rows = match test {
+                Some(t) => (0..t.len()).collect(),
+                None => {
+                    let mut rows = rest;
+                    rows.extend(all.iter().copied().filter(|&r| !attack(train, r)));
+                    rows.sort_unstable();
+                    rows
+                }
+            };
+            let rule = ThresholdRule::Contamination { contamination: 0.2 };
+            (fit, test_rows, rule, true, false)
+        }
+    };
+    if train_rows.is_empty() {
+        return Err(EvaluateError::NoTrainingRows {
+            path: train.source.clone(),
+            class: if config.protocol == Protocol::Dagmm {
+                "attack"
+            } else {
+                "normal"
+            },
+            protocol,
+        });
+    }
+    if test_rows.is_empty() {
+        return Err(EvaluateError::NoTestRows);
+    }
+    let test_truth = test_rows
+        .iter()
+        .map(|&r| attack(test_data, r) == anomaly_is_attack)
+        .collect();
+    let test_families = test_rows.iter().map(|&r| test_data.family(r)).collect();
+    Ok(Plan {
+        train: train_rows,
+        test: test_rows,
+        test_truth,
+        test_families,
+        threshold,
+        threshold_on_combined: combined,
+        anomaly_class: if anomaly_is_attack {
+            "attack"
+        } else {
+            "normal"
+        },
+    })
+}
+
+fn run_iforest(
+    train: &Matrix,
+    test: &Matrix,
+    scales: &[SplitScale],
+    plan: &Plan,
+    config: &EvaluateConfig,
+) -> Result<DetectorReport, EvaluateError> {
+    let started = Instant::now();
+    let mut forest_config = config.iforest.clone();
+    forest_config.seed = config.seed;
+    let forest = IsolationForest::fit_with_scales(train, &forest_config, scales)
+        .map_err(|e| EvaluateError::IForest(e.to_string()))?;
+    let train_scores = forest.score(train);
+    let fit_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let test_scores = forest.score(test);
+    let score_seconds = started.elapsed().as_secs_f64();
+    judge(
+        &train_scores,
+        &test_scores,
+        plan,
+        fit_seconds,
+        score_seconds,
+    )
+}
+
+/// Threshold from the reference scores, then metrics on the test scores.
+fn judge(
+    train_scores: &[f64],
+    test_scores: &[f64],
+    plan: &Plan,
+    fit_seconds: f64,
+    score_seconds: f64,
+) -> Result<DetectorReport, EvaluateError> {
+    let reference = if plan.threshold_on_combined {
+        let mut all = train_scores.to_vec();
+        all.extend_from_slice(test_scores);
+        SortedScores::new(&all, None)?
+    } else {
+        SortedScores::new(train_scores, None)?
+    };
+    let threshold = match plan.threshold {
+        ThresholdRule::Percentile { percentile } => reference.threshold_for_percentile(percentile),
+        ThresholdRule::Contamination { contamination } => {
+            reference.threshold_for_contamination(contamination)
+        }
+    };
+    let sorted = SortedScores::new(test_scores, Some(&plan.test_truth))?;
+    let confusion = sorted.confusion_at(threshold.value).unwrap_or_default();
+    let per_family = family_rates(test_scores, &plan.test_families, threshold.value);
+    Ok(DetectorReport {
+        roc_auc: sorted.roc_auc(),
+        pr_auc: sorted.average_precision(),
+        precision: confusion.precision(),
+        recall: confusion.recall(),
+        f1: confusion.f1(),
+        accuracy: confusion.accuracy(),
+        threshold: threshold.value,
+        flagged: confusion.tp + confusion.fp,
+        flagged_fraction: (confusion.tp + confusion.fp) as f64 / test_scores.len().max(1) as f64,
+        achieved_contamination: threshold.contamination,
+        confusion,
+        fit_seconds,
+        score_seconds,
+        per_family,
+    })
+}
+
+fn family_rates(scores: &[f64], families: &[Option<Family>], threshold: f64) -> Vec<FamilyRate> {
+    let mut rows = [0usize; 6];
+    let mut flagged = [0usize; 6];
+    for (&s, family) in scores.iter().zip(families) {
+        if let Some(f) = family {
+            let i = Family::ALL.iter().position(|x| x == f).unwrap_or(5);
+            rows[i] += 1;
+            flagged[i] += usize::from(s >= threshold);
+        }
+    }
+    Family::ALL
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| rows[*i] > 0)
+        .map(|(i, &family)| FamilyRate {
+            family,
+            rows: rows[i],
+            flagged: flagged[i],
+            rate: flagged[i] as f64 / rows[i] as f64,
+        })
+        .collect()
+}

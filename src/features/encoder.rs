@@ -1,0 +1,583 @@
+//! The fitted encoder: records → the dense matrix both detectors read.
+//!
+//! Fitted on training rows only. Categorical features become one-hot columns over the
+//! training vocabulary plus two explicit columns, `<missing>` and `<unseen>`, so a value
+//! never seen at fit time is visible to the detectors instead of crashing or silently
+//! landing in another category's column. Heavy-tailed counts go through `log1p`, numeric
+//! columns are standardised with the training mean and σ, and missing numeric values are
+//! imputed with the training median. Everything needed to do this again at scoring time
+//! is in the (serde) struct, so it travels inside every saved model.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::matrix::Matrix;
+use crate::data::dataset::{Dataset, MISSING};
+use crate::data::schema::{self, FEATURES, FeatureKind, FeatureSet, N_NUMERIC};
+
+/// Encoder format version, bumped whenever a fitted encoder would transform differently.
+pub const ENCODER_VERSION: u32 = 1;
+
+/// Choices made when fitting.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EncoderConfig {
+    pub feature_set: FeatureSet,
+    /// Drop numeric columns that are constant on the training rows. Off by default: a
+    /// feature that never varies in normal traffic (wrong_fragment, say) is exactly one
+    /// whose change should raise an alarm, so it is kept, centred and left unscaled.
+    pub drop_constant: bool,
+}
+
+impl Default for EncoderConfig {
+    fn default() -> Self {
+        EncoderConfig {
+            feature_set: FeatureSet::All,
+            drop_constant: false,
+        }
+    }
+}
+
+/// Where a matrix column comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ColumnSource {
+    /// A numeric feature, possibly `log1p`-transformed, standardised.
+    Numeric { log1p: bool },
+    /// One category of a categorical feature.
+    Category(String),
+    /// The categorical value was missing.
+    Missing,
+    /// The categorical value was not seen when fitting.
+    Unseen,
+}
+
+/// One matrix column, traceable to its original feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    /// Display name: `src_bytes`, `service=http`, `service=<unseen>`.
+    pub name: String,
+    /// Index of the original feature in the 41-feature schema.
+    pub feature: usize,
+    pub source: ColumnSource,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct NumericEncoding {
+    feature: usize,
+    /// Slot among the dataset's 38 numeric values.
+    slot: usize,
+    log1p: bool,
+    /// Training median of the raw value, used for missing values.
+    median: f64,
+    /// Mean and σ of the transformed value.
+    mean: f64,
+    std: f64,
+    /// Constant on the training rows: centred, not divided (or dropped).
+    constant: bool,
+    /// Matrix column, or `None` when dropped.
+    column: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct CategoricalEncoding {
+    feature: usize,
+    /// 0 protocol_type, 1 service, 2 flag.
+    slot: usize,
+    /// Training vocabulary, sorted.
+    values: Vec<String>,
+    /// Column of `values[0]`; then one per value, then `<missing>`, then `<unseen>`.
+    first_column: usize,
+}
+
+impl CategoricalEncoding {
+    fn missing_column(&self) -> usize {
+        self.first_column + self.values.len()
+    }
+
+    fn unseen_column(&self) -> usize {
+        self.first_column + self.values.len() + 1
+    }
+}
+
+/// A fitted encoder.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Encoder {
+    pub version: u32,
+    pub config: EncoderConfig,
+    numeric: Vec<NumericEncoding>,
+    categorical: Vec<CategoricalEncoding>,
+    columns: Vec<Column>,
+    /// Rows the encoder was fitted on.
+    pub fitted_rows: usize,
+}
+
+/// Categorical values met at transform time that the encoder had not seen.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct UnseenValues {
+    /// Rows with at least one unseen categorical value.
+    pub rows: usize,
+    /// `feature=value` and its row count, most frequent first.
+    pub values: Vec<(String, usize)>,
+}
+
+/// Fitting needs at least one row.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum EncoderError {
+    #[error("cannot fit the encoder on zero rows")]
+    NoRows,
+}
+
+impl Encoder {
+    /// Fits on `rows` of `dataset` (indices; only these rows are looked at).
+    pub fn fit(
+        dataset: &Dataset,
+        rows: &[usize],
+        config: &EncoderConfig,
+    ) -> Result<Self, EncoderError> {
+        if rows.is_empty() {
+            return Err(EncoderError::NoRows);
+        }
+        let stats = numeric_stats(dataset, rows, config.feature_set);
+        let mut columns = Vec::new();
+        let mut numeric = Vec::new();
+        let mut categorical = Vec::new();
+        for feature in config.feature_set.features() {
+            let spec = FEATURES[feature];
+            if spec.kind == FeatureKind::Categorical {
+                let slot = categorical_slot(feature);
+                let vocab = dataset.vocabulary(slot);
+                let mut seen = vec![false; vocab.len()];
+                for &r in rows {
+                    let code = dataset.category_code(r, slot);
+                    if code != MISSING {
+                        seen[code as usize] = true;
+                    }
+                }
+                let mut values: Vec<String> = vocab
+                    .names()
+                    .iter()
+                    .zip(&seen)
+                    .filter(|(_, s)| **s)
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                values.sort();
+                let first_column = columns.len();
+                for v in &values {
+                    columns.push(Column {
+                        name: format!("{}={v}", spec.name),
+                        feature,
+                        source: ColumnSource::Category(v.clone()),
+                    });
+                }
+                columns.push(Column {
+                    name: format!("{}=<missing>", spec.name),
+                    feature,
+                    source: ColumnSource::Missing,
+                });
+                columns.push(Column {
+                    name: format!("{}=<unseen>", spec.name),
+                    feature,
+                    source: ColumnSource::Unseen,
+                });
+                categorical.push(CategoricalEncoding {
+                    feature,
+                    slot,
+                    values,
+                    first_column,
+                });
+            } else {
+                let slot = schema::numeric_slot(feature).unwrap_or_default();
+                let log1p = spec.kind == FeatureKind::HeavyCount;
+                let (median, mean, std) = stats[slot];
+                // Relative guard: a column whose spread is rounding noise is constant.
+                let constant = std.is_nan() || std <= 1e-9 * mean.abs().max(1.0);
+                let column = if constant && config.drop_constant {
+                    None
+                } else {
+                    columns.push(Column {
+                        name: spec.name.to_owned(),
+                        feature,
+                        source: ColumnSource::Numeric { log1p },
+                    });
+                    Some(columns.len() - 1)
+                };
+                numeric.push(NumericEncoding {
+                    feature,
+                    slot,
+                    log1p,
+                    median,
+                    mean,
+                    std: if constant { 1.0 } else { std },
+                    constant,
+                    column,
+                });
+            }
+        }
+        Ok(Encoder {
+            version: ENCODER_VERSION,
+            config: config.clone(),
+            numeric,
+            categorical,
+            columns,
+            fitted_rows: rows.len(),
+        })
+    }
+
+    /// The matrix columns, in order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    pub fn n_columns(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Names of numeric features dropped as constant.
+    pub fn dropped_features(&self) -> Vec<&'static str> {
+        self.numeric
+            .iter()
+            .filter(|n| n.column.is_none())
+            .map(|n| FEATURES[n.feature].name)
+            .collect()
+    }
+
+    /// Names of numeric features constant on the training rows (kept or dropped).
+    pub fn constant_features(&self) -> Vec<&'static str> {
+        self.numeric
+            .iter()
+            .filter(|n| n.constant)
+            .map(|n| FEATURES[n.feature].name)
+            .collect()
+    }
+
+    /// Encodes `rows` of `dataset` (in that order) into a matrix, in parallel.
+    pub fn transform(&self, dataset: &Dataset, rows: &[usize]) -> (Matrix, UnseenValues) {
+        // Dataset category code → encoder column, computed once per call.
+        let lookups: Vec<Vec<usize>> = self
+            .categorical
+            .iter()
+            .map(|c| {
+                dataset
+                    .vocabulary(c.slot)
+                    .names()
+                    .iter()
+                    .map(|name| match c.values.binary_search(name) {
+                        Ok(i) => c.first_column + i,
+                        Err(_) => c.unseen_column(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let cols = self.columns.len();
+        let mut data = vec![0f32; rows.len() * cols];
+        const CHUNK: usize = 4096;
+        data.par_chunks_mut(CHUNK * cols.max(1))
+            .zip(rows.par_chunks(CHUNK))
+            .for_each(|(out, chunk)| {
+                for (dst, &r) in out.chunks_exact_mut(cols.max(1)).zip(chunk) {
+                    self.encode_row(dataset, r, &lookups, dst);
+                }
+            });
+        let unseen = self.unseen_values(dataset, rows, &lookups);
+        (Matrix::new(rows.len(), cols, data), unseen)
+    }
+
+    /// Encodes every row of `dataset`.
+    pub fn transform_all(&self, dataset: &Dataset) -> (Matrix, UnseenValues) {
+        let rows: Vec<usize> = (0..dataset.len()).collect();
+        self.transform(dataset, &rows)
+    }
+
+    fn encode_row(&self, dataset: &Dataset, row: usize, lookups: &[Vec<usize>], dst: &mut [f32]) {
+        let values = dataset.numeric(row);
+        for n in &self.numeric {
+            let Some(col) = n.column else { continue };
+            let raw = f64::from(values[n.slot]);
+            let raw = if raw.is_nan() { n.median } else { raw };
+            dst[col] = ((transform(n.log1p, raw) - n.mean) / n.std) as f32;
+        }
+        for (c, lookup) in self.categorical.iter().zip(lookups) {
+            let code = dataset.category_code(row, c.slot);
+            let col = if code == MISSING {
+                c.missing_column()
+            } else {
+                lookup[code as usize]
+            };
+            dst[col] = 1.0;
+        }
+    }
+
+    fn unseen_values(
+        &self,
+        dataset: &Dataset,
+        rows: &[usize],
+        lookups: &[Vec<usize>],
+    ) -> UnseenValues {
+        let mut report = UnseenValues::default();
+        let mut counts: Vec<Vec<usize>> = lookups.iter().map(|l| vec![0; l.len()]).collect();
+        let any_unseen = self
+            .categorical
+            .iter()
+            .zip(lookups)
+            .any(|(c, l)| l.contains(&c.unseen_column()));
+        if !any_unseen {
+            return report;
+        }
+        for &r in rows {
+            let mut row_unseen = false;
+            for ((c, lookup), count) in self.categorical.iter().zip(lookups).zip(&mut counts) {
+                let code = dataset.category_code(r, c.slot);
+                if code != MISSING && lookup[code as usize] == c.unseen_column() {
+                    count[code as usize] += 1;
+                    row_unseen = true;
+                }
+            }
+            report.rows += usize::from(row_unseen);
+        }
+        for (c, count) in self.categorical.iter().zip(&counts) {
+            let vocab = dataset.vocabulary(c.slot);
+            for (code, &n) in count.iter().enumerate() {
+                if n > 0 {
+                    let value = vocab.name(code as u32).unwrap_or("?");
+                    report
+                        .values
+                        .push((format!("{}={value}", FEATURES[c.feature].name), n));
+                }
+            }
+        }
+        report
+            .values
+            .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        report
+    }
+
+    /// Per matrix column: `Some((mean, std))` when the column holds
+    /// `(log1p(x) − mean) / std`, so a detector can work on the original scale.
+    pub fn log_columns(&self) -> Vec<Option<(f64, f64)>> {
+        let mut out = vec![None; self.columns.len()];
+        for n in &self.numeric {
+            if let (Some(col), true) = (n.column, n.log1p) {
+                out[col] = Some((n.mean, n.std));
+            }
+        }
+        out
+    }
+
+    /// Imputation value (training median) of a numeric feature, for reports.
+    pub fn median(&self, feature: usize) -> Option<f64> {
+        self.numeric
+            .iter()
+            .find(|n| n.feature == feature)
+            .map(|n| n.median)
+    }
+}
+
+/// Per numeric slot: the median of the present raw values, then mean and σ of the
+/// transformed values with missing ones imputed by that median. One row-major pass
+/// gathers the columns (strided access per column would read the table 38 times), then
+/// the columns are summarised in parallel.
+fn numeric_stats(dataset: &Dataset, rows: &[usize], set: FeatureSet) -> Vec<(f64, f64, f64)> {
+    let mut columns: Vec<Vec<f32>> = (0..N_NUMERIC)
+        .map(|_| Vec::with_capacity(rows.len()))
+        .collect();
+    for &r in rows {
+        for (column, &v) in columns.iter_mut().zip(dataset.numeric(r)) {
+            column.push(v);
+        }
+    }
+    columns
+        .into_par_iter()
+        .enumerate()
+        .map(|(slot, mut values)| {
+            let feature = schema::numeric_feature(slot);
+            if !set.includes(feature) {
+                return (0.0, 0.0, 0.0);
+            }
+            let log1p = FEATURES[feature].kind == FeatureKind::HeavyCount;
+            let mut present: Vec<f32> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+            let median = median(&mut present).map_or(0.0, f64::from);
+            let n = values.len() as f64;
+            for v in &mut values {
+                let raw = if v.is_nan() { median } else { f64::from(*v) };
+                *v = transform(log1p, raw) as f32;
+            }
+            let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+            let var = values
+                .iter()
+                .map(|&v| (f64::from(v) - mean).powi(2))
+                .sum::<f64>()
+                / n;
+            (median, mean, var.sqrt())
+        })
+        .collect()
+}
+
+/// `log1p` where asked; zero (most counts) skips the logarithm.
+fn transform(log1p: bool, v: f64) -> f64 {
+    if log1p && v != 0.0 { v.ln_1p() } else { v }
+}
+
+fn categorical_slot(feature: usize) -> usize {
+    schema::CATEGORICAL
+        .iter()
+        .position(|&c| c == feature)
+        .unwrap_or_default()
+}
+
+/// Median (lower middle for even counts is avoided: the mean of the two middles).
+fn median(values: &mut [f32]) -> Option<f32> {
+    if values.is_empty() {
+        return None;
+    }
+    let mid = values.len() / 2;
+    let (_, &mut upper, _) = values.select_nth_unstable_by(mid, f32::total_cmp);
+    if values.len() % 2 == 1 {
+        Some(upper)
+    } else {
+        let lower = values[..mid]
+            .iter()
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max);
+        Some((lower + upper) / 2.0)
+    }
+}
+
+const _: () = assert!(N_NUMERIC == 38);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::dataset::RawRecord;
+
+    fn record<'a>(
+        proto: Option<&'a str>,
+        service: &'a str,
+        src_bytes: f64,
+        wrong_fragment: f64,
+    ) -> RawRecord<'a> {
+        let mut numeric = [0.0; N_NUMERIC];
+        numeric[schema::numeric_slot(4).unwrap()] = src_bytes;
+        numeric[schema::numeric_slot(7).unwrap()] = wrong_fragment;
+        numeric[schema::numeric_slot(22).unwrap()] = 3.0; // count
+        RawRecord {
+            numeric,
+            categorical: [proto, Some(service), Some("SF")],
+            label: Some("normal."),
+            difficulty: None,
+            line: 0,
+        }
+    }
+
+    fn small() -> Dataset {
+        let mut d = Dataset::new("test");
+        d.push(&record(Some("tcp"), "http", 100.0, 0.0));
+        d.push(&record(Some("tcp"), "http", 300.0, 0.0));
+        d.push(&record(Some("udp"), "domain_u", 50.0, 0.0));
+        d.push(&record(Some("icmp"), "ecr_i", f64::NAN, 0.0));
+        // Not used for fitting: an unseen service and a missing protocol.
+        d.push(&record(None, "gopher", 1e6, 3.0));
+        d
+    }
+
+    #[test]
+    fn one_hot_with_unseen_and_missing_columns() {
+        let d = small();
+        let enc = Encoder::fit(&d, &[0, 1, 2, 3], &EncoderConfig::default()).unwrap();
+        let names: Vec<&str> = enc.columns().iter().map(|c| c.name.as_str()).collect();
+        assert!(names.contains(&"protocol_type=tcp"));
+        assert!(names.contains(&"service=<unseen>"));
+        assert!(
+            !names.contains(&"service=gopher"),
+            "fitted on training rows only"
+        );
+        let (m, unseen) = enc.transform(&d, &[0, 4]);
+        let col = |n: &str| names.iter().position(|c| *c == n).unwrap();
+        assert_eq!(m.get(0, col("service=http")), 1.0);
+        assert_eq!(m.get(0, col("service=<unseen>")), 0.0);
+        assert_eq!(m.get(1, col("service=<unseen>")), 1.0);
+        assert_eq!(m.get(1, col("protocol_type=<missing>")), 1.0);
+        // Exactly one hot column per categorical feature per row.
+        for r in 0..2 {
+            for feature in schema::CATEGORICAL {
+                let hot: f32 = enc
+                    .columns()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.feature == feature)
+                    .map(|(i, _)| m.get(r, i))
+                    .sum();
+                assert_eq!(hot, 1.0);
+            }
+        }
+        assert_eq!(unseen.rows, 1);
+        assert_eq!(unseen.values, vec![("service=gopher".to_owned(), 1)]);
+    }
+
+    #[test]
+    fn log_scaling_imputation_and_constant_guard() {
+        let d = small();
+        let enc = Encoder::fit(&d, &[0, 1, 2, 3], &EncoderConfig::default()).unwrap();
+        // Median of the three present src_bytes (50, 100, 300) imputes the missing one.
+        assert_eq!(enc.median(4), Some(100.0));
+        let (m, _) = enc.transform(&d, &[0, 1, 2, 3, 4]);
+        let src = enc
+            .columns()
+            .iter()
+            .position(|c| c.name == "src_bytes")
+            .unwrap();
+        let train: Vec<f32> = (0..4).map(|r| m.get(r, src)).collect();
+        let mean: f32 = train.iter().sum::<f32>() / 4.0;
+        let var: f32 = train.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 4.0;
+        assert!(
+            mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4,
+            "standardised: {mean} {var}"
+        );
+        // log1p before scaling: the gap between rows is a ratio of logs, not of bytes.
+        let gap = |a: f64, b: f64| a.ln_1p() - b.ln_1p();
+        let ratio = (m.get(1, src) - m.get(0, src)) / (m.get(0, src) - m.get(2, src));
+        assert!((ratio as f64 - gap(300.0, 100.0) / gap(100.0, 50.0)).abs() < 1e-4);
+        // wrong_fragment is constant on training rows: kept, centred, unscaled.
+        assert!(enc.constant_features().contains(&"wrong_fragment"));
+        assert!(!enc.constant_features().contains(&"src_bytes"));
+        let wf = enc
+            .columns()
+            .iter()
+            .position(|c| c.name == "wrong_fragment")
+            .unwrap();
+        assert_eq!(m.get(0, wf), 0.0);
+        assert_eq!(m.get(4, wf), 3.0);
+        assert!(m.as_slice().iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn drop_constant_removes_columns_and_header_set_excludes_content() {
+        let d = small();
+        let config = EncoderConfig {
+            feature_set: FeatureSet::Header,
+            drop_constant: true,
+        };
+        let enc = Encoder::fit(&d, &[0, 1, 2, 3], &config).unwrap();
+        assert!(enc.dropped_features().contains(&"wrong_fragment"));
+        assert!(enc.columns().iter().all(|c| !FEATURES[c.feature].content));
+        assert!(enc.columns().iter().any(|c| c.name == "src_bytes"));
+        let (m, _) = enc.transform(&d, &[4]);
+        assert_eq!(m.cols(), enc.n_columns());
+    }
+
+    #[test]
+    fn serde_round_trip_gives_identical_matrix() {
+        let d = small();
+        let enc = Encoder::fit(&d, &[0, 1, 2, 3], &EncoderConfig::default()).unwrap();
+        let json = serde_json::to_string(&enc).unwrap();
+        let back: Encoder = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, enc);
+        assert_eq!(back.transform_all(&d).0, enc.transform_all(&d).0);
+    }
+
+    #[test]
+    fn fit_on_no_rows_is_an_error() {
+        assert_eq!(
+            Encoder::fit(&small(), &[], &EncoderConfig::default()),
+            Err(EncoderError::NoRows)
+        );
+    }
+}
