@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use netanomaly::data::{ReadOptions, read_path};
+use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig};
 use netanomaly::features::{Encoder, EncoderConfig};
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -25,14 +26,13 @@ fn peak_rss_mb() -> Option<f64> {
 fn main() {
     let mut data: Option<PathBuf> = None;
     let mut repeat = 3usize;
+    let mut seed = 0u64;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--data" => data = args.next().map(PathBuf::from),
             "--repeat" => repeat = args.next().and_then(|v| v.parse().ok()).unwrap_or(3),
-            "--seed" => {
-                args.next();
-            }
+            "--seed" => seed = args.next().and_then(|v| v.parse().ok()).unwrap_or(0),
             other => {
                 eprintln!("unknown argument {other}");
                 std::process::exit(2);
@@ -45,6 +45,7 @@ fn main() {
     };
     let repeat = repeat.max(1);
     let (mut load, mut encode) = (Vec::new(), Vec::new());
+    let (mut fit, mut score) = (Vec::new(), Vec::new());
     let mut rows = 0;
     let mut cols = 0;
     let mut rss = None;
@@ -58,18 +59,26 @@ fn main() {
         let t = Instant::now();
         let all: Vec<usize> = (0..dataset.len()).collect();
         let encoder = Encoder::fit(&dataset, &all, &EncoderConfig::default()).expect("rows");
-        let fit_s = t.elapsed().as_secs_f64();
         let (matrix, _) = encoder.transform(&dataset, &all);
-        eprintln!(
-            "fit {fit_s:.3}s, transform {:.3}s",
-            t.elapsed().as_secs_f64() - fit_s
-        );
         encode.push(t.elapsed().as_secs_f64());
         rows = matrix.rows();
         cols = matrix.cols();
         if rss.is_none() {
             rss = peak_rss_mb();
         }
+        // scikit-learn's parameters (100 trees, max_samples auto = 256) on all rows,
+        // like the reference script.
+        let config = IsolationForestConfig {
+            seed,
+            ..IsolationForestConfig::default()
+        };
+        let t = Instant::now();
+        let forest = IsolationForest::fit(&matrix, &config).expect("finite matrix");
+        fit.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let scores = forest.score(&matrix);
+        score.push(t.elapsed().as_secs_f64());
+        assert_eq!(scores.len(), matrix.rows());
     }
     let out = serde_json::json!({
         "rows": rows,
@@ -78,6 +87,9 @@ fn main() {
         "load_seconds": median(load),
         "encode_seconds": median(encode),
         "load_encode_peak_rss_mb": rss,
+        "iforest_fit_seconds": median(fit),
+        "iforest_score_seconds": median(score),
+        "threads": rayon::current_num_threads(),
     });
     println!("{out}");
 }

@@ -10,3 +10,4 @@ pub mod data;
 pub mod detect;
 pub mod eval;
 pub mod features;
+pub mod json;

@@ -155,3 +155,55 @@ fn encoder_serialises_to_identical_matrices_on_real_data() {
     assert_eq!(back.transform_all(&nsl).0, encoder.transform_all(&nsl).0);
     assert_eq!(back.columns(), encoder.columns());
 }
+
+#[test]
+fn records_written_back_are_the_records_read() {
+    let Some(path) = real_data(KDD10) else { return };
+    let (d, _) = read_path(&path, &ReadOptions::default()).unwrap();
+    let text = {
+        use std::io::Read;
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    let largest = (0..d.len())
+        .max_by(|&a, &b| d.numeric_feature(a, 4).unwrap().total_cmp(&d.numeric_feature(b, 4).unwrap()))
+        .unwrap();
+    // Every 97th line across the file, and the row with the largest byte count.
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[largest].contains(",693375640,"));
+    for row in (0..lines.len()).step_by(97).chain([largest]) {
+        let line = lines[row];
+        let mut out = Vec::new();
+        d.write_kdd_line(row, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap().trim_end(),
+            line,
+            "row {row}"
+        );
+    }
+}
+
+#[test]
+fn the_committed_demo_sample_is_what_the_generator_makes() {
+    use netanomaly::data::synth::{SynthConfig, generate};
+    let sample =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv"))
+            .unwrap();
+    let d = generate(&SynthConfig {
+        rows: 1000,
+        seed: 7,
+        attack_fraction: 0.2,
+    });
+    let mut out = Vec::new();
+    for r in 0..d.len() {
+        d.write_kdd_line(r, &mut out).unwrap();
+    }
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        sample,
+        "regenerate with: netanomaly demo-data --rows 1000 --seed 7 --out assets/demo-1000.csv --force"
+    );
+}

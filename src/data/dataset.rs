@@ -261,7 +261,18 @@ impl Dataset {
     pub fn fields(&self, row: usize) -> Vec<String> {
         (0..schema::N_FEATURES)
             .map(|i| match schema::numeric_slot(i) {
-                Some(s) => format_number(self.numeric_exact(row, s)),
+                Some(s) => {
+                    let v = self.numeric_exact(row, s);
+                    match schema::FEATURES[i].kind {
+                        // KDD writes every rate with two decimals (`1.00`, `0.07`).
+                        schema::FeatureKind::Rate
+                            if !v.is_nan() && (v * 100.0 - (v * 100.0).round()).abs() < 1e-4 =>
+                        {
+                            format!("{v:.2}")
+                        }
+                        _ => format_number(v),
+                    }
+                }
                 None => {
                     let k = CATEGORICAL.iter().position(|&c| c == i).unwrap_or(0);
                     self.category(row, k).unwrap_or("?").to_owned()

@@ -195,6 +195,7 @@ pub struct LoadReport {
     /// Rows dropped under `--missing skip`.
     pub skipped_missing_rows: usize,
     /// Missing values kept for imputation, per feature name (only features with any).
+    #[serde(serialize_with = "crate::json::counts")]
     pub missing_values: Vec<(String, usize)>,
     /// Whether a header line was recognised and skipped.
     pub header_skipped: bool,

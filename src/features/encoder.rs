@@ -116,6 +116,7 @@ pub struct UnseenValues {
     /// Rows with at least one unseen categorical value.
     pub rows: usize,
     /// `feature=value` and its row count, most frequent first.
+    #[serde(serialize_with = "crate::json::counts")]
     pub values: Vec<(String, usize)>,
 }
 
