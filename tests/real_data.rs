@@ -169,7 +169,11 @@ fn records_written_back_are_the_records_read() {
         s
     };
     let largest = (0..d.len())
-        .max_by(|&a, &b| d.numeric_feature(a, 4).unwrap().total_cmp(&d.numeric_feature(b, 4).unwrap()))
+        .max_by(|&a, &b| {
+            d.numeric_feature(a, 4)
+                .unwrap()
+                .total_cmp(&d.numeric_feature(b, 4).unwrap())
+        })
         .unwrap();
     // Every 97th line across the file, and the row with the largest byte count.
     let lines: Vec<&str> = text.lines().collect();
