@@ -97,15 +97,10 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
 
 fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Result<()> {
     let rule = match report.threshold_rule {
-        ThresholdRule::Percentile { percentile } => {
-            format!("{percentile}th percentile of training scores")
-        }
         ThresholdRule::Contamination { contamination } if report.protocol == "dagmm" => {
             format!("top {:.0}% of train+test scores", contamination * 100.0)
         }
-        ThresholdRule::Contamination { contamination } => {
-            format!("contamination {contamination} of training scores")
-        }
+        rule => rule.describe(),
     };
     writeln!(
         out,

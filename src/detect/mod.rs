@@ -1,3 +1,5 @@
 //! Anomaly detectors.
 
+pub mod explain;
 pub mod iforest;
+pub mod threshold;

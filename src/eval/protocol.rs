@@ -11,6 +11,8 @@ use crate::data::{Dataset, Family, FeatureSet};
 use crate::detect::iforest::{
     IsolationForest, IsolationForestConfig, MaxSamples, RECOMMENDED_MAX_SAMPLES, SplitScale,
 };
+use crate::detect::threshold::ScoreDistribution;
+pub use crate::detect::threshold::ThresholdRule;
 use crate::features::{Encoder, EncoderConfig, Matrix, UnseenValues};
 
 /// How a detector is trained and judged.
@@ -52,16 +54,6 @@ impl DetectorKind {
             DetectorKind::Iforest => "iforest",
         }
     }
-}
-
-/// How the decision threshold is chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(tag = "rule", rename_all = "lowercase")]
-pub enum ThresholdRule {
-    /// Flag scores above this percentile of the training scores.
-    Percentile { percentile: f64 },
-    /// Flag this fraction of the training scores (whole tie blocks).
-    Contamination { contamination: f64 },
 }
 
 /// Everything `evaluate` needs besides the data.
@@ -393,16 +385,11 @@ fn judge(
     let reference = if plan.threshold_on_combined {
         let mut all = train_scores.to_vec();
         all.extend_from_slice(test_scores);
-        SortedScores::new(&all, None)?
+        ScoreDistribution::new(&all)?
     } else {
-        SortedScores::new(train_scores, None)?
+        ScoreDistribution::new(train_scores)?
     };
-    let threshold = match plan.threshold {
-        ThresholdRule::Percentile { percentile } => reference.threshold_for_percentile(percentile),
-        ThresholdRule::Contamination { contamination } => {
-            reference.threshold_for_contamination(contamination)
-        }
-    };
+    let threshold = reference.threshold(plan.threshold);
     let sorted = SortedScores::new(test_scores, Some(&plan.test_truth))?;
     let confusion = sorted.confusion_at(threshold.value).unwrap_or_default();
     let per_family = family_rates(test_scores, &plan.test_families, threshold.value);
