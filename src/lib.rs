@@ -11,3 +11,4 @@ pub mod detect;
 pub mod eval;
 pub mod features;
 pub mod json;
+pub mod model;
