@@ -6,7 +6,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::data::{FeatureSet, MissingPolicy, ReadOptions};
 use crate::detect::iforest::MaxSamples;
+use crate::detect::threshold::ThresholdRule;
 use crate::eval::protocol::{DetectorKind, Protocol};
+use crate::model::train::TrainProtocol;
 
 /// Learn the normal profile of network traffic and flag what deviates from it.
 ///
@@ -23,9 +25,78 @@ pub struct Cli {
 pub enum Command {
     /// Train and test the detectors on a labelled file under an evaluation protocol.
     Evaluate(EvaluateArgs),
+    /// Train the detectors on a file and save them as a model bundle.
+    Train(TrainArgs),
+    /// Score a file with a saved model bundle; write the flagged rows (or all) as CSV.
+    Score(ScoreArgs),
     /// Write the built-in seeded demo traffic (normal traffic with injected attacks) as a
     /// KDD Cup 99 file.
     DemoData(DemoDataArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Training file (KDD Cup 99 or NSL-KDD, plain or gzip).
+    #[arg(long, value_name = "PATH")]
+    pub data: PathBuf,
+    /// Bundle directory to write.
+    #[arg(long, value_name = "BUNDLE")]
+    pub out: PathBuf,
+    /// profile: learn from the normal rows (needs labels); unsupervised: from every row.
+    #[arg(long, value_enum, default_value_t = TrainProtocol::Profile)]
+    pub protocol: TrainProtocol,
+    /// Detectors to train, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [DetectorKind::Iforest])]
+    pub detectors: Vec<DetectorKind>,
+    /// `all` 41 features, or `header`: the 28 computable from packet headers.
+    #[arg(long, value_enum, default_value_t = FeatureSet::All)]
+    pub feature_set: FeatureSet,
+    /// Seed for every random choice.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Isolation Forest threshold: RULE:VALUE with RULE one of mean-std, percentile,
+    /// contamination, manual [default: percentile:99 for profile, contamination:0.1
+    /// for unsupervised].
+    #[arg(long, value_name = "RULE:VALUE", value_parser = ThresholdRule::parse)]
+    pub iforest_threshold: Option<ThresholdRule>,
+    /// Isolation Forest: number of trees.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub trees: u32,
+    /// Isolation Forest: rows per tree, or `auto` for scikit-learn's min(256, rows).
+    #[arg(long, default_value = "2048", value_parser = parse_max_samples)]
+    pub max_samples: MaxSamples,
+    /// Drop numeric features that are constant on the training rows.
+    #[arg(long)]
+    pub drop_constant_columns: bool,
+    /// Replace an existing bundle.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Bundle directory written by `netanomaly train`.
+    #[arg(long, value_name = "BUNDLE")]
+    pub model: PathBuf,
+    /// Records to score (labelled or not, plain or gzip).
+    #[arg(long, value_name = "PATH")]
+    pub data: PathBuf,
+    /// CSV file to write (`-` for standard output).
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: PathBuf,
+    /// Write every row, not only the flagged ones.
+    #[arg(long)]
+    pub all: bool,
+    /// How many "why" features to name per detector.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=41))]
+    pub why: u32,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// How input files are read.

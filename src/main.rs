@@ -10,11 +10,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Evaluate(args)) => commands::evaluate::run(args),
+        Some(Command::Train(args)) => commands::train::run(args),
+        Some(Command::Score(args)) => commands::score::run(args),
         Some(Command::DemoData(args)) => commands::demo_data::run(args),
         None => {
             eprintln!(
                 "The dashboard is not built yet. Meanwhile the headless commands work:\n\
-                 \n  netanomaly evaluate --train kddcup.data_10_percent.gz\n  netanomaly demo-data --out demo.csv\n\n\
+                 \n  netanomaly evaluate --train kddcup.data_10_percent.gz\n  netanomaly train --data kddcup.data_10_percent.gz --out model\n  netanomaly score --model model --data traffic.csv --out flagged.csv\n  netanomaly demo-data --out demo.csv\n\n\
                  See `netanomaly --help`."
             );
             Ok(())

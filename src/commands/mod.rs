@@ -3,6 +3,8 @@
 
 pub mod demo_data;
 pub mod evaluate;
+pub mod score;
+pub mod train;
 
 use std::path::Path;
 use std::time::Instant;

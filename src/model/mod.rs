@@ -1,6 +1,7 @@
-//! Saved models: the versioned bundle that `train` writes and `score`, `monitor` and the
-//! dashboard read.
+//! Saved models: training a bundle, the versioned bundle itself, and scoring with it.
 
+pub mod scorer;
 pub mod store;
+pub mod train;
 
 pub use store::{BundleError, ModelBundle};

@@ -1,0 +1,54 @@
+//! `netanomaly train`: fit the detectors and save a model bundle.
+
+use std::time::Instant;
+
+use color_eyre::eyre::Result;
+
+use super::{load, thousands};
+use crate::cli::TrainArgs;
+use crate::detect::iforest::IsolationForestConfig;
+use crate::model::train::{TrainConfig, train_bundle};
+
+pub fn run(args: &TrainArgs) -> Result<()> {
+    // Fail before the work if the bundle could not be written anyway.
+    if args.out.exists() && !args.force {
+        return Err(crate::model::BundleError::Exists {
+            path: args.out.display().to_string(),
+        }
+        .into());
+    }
+    let (data, _) = load(&args.data, &args.read.options())?;
+    let config = TrainConfig {
+        protocol: args.protocol,
+        detectors: args.detectors.clone(),
+        feature_set: args.feature_set,
+        seed: args.seed,
+        drop_constant: args.drop_constant_columns,
+        iforest: IsolationForestConfig {
+            n_estimators: args.trees as usize,
+            max_samples: args.max_samples,
+            seed: args.seed,
+        },
+        iforest_threshold: args.iforest_threshold,
+    };
+    let started = Instant::now();
+    eprintln!("training on the {} protocol …", args.protocol.name());
+    let bundle = train_bundle(&data, &config)?;
+    eprintln!(
+        "  {} training rows, {} columns, {:.2} s",
+        thousands(bundle.encoder.fitted_rows as u64),
+        bundle.encoder.n_columns(),
+        started.elapsed().as_secs_f64()
+    );
+    for (name, entry) in &bundle.manifest.detectors {
+        eprintln!(
+            "  {name}: threshold {:.6} ({}; flags {:.2}% of training rows)",
+            entry.threshold.value,
+            entry.threshold.rule.describe(),
+            entry.threshold.training_contamination * 100.0
+        );
+    }
+    bundle.save(&args.out, args.force)?;
+    eprintln!("saved model bundle {}", args.out.display());
+    Ok(())
+}
