@@ -69,6 +69,27 @@ pub struct RawRecord<'a> {
     pub line: u64,
 }
 
+/// Rows parsed from one stretch of a file, with category and label codes local to it, so
+/// that stretches can be parsed in parallel and then appended in file order
+/// ([`Dataset::append`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Block {
+    /// 38 values per row, as in [`Dataset`].
+    pub numeric: Vec<f32>,
+    /// Exact values of integers `f32` cannot hold, keyed by `row * 38 + slot` within the
+    /// block, ascending.
+    pub exact: Vec<(u64, f64)>,
+    /// Codes into `vocab` ([`MISSING`] = missing).
+    pub categorical: Vec<[u32; 3]>,
+    /// Values of each categorical feature, in order of first appearance in the block.
+    pub vocab: [Vec<String>; 3],
+    /// Labels as written, in order of first appearance, and each row's code into them.
+    pub labels: Option<(Vec<String>, Vec<u32>)>,
+    pub difficulty: Option<Vec<u8>>,
+    /// Source line of each row, counted from the block's first line (1).
+    pub lines: Vec<u64>,
+}
+
 /// The records of one file (or of the demo generator).
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
@@ -115,28 +136,79 @@ impl Dataset {
         }
         self.categorical.push(codes);
         if let Some(label) = record.label {
-            let (vocab, codes) = self
+            let code = self.label_code(label);
+            let (_, codes) = self
                 .labels
                 .get_or_insert_with(|| (Vocabulary::default(), Vec::new()));
             debug_assert_eq!(codes.len(), n, "labelled and unlabelled records mixed");
-            let code = match self.raw_labels.get(label) {
-                Some(&code) => code,
-                None => {
-                    let normalised = schema::normalize_label(label);
-                    let code = vocab.intern(&normalised);
-                    if code as usize == self.label_families.len() {
-                        self.label_families.push(schema::family_of(&normalised));
-                    }
-                    self.raw_labels.insert(label.to_owned(), code);
-                    code
-                }
-            };
             codes.push(code);
         }
         if let Some(d) = record.difficulty {
             self.difficulty.get_or_insert_with(Vec::new).push(d);
         }
         self.lines.push(record.line);
+    }
+
+    /// Code of the normalised form of a label as written, interning it when new.
+    fn label_code(&mut self, raw: &str) -> u32 {
+        if let Some(&code) = self.raw_labels.get(raw) {
+            return code;
+        }
+        let (vocab, _) = self
+            .labels
+            .get_or_insert_with(|| (Vocabulary::default(), Vec::new()));
+        let normalised = schema::normalize_label(raw);
+        let code = vocab.intern(&normalised);
+        if code as usize == self.label_families.len() {
+            self.label_families.push(schema::family_of(&normalised));
+        }
+        self.raw_labels.insert(raw.to_owned(), code);
+        code
+    }
+
+    /// Appends the rows of a block whose first line is line `first_line + 1` of the
+    /// source. Appending blocks in file order gives exactly the dataset that pushing their
+    /// records one by one would: local codes are interned in order of first appearance,
+    /// so every global code is assigned in the same order.
+    pub(crate) fn append(&mut self, block: Block, first_line: u64) {
+        let n = self.len();
+        debug_assert_eq!(block.numeric.len(), block.categorical.len() * N_NUMERIC);
+        let key_base = (n * N_NUMERIC) as u64;
+        self.exact
+            .extend(block.exact.iter().map(|&(key, v)| (key + key_base, v)));
+        self.numeric.extend_from_slice(&block.numeric);
+        let maps: [Vec<u32>; 3] = std::array::from_fn(|k| {
+            block.vocab[k]
+                .iter()
+                .map(|v| self.vocab[k].intern(v))
+                .collect()
+        });
+        let remap = |k: usize, code: u32| {
+            if code == MISSING {
+                MISSING
+            } else {
+                maps[k][code as usize]
+            }
+        };
+        self.categorical.extend(
+            block
+                .categorical
+                .iter()
+                .map(|row| [remap(0, row[0]), remap(1, row[1]), remap(2, row[2])]),
+        );
+        if let Some((raw, local)) = block.labels {
+            let map: Vec<u32> = raw.iter().map(|r| self.label_code(r)).collect();
+            let (_, codes) = self
+                .labels
+                .get_or_insert_with(|| (Vocabulary::default(), Vec::new()));
+            debug_assert_eq!(codes.len(), n, "labelled and unlabelled records mixed");
+            codes.extend(local.iter().map(|&c| map[c as usize]));
+        }
+        if let Some(d) = block.difficulty {
+            self.difficulty.get_or_insert_with(Vec::new).extend(d);
+        }
+        self.lines
+            .extend(block.lines.iter().map(|&l| first_line + l));
     }
 
     pub fn len(&self) -> usize {

@@ -1,5 +1,6 @@
 //! Connection records: the KDD schema, readers, the demo generator.
 
+mod chunk;
 pub mod dataset;
 pub mod reader;
 pub mod schema;

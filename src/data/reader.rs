@@ -7,14 +7,18 @@
 //! whole. KDD files never quote fields, so a line is split on commas; that keeps exact
 //! line and column numbers for every error.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::mpsc;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::dataset::{Dataset, RawRecord};
+use super::chunk::LineChunks;
+use super::dataset::{Block, Dataset, MISSING, RawRecord};
 use super::schema::{self, FEATURES, N_FEATURES, N_NUMERIC};
 
 /// What to do with a missing value (an empty field, `?` or `NA`).
@@ -39,6 +43,9 @@ pub struct ReadOptions {
     pub missing: MissingPolicy,
     /// Longest accepted line, in bytes. A real KDD line is about 150 bytes.
     pub max_line_bytes: usize,
+    /// Size of the chunks of text parsed in parallel. The default suits any file; small
+    /// values exercise the chunk boundaries in tests.
+    pub chunk_bytes: usize,
 }
 
 impl Default for ReadOptions {
@@ -47,6 +54,7 @@ impl Default for ReadOptions {
             skip_bad_rows: false,
             missing: MissingPolicy::Impute,
             max_line_bytes: 64 * 1024,
+            chunk_bytes: 1 << 20,
         }
     }
 }
@@ -227,6 +235,11 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadRep
 }
 
 /// Reads records from any byte stream; `name` is used in messages.
+///
+/// The calling thread reads (and decompresses) the input and cuts it into chunks of whole
+/// lines; the rayon pool parses the chunks in parallel, and the calling thread appends
+/// them to the dataset in file order. Rows, line numbers, category codes, the first error
+/// and the report are exactly those of reading line by line.
 pub fn read_from(
     input: impl Read,
     name: &str,
@@ -243,222 +256,705 @@ pub fn read_from(
     };
     if gzip {
         let decoder = flate2::bufread::MultiGzDecoder::new(raw);
-        parse_lines(
-            BufReader::with_capacity(1 << 16, decoder),
-            name,
-            true,
-            options,
-        )
+        read_chunks(decoder, name, true, options)
     } else {
-        parse_lines(raw, name, false, options)
+        read_chunks(raw, name, false, options)
     }
 }
 
-fn parse_lines(
-    mut input: impl BufRead,
+/// Chunks between the reader and the dataset (being parsed, or parsed and waiting for an
+/// earlier one): enough to keep both workers busy, few enough to bound memory.
+const MAX_IN_FLIGHT: usize = 6;
+
+fn read_chunks(
+    input: impl Read,
     name: &str,
     gzip: bool,
     options: &ReadOptions,
 ) -> Result<(Dataset, LoadReport), DataError> {
-    let mut dataset = Dataset::new(name);
-    let mut format: Option<FileFormat> = None;
-    let mut line_no: u64 = 0;
-    let mut buf = Vec::with_capacity(256);
-    let mut skipped_bad = 0usize;
-    let mut first_bad = Vec::new();
-    let mut skipped_missing = 0usize;
-    let mut missing = [0usize; N_FEATURES];
-    let mut header_skipped = false;
-
+    let mut chunks = LineChunks::new(input, options.chunk_bytes, options.max_line_bytes);
+    let mut merger = Merger::new(name, options.skip_bad_rows);
+    let mut pipeline = Pipeline::new();
+    let mut format = None;
     loop {
-        let read = read_line_bounded(&mut input, &mut buf, options.max_line_bytes);
-        let outcome = match read {
-            Ok(LineRead::Eof) => break,
-            Ok(outcome) => outcome,
+        let spare = pipeline.spare.pop().unwrap_or_default();
+        let mut text = match chunks.next_chunk(spare) {
+            Ok(Some(text)) => text,
+            Ok(None) => break,
             Err(source) => {
-                let path = name.to_owned();
+                // Rows before the failure come first: one of them may be the first error.
+                pipeline.drain(&mut merger, 0)?;
+                let (path, line) = (name.to_owned(), merger.lines);
                 return Err(if gzip {
-                    DataError::Gzip {
-                        path,
-                        line: line_no,
-                        source,
-                    }
+                    DataError::Gzip { path, line, source }
                 } else {
-                    DataError::Io {
-                        path,
-                        line: line_no,
-                        source,
-                    }
+                    DataError::Io { path, line, source }
                 });
             }
         };
-        line_no += 1;
-        let row_result: Result<Option<[usize; N_FEATURES]>, RowError> = match outcome {
-            LineRead::TooLong => Err(RowError {
-                line: line_no,
-                kind: RowErrorKind::LineTooLong {
-                    limit: options.max_line_bytes,
-                },
-            }),
-            LineRead::Line => {
-                let line = trim_line(&buf);
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                // Fields on the stack; the count keeps going past the array so a wrong
-                // field count is still reported exactly.
-                let mut storage: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
-                let mut count = 0;
-                for field in line.split(|&b| b == b',') {
-                    if count < MAX_FIELDS {
-                        storage[count] = field;
-                    }
-                    count += 1;
-                }
-                let fields = &storage[..count.min(MAX_FIELDS)];
-                let fmt = match format {
-                    Some(f) => f,
+        let format = match format {
+            Some(format) => format,
+            None => {
+                let (before, first) = find_first_record(&text, options);
+                merger.merge(before)?;
+                match first {
                     None => {
-                        if is_header(fields) {
-                            header_skipped = true;
-                            continue;
-                        }
-                        let Some(f) = FileFormat::from_field_count(count) else {
-                            return Err(DataError::UnknownFormat {
-                                path: name.to_owned(),
-                                line: line_no,
-                                found: count,
-                            });
-                        };
-                        format = Some(f);
-                        f
+                        pipeline.spare.push(text);
+                        continue;
                     }
-                };
-                parse_record(fields, count, fmt, line_no, options.missing).map(|parsed| {
-                    parsed.map(|(record, row_missing)| {
-                        dataset.push(&record);
-                        row_missing
-                    })
-                })
+                    Some(FirstRecord::Unknown { found }) => {
+                        return Err(DataError::UnknownFormat {
+                            path: name.to_owned(),
+                            line: merger.lines + 1,
+                            found,
+                        });
+                    }
+                    Some(FirstRecord::At { offset, format: f }) => {
+                        text.drain(..offset);
+                        *format.insert(f)
+                    }
+                }
             }
-            LineRead::Eof => unreachable!("handled above"),
         };
-        match row_result {
-            Ok(Some(row_missing)) => {
-                for (total, m) in missing.iter_mut().zip(row_missing) {
-                    *total += m;
+        let rules = Rules {
+            format,
+            missing: options.missing,
+            skip_bad_rows: options.skip_bad_rows,
+            max_line_bytes: options.max_line_bytes,
+        };
+        pipeline.submit(text, rules);
+        pipeline.drain(&mut merger, MAX_IN_FLIGHT - 1)?;
+    }
+    pipeline.drain(&mut merger, 0)?;
+    merger.finish(format)
+}
+
+/// How to parse the lines of a chunk, once the layout is known.
+#[derive(Debug, Clone, Copy)]
+struct Rules {
+    format: FileFormat,
+    missing: MissingPolicy,
+    skip_bad_rows: bool,
+    max_line_bytes: usize,
+}
+
+/// What parsing one chunk found. Line numbers (of rows and errors) count from the
+/// chunk's first line, as 1: the merger knows where the chunk starts in the file.
+struct Parsed {
+    block: Block,
+    /// Lines in the chunk, blank and bad ones included.
+    lines: u64,
+    header_skipped: bool,
+    skipped_bad: usize,
+    /// The first bad rows; when not skipping, the one that ends the read.
+    bad: Vec<RowError>,
+    skipped_missing: usize,
+    missing: [usize; N_FEATURES],
+    /// The chunk's text, handed back for reuse.
+    text: Vec<u8>,
+}
+
+impl Parsed {
+    fn new() -> Self {
+        Parsed {
+            block: Block::default(),
+            lines: 0,
+            header_skipped: false,
+            skipped_bad: 0,
+            bad: Vec::new(),
+            skipped_missing: 0,
+            missing: [0; N_FEATURES],
+            text: Vec::new(),
+        }
+    }
+
+    /// Records a bad row; returns whether reading goes on (only when skipping them).
+    fn bad_row(&mut self, error: RowError, skip: bool) -> bool {
+        if self.bad.len() < KEEP_REASONS {
+            self.bad.push(error);
+        }
+        self.skipped_bad += usize::from(skip);
+        skip
+    }
+}
+
+/// Chunks handed to the rayon pool, and their results waiting to be merged in order.
+struct Pipeline {
+    sender: mpsc::Sender<(usize, Parsed)>,
+    results: mpsc::Receiver<(usize, Parsed)>,
+    /// Parsed chunks that arrived before an earlier one, by sequence number.
+    waiting: BTreeMap<usize, Parsed>,
+    submitted: usize,
+    merged: usize,
+    /// Text buffers of merged chunks, for the reader to fill again.
+    spare: Vec<Vec<u8>>,
+    /// Parse on the calling thread: it is a rayon worker itself, and blocking it to wait
+    /// for jobs could starve the pool.
+    inline: bool,
+}
+
+impl Pipeline {
+    fn new() -> Self {
+        let (sender, results) = mpsc::channel();
+        Pipeline {
+            sender,
+            results,
+            waiting: BTreeMap::new(),
+            submitted: 0,
+            merged: 0,
+            spare: Vec::new(),
+            inline: rayon::current_thread_index().is_some(),
+        }
+    }
+
+    fn submit(&mut self, text: Vec<u8>, rules: Rules) {
+        let seq = self.submitted;
+        self.submitted += 1;
+        if self.inline {
+            self.waiting.insert(seq, parse_chunk(text, rules));
+        } else {
+            let sender = self.sender.clone();
+            rayon::spawn(move || {
+                // The receiver is gone only when the read already failed.
+                let _ = sender.send((seq, parse_chunk(text, rules)));
+            });
+        }
+    }
+
+    /// Merges the chunks that are ready, in order, waiting until at most `keep` remain
+    /// in flight. The first error met (in file order) ends the read.
+    fn drain(&mut self, merger: &mut Merger<'_>, keep: usize) -> Result<(), DataError> {
+        loop {
+            while let Some(parsed) = self.waiting.remove(&self.merged) {
+                self.merged += 1;
+                let text = merger.merge(parsed)?;
+                if self.spare.len() < MAX_IN_FLIGHT {
+                    self.spare.push(text);
                 }
             }
-            Ok(None) => skipped_missing += 1,
-            Err(error) if options.skip_bad_rows => {
-                skipped_bad += 1;
-                if first_bad.len() < KEEP_REASONS {
-                    first_bad.push(error.to_string());
+            let received = if self.submitted - self.merged > keep {
+                self.results.recv().ok()
+            } else {
+                self.results.try_recv().ok()
+            };
+            match received {
+                Some((seq, parsed)) => {
+                    self.waiting.insert(seq, parsed);
                 }
+                None if self.submitted - self.merged > keep => {
+                    unreachable!("the pipeline holds a sender, so receiving cannot fail")
+                }
+                None => return Ok(()),
             }
-            Err(error) => {
+        }
+    }
+}
+
+/// Appends parsed chunks to the dataset in file order and keeps the report's tallies.
+struct Merger<'a> {
+    name: &'a str,
+    skip_bad_rows: bool,
+    dataset: Dataset,
+    /// Lines merged so far: the next chunk starts at line `lines + 1`.
+    lines: u64,
+    skipped_bad: usize,
+    first_bad: Vec<String>,
+    skipped_missing: usize,
+    missing: [usize; N_FEATURES],
+    header_skipped: bool,
+}
+
+impl<'a> Merger<'a> {
+    fn new(name: &'a str, skip_bad_rows: bool) -> Self {
+        Merger {
+            name,
+            skip_bad_rows,
+            dataset: Dataset::new(name),
+            lines: 0,
+            skipped_bad: 0,
+            first_bad: Vec::new(),
+            skipped_missing: 0,
+            missing: [0; N_FEATURES],
+            header_skipped: false,
+        }
+    }
+
+    /// Appends the next chunk; returns its text buffer for reuse.
+    fn merge(&mut self, parsed: Parsed) -> Result<Vec<u8>, DataError> {
+        for mut error in parsed.bad {
+            error.line += self.lines;
+            if !self.skip_bad_rows {
                 return Err(DataError::BadRow {
-                    path: name.to_owned(),
+                    path: self.name.to_owned(),
                     error,
                 });
             }
+            if self.first_bad.len() < KEEP_REASONS {
+                self.first_bad.push(error.to_string());
+            }
         }
+        self.skipped_bad += parsed.skipped_bad;
+        self.skipped_missing += parsed.skipped_missing;
+        for (total, n) in self.missing.iter_mut().zip(parsed.missing) {
+            *total += n;
+        }
+        self.header_skipped |= parsed.header_skipped;
+        self.dataset.append(parsed.block, self.lines);
+        self.lines += parsed.lines;
+        Ok(parsed.text)
     }
 
-    let Some(format) = format else {
-        return Err(if skipped_bad > 0 {
-            DataError::NoRows {
+    fn finish(self, format: Option<FileFormat>) -> Result<(Dataset, LoadReport), DataError> {
+        let name = self.name;
+        let Some(format) = format else {
+            return Err(if self.skipped_bad > 0 {
+                DataError::NoRows {
+                    path: name.to_owned(),
+                    skipped: self.skipped_bad,
+                    first: self.first_bad.first().cloned().unwrap_or_default(),
+                }
+            } else {
+                DataError::Empty {
+                    path: name.to_owned(),
+                }
+            });
+        };
+        if self.dataset.is_empty() {
+            return Err(DataError::NoRows {
                 path: name.to_owned(),
-                skipped: skipped_bad,
-                first: first_bad.first().cloned().unwrap_or_default(),
+                skipped: self.skipped_bad + self.skipped_missing,
+                first: self
+                    .first_bad
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "every row had a missing value (--missing skip)".to_owned()),
+            });
+        }
+        let report = LoadReport {
+            source: name.to_owned(),
+            format,
+            rows: self.dataset.len(),
+            skipped_bad_rows: self.skipped_bad,
+            first_bad_rows: self.first_bad,
+            skipped_missing_rows: self.skipped_missing,
+            missing_values: FEATURES
+                .iter()
+                .zip(self.missing)
+                .filter(|(_, n)| *n > 0)
+                .map(|(f, n)| (f.name.to_owned(), n))
+                .collect(),
+            header_skipped: self.header_skipped,
+        };
+        Ok((self.dataset, report))
+    }
+}
+
+/// The start of the file's first record.
+enum FirstRecord {
+    At {
+        offset: usize,
+        format: FileFormat,
+    },
+    /// Its field count fits no layout.
+    Unknown {
+        found: usize,
+    },
+}
+
+/// Scans a chunk for the file's first record: blank and header lines before it are
+/// skipped, too-long ones are bad rows. The first other line decides the layout.
+/// Returns what came before it and, once found, where it starts.
+fn find_first_record(text: &[u8], options: &ReadOptions) -> (Parsed, Option<FirstRecord>) {
+    let mut before = Parsed::new();
+    for (start, raw) in lines(text) {
+        before.lines += 1;
+        if raw.len() > options.max_line_bytes {
+            let error = too_long(before.lines, options.max_line_bytes);
+            if !before.bad_row(error, options.skip_bad_rows) {
+                return (before, None);
             }
+            continue;
+        }
+        let line = trim_line(raw);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let (storage, count) = split_fields(line);
+        if is_header(&storage[..count.min(MAX_FIELDS)]) {
+            before.header_skipped = true;
+            continue;
+        }
+        before.lines -= 1;
+        let first = match FileFormat::from_field_count(count) {
+            Some(format) => FirstRecord::At {
+                offset: start,
+                format,
+            },
+            None => FirstRecord::Unknown { found: count },
+        };
+        return (before, Some(first));
+    }
+    (before, None)
+}
+
+/// The lines of a chunk with their start offsets, without the newline.
+fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= text.len() {
+            return None;
+        }
+        let start = pos;
+        let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i);
+        pos = end + 1;
+        Some((start, &text[start..end]))
+    })
+}
+
+fn too_long(line: u64, limit: usize) -> RowError {
+    RowError {
+        line,
+        kind: RowErrorKind::LineTooLong { limit },
+    }
+}
+
+/// Splits a line on commas. Fields go on the stack; the count keeps going past the array
+/// so a wrong field count is still reported exactly.
+fn split_fields(line: &[u8]) -> ([&[u8]; MAX_FIELDS], usize) {
+    let mut storage: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
+    let mut count = 0;
+    for field in line.split(|&b| b == b',') {
+        if count < MAX_FIELDS {
+            storage[count] = field;
+        }
+        count += 1;
+    }
+    (storage, count)
+}
+
+/// Parses the lines of one chunk (after the first record's layout is known).
+fn parse_chunk(text: Vec<u8>, rules: Rules) -> Parsed {
+    let mut parsed = Parsed::new();
+    let mut builder = BlockBuilder::default();
+    let mut plain = PlainRow::default();
+    for (_, raw) in lines(&text) {
+        parsed.lines += 1;
+        let line_no = parsed.lines;
+        if raw.len() > rules.max_line_bytes {
+            let error = too_long(line_no, rules.max_line_bytes);
+            if parsed.bad_row(error, rules.skip_bad_rows) {
+                continue;
+            }
+            break;
+        }
+        let line = trim_line(raw);
+        if parse_plain(line, rules.format, &mut plain) {
+            builder.push(
+                &plain.numeric,
+                &plain.exact,
+                plain.categorical.map(Some),
+                plain.label,
+                plain.difficulty,
+                line_no,
+            );
+            continue;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let (storage, count) = split_fields(line);
+        let fields = &storage[..count.min(MAX_FIELDS)];
+        match parse_record(fields, count, rules.format, line_no, rules.missing) {
+            Ok(Some((record, row_missing))) => {
+                builder.push_record(&record);
+                for (total, m) in parsed.missing.iter_mut().zip(row_missing) {
+                    *total += m;
+                }
+            }
+            Ok(None) => parsed.skipped_missing += 1,
+            Err(error) => {
+                if !parsed.bad_row(error, rules.skip_bad_rows) {
+                    break;
+                }
+            }
+        }
+    }
+    parsed.block = builder.finish();
+    parsed.text = text;
+    parsed
+}
+
+/// Fills a [`Block`], interning categorical values and labels locally.
+#[derive(Default)]
+struct BlockBuilder<'t> {
+    block: Block,
+    vocab: [Interner<'t>; 3],
+    labels: Interner<'t>,
+    label_codes: Vec<u32>,
+    /// Scratch for one record's exact values.
+    exact: Vec<(usize, f64)>,
+}
+
+impl<'t> BlockBuilder<'t> {
+    /// Appends a record from the general parser, keeping large integers exactly as
+    /// [`Dataset::push`] does.
+    fn push_record(&mut self, record: &RawRecord<'t>) {
+        let mut numeric = [0f32; N_NUMERIC];
+        let mut exact = std::mem::take(&mut self.exact);
+        exact.clear();
+        for (slot, &v) in record.numeric.iter().enumerate() {
+            let narrow = v as f32;
+            if f64::from(narrow) != v && v.fract() == 0.0 {
+                exact.push((slot, v));
+            }
+            numeric[slot] = narrow;
+        }
+        self.push(
+            &numeric,
+            &exact,
+            record.categorical,
+            record.label,
+            record.difficulty,
+            record.line,
+        );
+        self.exact = exact;
+    }
+
+    fn push(
+        &mut self,
+        numeric: &[f32; N_NUMERIC],
+        exact: &[(usize, f64)],
+        categorical: [Option<&'t str>; 3],
+        label: Option<&'t str>,
+        difficulty: Option<u8>,
+        line: u64,
+    ) {
+        let row = self.block.categorical.len();
+        self.block.exact.extend(
+            exact
+                .iter()
+                .map(|&(slot, v)| ((row * N_NUMERIC + slot) as u64, v)),
+        );
+        self.block.numeric.extend_from_slice(numeric);
+        let mut codes = [MISSING; 3];
+        for ((code, value), vocab) in codes.iter_mut().zip(categorical).zip(&mut self.vocab) {
+            if let Some(value) = value {
+                *code = vocab.code(value);
+            }
+        }
+        self.block.categorical.push(codes);
+        if let Some(label) = label {
+            self.label_codes.push(self.labels.code(label));
+        }
+        if let Some(d) = difficulty {
+            self.block.difficulty.get_or_insert_with(Vec::new).push(d);
+        }
+        self.block.lines.push(line);
+    }
+
+    fn finish(self) -> Block {
+        let mut block = self.block;
+        block.vocab = self.vocab.map(Interner::into_names);
+        if !self.label_codes.is_empty() {
+            block.labels = Some((self.labels.into_names(), self.label_codes));
+        }
+        block
+    }
+}
+
+/// Codes, local to one chunk, for the values of one column. Consecutive rows very often
+/// repeat a value (runs of smurf or neptune records), so the last one is checked first.
+#[derive(Default)]
+struct Interner<'t> {
+    names: Vec<&'t str>,
+    index: FxHashMap<&'t str, u32>,
+    last: Option<(&'t str, u32)>,
+}
+
+impl<'t> Interner<'t> {
+    fn code(&mut self, value: &'t str) -> u32 {
+        if let Some((last, code)) = self.last
+            && last == value
+        {
+            return code;
+        }
+        let names = &mut self.names;
+        let code = *self.index.entry(value).or_insert_with(|| {
+            names.push(value);
+            (names.len() - 1) as u32
+        });
+        self.last = Some((value, code));
+        code
+    }
+
+    fn into_names(self) -> Vec<String> {
+        self.names.into_iter().map(str::to_owned).collect()
+    }
+}
+
+/// A record read by [`parse_plain`].
+struct PlainRow<'t> {
+    numeric: [f32; N_NUMERIC],
+    /// Integers `f32` cannot hold, by numeric slot.
+    exact: Vec<(usize, f64)>,
+    categorical: [&'t str; 3],
+    label: Option<&'t str>,
+    difficulty: Option<u8>,
+}
+
+impl Default for PlainRow<'_> {
+    fn default() -> Self {
+        PlainRow {
+            numeric: [0.0; N_NUMERIC],
+            exact: Vec::new(),
+            categorical: [""; 3],
+            label: None,
+            difficulty: None,
+        }
+    }
+}
+
+/// Reads a record in one pass when every field has its plain form: numbers of at most 15
+/// digits and one point (`181`, `0.00`), text fields non-empty ASCII without surrounding
+/// spaces, and the layout's number of fields. Nearly every real line is like that. Any
+/// other line returns `false` and goes through [`parse_record`], which accepts the other
+/// forms and words the errors; on the lines this accepts, both give the same values.
+fn parse_plain<'t>(line: &'t [u8], format: FileFormat, row: &mut PlainRow<'t>) -> bool {
+    row.exact.clear();
+    let mut pos = 0;
+    let mut slot = 0;
+    for (i, feature) in FEATURES.iter().enumerate() {
+        if feature.kind == schema::FeatureKind::Categorical {
+            let Some(end) = field_end(line, pos) else {
+                return false;
+            };
+            let Some(text) = plain_text(&line[pos..end]) else {
+                return false;
+            };
+            row.categorical[i - 1] = text;
+            pos = end + 1;
         } else {
-            DataError::Empty {
-                path: name.to_owned(),
+            let last = i == N_FEATURES - 1 && format == FileFormat::Unlabeled;
+            let Some((value, end)) = plain_number(line, pos) else {
+                return false;
+            };
+            if (end == line.len()) != last {
+                return false;
             }
-        });
-    };
-    if dataset.is_empty() {
-        return Err(DataError::NoRows {
-            path: name.to_owned(),
-            skipped: skipped_bad + skipped_missing,
-            first: first_bad
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "every row had a missing value (--missing skip)".to_owned()),
-        });
+            let narrow = value as f32;
+            // Below 2^24 an integer is exact in `f32`; only larger ones need checking.
+            if value >= 16_777_216.0 && f64::from(narrow) != value && value.fract() == 0.0 {
+                row.exact.push((slot, value));
+            }
+            row.numeric[slot] = narrow;
+            slot += 1;
+            pos = end + 1;
+        }
     }
-    let report = LoadReport {
-        source: name.to_owned(),
-        format,
-        rows: dataset.len(),
-        skipped_bad_rows: skipped_bad,
-        first_bad_rows: first_bad,
-        skipped_missing_rows: skipped_missing,
-        missing_values: FEATURES
-            .iter()
-            .zip(missing)
-            .filter(|(_, n)| *n > 0)
-            .map(|(f, n)| (f.name.to_owned(), n))
-            .collect(),
-        header_skipped,
-    };
-    Ok((dataset, report))
-}
-
-enum LineRead {
-    Line,
-    TooLong,
-    Eof,
-}
-
-/// Reads one line into `buf` (without the newline). A line longer than `limit` is
-/// consumed to its end but not stored, so memory stays bounded whatever the input.
-fn read_line_bounded(
-    input: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    limit: usize,
-) -> io::Result<LineRead> {
-    buf.clear();
-    let mut too_long = false;
-    let mut any = false;
-    loop {
-        let available = match input.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok(match (any, too_long) {
-                (false, _) => LineRead::Eof,
-                (true, true) => LineRead::TooLong,
-                (true, false) => LineRead::Line,
-            });
-        }
-        any = true;
-        let (chunk, done) = match memchr::memchr(b'\n', available) {
-            Some(i) => (&available[..i], Some(i + 1)),
-            None => (available, None),
-        };
-        if !too_long {
-            if buf.len() + chunk.len() > limit {
-                too_long = true;
-                buf.clear();
-            } else {
-                buf.extend_from_slice(chunk);
+    row.label = None;
+    row.difficulty = None;
+    match format {
+        FileFormat::Unlabeled => true,
+        FileFormat::Kdd99 => {
+            let rest = &line[pos.min(line.len())..];
+            if rest.contains(&b',') {
+                return false;
             }
+            row.label = plain_label(rest);
+            row.label.is_some()
         }
-        let used = done.unwrap_or(available.len());
-        input.consume(used);
-        if done.is_some() {
-            return Ok(if too_long {
-                LineRead::TooLong
-            } else {
-                LineRead::Line
-            });
+        FileFormat::NslKdd => {
+            let Some(end) = field_end(line, pos) else {
+                return false;
+            };
+            row.label = plain_label(&line[pos..end]);
+            row.difficulty = plain_difficulty(&line[end + 1..]);
+            row.label.is_some() && row.difficulty.is_some()
         }
     }
 }
+
+/// Index of the comma ending the field that starts at `start`.
+fn field_end(line: &[u8], start: usize) -> Option<usize> {
+    let rest = line.get(start..)?;
+    rest.iter().position(|&b| b == b',').map(|i| start + i)
+}
+
+/// A text field that [`parse_record`] would take as it is.
+fn plain_text(field: &[u8]) -> Option<&str> {
+    let (first, last) = (field.first()?, field.last()?);
+    if !field.is_ascii()
+        || first.is_ascii_whitespace()
+        || last.is_ascii_whitespace()
+        || is_missing(field)
+    {
+        return None;
+    }
+    std::str::from_utf8(field).ok()
+}
+
+/// A label that [`parse_record`] would accept as it is (not missing, not only dots).
+fn plain_label(field: &[u8]) -> Option<&str> {
+    plain_text(field).filter(|label| !label.bytes().all(|b| b == b'.'))
+}
+
+/// A difficulty of one to three digits, up to 255.
+fn plain_difficulty(field: &[u8]) -> Option<u8> {
+    if field.is_empty() || field.len() > 3 || !field.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = field
+        .iter()
+        .fold(0u32, |n, &b| n * 10 + u32::from(b - b'0'));
+    u8::try_from(value).ok()
+}
+
+/// `i / 100` for the two-decimal rates (`0.00` … `1.00`) that fill most KDD columns:
+/// the same correctly rounded quotient as dividing at run time, without the division.
+const HUNDREDTHS: [f64; 101] = {
+    let mut table = [0.0; 101];
+    let mut i = 0;
+    while i < 101 {
+        table[i] = i as f64 / 100.0;
+        i += 1;
+    }
+    table
+};
+
+/// The exact fast path of [`parse_number`] on the field starting at `start`, which must
+/// end at a comma or at the end of the line. Returns the value and where the field ends.
+fn plain_number(line: &[u8], start: usize) -> Option<(f64, usize)> {
+    let mut mantissa: u64 = 0;
+    let mut point = None;
+    let mut end = start;
+    while let Some(&b) = line.get(end) {
+        match b {
+            // Wrapping: a field too long to be exact is refused below anyway.
+            b'0'..=b'9' => {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            }
+            b'.' if point.is_none() => point = Some(end),
+            b',' => break,
+            _ => return None,
+        }
+        end += 1;
+    }
+    let len = end - start;
+    let digits = len - usize::from(point.is_some());
+    if len > 16 || digits == 0 || digits > 15 {
+        return None;
+    }
+    let value = match point.map_or(0, |p| end - p - 1) {
+        0 => mantissa as f64,
+        2 if mantissa <= 100 => HUNDREDTHS[mantissa as usize],
+        decimals => mantissa as f64 / POW10[decimals],
+    };
+    Some((value, end))
+}
+
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
 
 fn trim_line(line: &[u8]) -> &[u8] {
     let mut end = line.len();
@@ -597,9 +1093,6 @@ fn shorten(value: &str) -> String {
 /// correctly rounded by IEEE division, so it equals what `str::parse` returns. Anything
 /// else (exponents, signs, `inf`, `NaN`) falls back to the standard parser.
 pub fn parse_number(bytes: &[u8]) -> Option<f64> {
-    const POW10: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
     if !bytes.is_empty() && bytes.len() <= 16 {
         let mut mantissa: u64 = 0;
         let mut digits = 0usize;
@@ -662,21 +1155,5 @@ mod tests {
         assert_eq!(parse_number(b"abc"), None);
         assert_eq!(parse_number(b"."), None);
         assert_eq!(parse_number(b"1.2.3"), None);
-    }
-
-    #[test]
-    fn bounded_line_reader_skips_long_lines_whole() {
-        let data = b"short\nthis line is too long\nok\r\nlast";
-        let mut input = BufReader::with_capacity(4, &data[..]);
-        let mut buf = Vec::new();
-        let mut seen = Vec::new();
-        loop {
-            match read_line_bounded(&mut input, &mut buf, 8).unwrap() {
-                LineRead::Eof => break,
-                LineRead::TooLong => seen.push("<too long>".to_owned()),
-                LineRead::Line => seen.push(String::from_utf8_lossy(trim_line(&buf)).into_owned()),
-            }
-        }
-        assert_eq!(seen, ["short", "<too long>", "ok", "last"]);
     }
 }
