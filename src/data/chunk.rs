@@ -9,6 +9,8 @@ use std::io::{self, Read};
 
 /// Reads are at least this large once a chunk is full but has no whole line yet.
 const MIN_READ: usize = 64 * 1024;
+/// Reads are at most this large, whatever the chunk size.
+const MAX_READ: usize = 1 << 20;
 
 /// Successive chunks of whole lines from `input`.
 pub(crate) struct LineChunks<R> {
@@ -60,7 +62,7 @@ impl<R: Read> LineChunks<R> {
             let want = self
                 .chunk_bytes
                 .saturating_sub(old)
-                .max(self.chunk_bytes.min(MIN_READ));
+                .clamp(self.chunk_bytes.min(MIN_READ), MAX_READ);
             text.resize(old + want, 0);
             let n = match self.input.read(&mut text[old..]) {
                 Ok(n) => n,
