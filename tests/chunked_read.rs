@@ -283,3 +283,29 @@ fn the_real_file_reads_the_same_in_small_chunks_and_in_one() {
     };
     assert_eq!(read(4096), read(usize::MAX));
 }
+
+#[test]
+fn reading_from_inside_the_rayon_pool_neither_deadlocks_nor_differs() {
+    use rayon::prelude::*;
+    let text = quirky_file();
+    let options = ReadOptions {
+        skip_bad_rows: true,
+        max_line_bytes: LIMIT,
+        ..ReadOptions::default()
+    };
+    let whole = read_bytes(text.as_bytes(), &options, usize::MAX);
+    // More reads than workers, each from a worker thread, in a one-thread pool too.
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let reads: Vec<String> = pool.install(|| {
+            (0..8)
+                .into_par_iter()
+                .map(|i| read_bytes(text.as_bytes(), &options, 100 + i))
+                .collect()
+        });
+        assert!(reads.iter().all(|r| *r == whole));
+    }
+}

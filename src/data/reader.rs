@@ -12,7 +12,8 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -263,7 +264,7 @@ pub fn read_from(
 }
 
 /// Chunks between the reader and the dataset (being parsed, or parsed and waiting for an
-/// earlier one): enough to keep both workers busy, few enough to bound memory.
+/// earlier one): enough to keep every worker busy, few enough to bound memory.
 const MAX_IN_FLIGHT: usize = 6;
 
 fn read_chunks(
@@ -273,60 +274,111 @@ fn read_chunks(
     options: &ReadOptions,
 ) -> Result<(Dataset, LoadReport), DataError> {
     let mut chunks = LineChunks::new(input, options.chunk_bytes, options.max_line_bytes);
-    let mut merger = Merger::new(name, options.skip_bad_rows);
-    let mut pipeline = Pipeline::new();
+    let (recycle, recycled) = mpsc::channel();
+    let assembly = Assembly {
+        queue: Mutex::new(Queue::default()),
+        merger: Mutex::new(Merger::new(name, options.skip_bad_rows)),
+        failed: AtomicBool::new(false),
+        recycle,
+    };
+    // On a rayon worker, blocking to wait for jobs could starve the pool: parse in place.
+    let inline = rayon::current_thread_index().is_some();
     let mut format = None;
-    loop {
-        let spare = pipeline.spare.pop().unwrap_or_default();
-        let mut text = match chunks.next_chunk(spare) {
-            Ok(Some(text)) => text,
-            Ok(None) => break,
-            Err(source) => {
-                // Rows before the failure come first: one of them may be the first error.
-                pipeline.drain(&mut merger, 0)?;
-                let (path, line) = (name.to_owned(), merger.lines);
-                return Err(if gzip {
-                    DataError::Gzip { path, line, source }
-                } else {
-                    DataError::Io { path, line, source }
-                });
-            }
-        };
-        let format = match format {
-            Some(format) => format,
-            None => {
-                let (before, first) = find_first_record(&text, options);
-                merger.merge(before)?;
-                match first {
-                    None => {
-                        pipeline.spare.push(text);
-                        continue;
-                    }
-                    Some(FirstRecord::Unknown { found }) => {
-                        return Err(DataError::UnknownFormat {
-                            path: name.to_owned(),
-                            line: merger.lines + 1,
-                            found,
-                        });
-                    }
-                    Some(FirstRecord::At { offset, format: f }) => {
-                        text.drain(..offset);
-                        *format.insert(f)
+    let mut read_error = None;
+    rayon::in_place_scope(|scope| {
+        let mut buffers = 0;
+        let mut submitted = 0;
+        while !assembly.failed.load(Ordering::Relaxed) {
+            let (spare, block) = match recycled.try_recv() {
+                Ok(buffers) => buffers,
+                Err(_) if buffers < MAX_IN_FLIGHT => {
+                    buffers += 1;
+                    Default::default()
+                }
+                Err(_) => recycled
+                    .recv()
+                    .expect("every chunk in flight hands its buffers back"),
+            };
+            let mut text = match chunks.next_chunk(spare) {
+                Ok(Some(text)) => text,
+                Ok(None) => break,
+                Err(error) => {
+                    read_error = Some(error);
+                    break;
+                }
+            };
+            let format = match format {
+                Some(format) => format,
+                None => {
+                    // Before the first record no chunk is in flight: merge right here.
+                    let (before, first) = find_first_record(&text, options);
+                    let mut merger = lock(&assembly.merger);
+                    merger.merge(before)?;
+                    match first {
+                        None => {
+                            let _ = assembly.recycle.send((text, block));
+                            continue;
+                        }
+                        Some(FirstRecord::Unknown { found }) => {
+                            return Err(DataError::UnknownFormat {
+                                path: name.to_owned(),
+                                line: merger.lines + 1,
+                                found,
+                            });
+                        }
+                        Some(FirstRecord::At { offset, format: f }) => {
+                            text.drain(..offset);
+                            *format.insert(f)
+                        }
                     }
                 }
+            };
+            let rules = Rules {
+                format,
+                missing: options.missing,
+                skip_bad_rows: options.skip_bad_rows,
+                max_line_bytes: options.max_line_bytes,
+            };
+            let seq = submitted;
+            submitted += 1;
+            if inline {
+                assembly.deliver(seq, parse_chunk(text, block, rules));
+            } else {
+                let assembly = &assembly;
+                scope.spawn(move |_| {
+                    let parsed = if assembly.failed.load(Ordering::Relaxed) {
+                        Parsed::unused(text, block)
+                    } else {
+                        parse_chunk(text, block, rules)
+                    };
+                    assembly.deliver(seq, parsed);
+                });
             }
-        };
-        let rules = Rules {
-            format,
-            missing: options.missing,
-            skip_bad_rows: options.skip_bad_rows,
-            max_line_bytes: options.max_line_bytes,
-        };
-        pipeline.submit(text, rules);
-        pipeline.drain(&mut merger, MAX_IN_FLIGHT - 1)?;
+        }
+        Ok(())
+    })?;
+    // Every chunk is merged now: the scope waited for the last job.
+    let mut merger = assembly
+        .merger
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(error) = merger.error.take() {
+        return Err(error);
     }
-    pipeline.drain(&mut merger, 0)?;
+    if let Some(source) = read_error {
+        // After the rows before the failure, which had no error.
+        let (path, line) = (name.to_owned(), merger.lines);
+        return Err(if gzip {
+            DataError::Gzip { path, line, source }
+        } else {
+            DataError::Io { path, line, source }
+        });
+    }
     merger.finish(format)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// How to parse the lines of a chunk, once the layout is known.
@@ -368,6 +420,15 @@ impl Parsed {
         }
     }
 
+    /// A chunk left unparsed because the read already failed.
+    fn unused(text: Vec<u8>, block: Block) -> Self {
+        Parsed {
+            text,
+            block,
+            ..Parsed::new()
+        }
+    }
+
     /// Records a bad row; returns whether reading goes on (only when skipping them).
     fn bad_row(&mut self, error: RowError, skip: bool) -> bool {
         if self.bad.len() < KEEP_REASONS {
@@ -378,80 +439,64 @@ impl Parsed {
     }
 }
 
-/// Chunks handed to the rayon pool, and their results waiting to be merged in order.
-struct Pipeline {
-    sender: mpsc::Sender<(usize, Parsed)>,
-    results: mpsc::Receiver<(usize, Parsed)>,
-    /// Parsed chunks that arrived before an earlier one, by sequence number.
-    waiting: BTreeMap<usize, Parsed>,
-    submitted: usize,
-    merged: usize,
-    /// Text buffers and blocks of merged chunks, to be filled again: reusing memory
-    /// saves the page faults of fresh allocations.
-    spare: Vec<Vec<u8>>,
-    spare_blocks: Vec<Block>,
-    /// Parse on the calling thread: it is a rayon worker itself, and blocking it to wait
-    /// for jobs could starve the pool.
-    inline: bool,
+/// Parsed chunks on their way into the dataset. Whichever thread delivers the next chunk
+/// in file order merges it (and any later ones already waiting), so the appending (page
+/// faults of the dataset's memory, mostly) is shared by the workers instead of loading
+/// the reading thread.
+struct Assembly<'a> {
+    queue: Mutex<Queue>,
+    merger: Mutex<Merger<'a>>,
+    /// A chunk had an error that ends the read: stop reading, drop later chunks.
+    failed: AtomicBool,
+    /// Text buffers and blocks of merged chunks, back to the reader to be filled again:
+    /// reused memory saves the page faults of fresh allocations.
+    recycle: mpsc::Sender<(Vec<u8>, Block)>,
 }
 
-impl Pipeline {
-    fn new() -> Self {
-        let (sender, results) = mpsc::channel();
-        Pipeline {
-            sender,
-            results,
-            waiting: BTreeMap::new(),
-            submitted: 0,
-            merged: 0,
-            spare: Vec::new(),
-            spare_blocks: Vec::new(),
-            inline: rayon::current_thread_index().is_some(),
-        }
-    }
+#[derive(Default)]
+struct Queue {
+    /// Parsed chunks that arrived before an earlier one, by sequence number.
+    waiting: BTreeMap<usize, Parsed>,
+    /// Sequence number of the next chunk to merge.
+    next: usize,
+    /// A thread is merging: others just leave their chunk in `waiting`.
+    merging: bool,
+}
 
-    fn submit(&mut self, text: Vec<u8>, rules: Rules) {
-        let seq = self.submitted;
-        self.submitted += 1;
-        let block = self.spare_blocks.pop().unwrap_or_default();
-        if self.inline {
-            self.waiting.insert(seq, parse_chunk(text, block, rules));
-        } else {
-            let sender = self.sender.clone();
-            rayon::spawn(move || {
-                // The receiver is gone only when the read already failed.
-                let _ = sender.send((seq, parse_chunk(text, block, rules)));
-            });
+impl Assembly<'_> {
+    fn deliver(&self, seq: usize, parsed: Parsed) {
+        let mut queue = lock(&self.queue);
+        queue.waiting.insert(seq, parsed);
+        if queue.merging {
+            return;
         }
-    }
-
-    /// Merges the chunks that are ready, in order, waiting until at most `keep` remain
-    /// in flight. The first error met (in file order) ends the read.
-    fn drain(&mut self, merger: &mut Merger<'_>, keep: usize) -> Result<(), DataError> {
+        queue.merging = true;
         loop {
-            while let Some(parsed) = self.waiting.remove(&self.merged) {
-                self.merged += 1;
-                let (text, block) = merger.merge(parsed)?;
-                if self.spare.len() < MAX_IN_FLIGHT {
-                    self.spare.push(text);
-                }
-                if self.spare_blocks.len() < MAX_IN_FLIGHT {
-                    self.spare_blocks.push(block);
-                }
-            }
-            let received = if self.submitted - self.merged > keep {
-                self.results.recv().ok()
-            } else {
-                self.results.try_recv().ok()
+            let next = queue.next;
+            let Some(parsed) = queue.waiting.remove(&next) else {
+                break;
             };
-            match received {
-                Some((seq, parsed)) => {
-                    self.waiting.insert(seq, parsed);
-                }
-                None if self.submitted - self.merged > keep => {
-                    unreachable!("the pipeline holds a sender, so receiving cannot fail")
-                }
-                None => return Ok(()),
+            queue.next += 1;
+            drop(queue);
+            let buffers = self.merge(parsed);
+            // The reader is gone only if it stopped early; the buffers are not needed.
+            let _ = self.recycle.send(buffers);
+            queue = lock(&self.queue);
+        }
+        queue.merging = false;
+    }
+
+    fn merge(&self, parsed: Parsed) -> (Vec<u8>, Block) {
+        let mut merger = lock(&self.merger);
+        if merger.error.is_some() {
+            return (parsed.text, parsed.block);
+        }
+        match merger.merge(parsed) {
+            Ok(buffers) => buffers,
+            Err(error) => {
+                merger.error = Some(error);
+                self.failed.store(true, Ordering::Relaxed);
+                Default::default()
             }
         }
     }
@@ -469,6 +514,8 @@ struct Merger<'a> {
     skipped_missing: usize,
     missing: [usize; N_FEATURES],
     header_skipped: bool,
+    /// The error that ended the read, once met.
+    error: Option<DataError>,
 }
 
 impl<'a> Merger<'a> {
@@ -483,6 +530,7 @@ impl<'a> Merger<'a> {
             skipped_missing: 0,
             missing: [0; N_FEATURES],
             header_skipped: false,
+            error: None,
         }
     }
 
