@@ -275,8 +275,9 @@ impl Encoder {
         data.par_chunks_mut(CHUNK * cols.max(1))
             .zip(rows.par_chunks(CHUNK))
             .for_each(|(out, chunk)| {
+                let mut last = vec![None; self.numeric.len()];
                 for (dst, &r) in out.chunks_exact_mut(cols.max(1)).zip(chunk) {
-                    self.encode_row(dataset, r, &lookups, dst);
+                    self.encode_row(dataset, r, &lookups, &mut last, dst);
                 }
             });
         let unseen = self.unseen_values(dataset, rows, &lookups);
@@ -289,13 +290,31 @@ impl Encoder {
         self.transform(dataset, &rows)
     }
 
-    fn encode_row(&self, dataset: &Dataset, row: usize, lookups: &[Vec<usize>], dst: &mut [f32]) {
+    /// Encodes one row. `last` holds each numeric column's previous raw value (as bits)
+    /// and its encoding: consecutive rows very often repeat a value (runs of smurf or
+    /// neptune records), and then the logarithm and division are skipped.
+    fn encode_row(
+        &self,
+        dataset: &Dataset,
+        row: usize,
+        lookups: &[Vec<usize>],
+        last: &mut [Option<(u32, f32)>],
+        dst: &mut [f32],
+    ) {
         let values = dataset.numeric(row);
-        for n in &self.numeric {
+        for (n, last) in self.numeric.iter().zip(last) {
             let Some(col) = n.column else { continue };
-            let raw = f64::from(values[n.slot]);
-            let raw = if raw.is_nan() { n.median } else { raw };
-            dst[col] = ((transform(n.log1p, raw) - n.mean) / n.std) as f32;
+            let bits = values[n.slot].to_bits();
+            dst[col] = match *last {
+                Some((seen, encoded)) if seen == bits => encoded,
+                _ => {
+                    let raw = f64::from(values[n.slot]);
+                    let raw = if raw.is_nan() { n.median } else { raw };
+                    let encoded = ((transform(n.log1p, raw) - n.mean) / n.std) as f32;
+                    *last = Some((bits, encoded));
+                    encoded
+                }
+            };
         }
         for (c, lookup) in self.categorical.iter().zip(lookups) {
             let code = dataset.category_code(row, c.slot);
@@ -492,6 +511,9 @@ impl ColumnCounts {
     }
 
     fn transformed(&mut self, v: f32) -> f32 {
+        if !v.is_nan() && (!self.log1p || v == 0.0) {
+            return v; // `transform(_, v) as f32` is `v` itself
+        }
         let i = self.position(v);
         self.transformed[i]
     }
