@@ -695,9 +695,18 @@ fn parse_chunk(text: Vec<u8>, block: Block, rules: Rules) -> Parsed {
     let mut plain = PlainRow::default();
     let labelled = rules.format != FileFormat::Unlabeled;
     let with_difficulty = rules.format == FileFormat::NslKdd;
-    for (_, raw) in lines(&text) {
+    let mut pos = 0;
+    while pos < text.len() {
         parsed.lines += 1;
         let line_no = parsed.lines;
+        if let Some(next) = parse_plain(&text, pos, &rules, &mut plain) {
+            builder.push_plain(&mut plain, labelled, with_difficulty, line_no);
+            pos = next;
+            continue;
+        }
+        let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i);
+        let raw = &text[pos..end];
+        pos = end + 1;
         if raw.len() > rules.max_line_bytes {
             let error = too_long(line_no, rules.max_line_bytes);
             if parsed.bad_row(error, rules.skip_bad_rows) {
@@ -706,17 +715,6 @@ fn parse_chunk(text: Vec<u8>, block: Block, rules: Rules) -> Parsed {
             break;
         }
         let line = trim_line(raw);
-        if parse_plain(line, rules.format, &mut plain) {
-            builder.push(
-                &plain.numeric,
-                &plain.exact,
-                plain.categorical.map(Some),
-                labelled.then_some(plain.label),
-                with_difficulty.then_some(plain.difficulty),
-                line_no,
-            );
-            continue;
-        }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -779,23 +777,65 @@ impl<'t> BlockBuilder<'t> {
             }
             numeric[slot] = narrow;
         }
+        let mut codes = [MISSING; 3];
+        for ((code, value), vocab) in codes
+            .iter_mut()
+            .zip(record.categorical)
+            .zip(&mut self.vocab)
+        {
+            if let Some(value) = value {
+                *code = vocab.code(value);
+            }
+        }
+        let label = record.label.map(|label| self.labels.code(label));
         self.push(
             &numeric,
             &exact,
-            record.categorical,
-            record.label,
+            codes,
+            label,
             record.difficulty,
             record.line,
         );
         self.exact = exact;
     }
 
+    /// Appends a record from [`parse_plain`]; a text field repeated from the previous
+    /// plain line reuses its code.
+    fn push_plain(
+        &mut self,
+        row: &mut PlainRow<'t>,
+        labelled: bool,
+        with_difficulty: bool,
+        line: u64,
+    ) {
+        let mut codes = [0; 3];
+        for ((code, kept), vocab) in codes
+            .iter_mut()
+            .zip(&mut row.categorical)
+            .zip(&mut self.vocab)
+        {
+            *code = *kept.code.get_or_insert_with(|| vocab.code(kept.text));
+        }
+        let label = labelled.then(|| {
+            let kept = &mut row.label;
+            *kept.code.get_or_insert_with(|| self.labels.code(kept.text))
+        });
+        self.push(
+            &row.numeric,
+            &row.exact,
+            codes,
+            label,
+            with_difficulty.then_some(row.difficulty),
+            line,
+        );
+    }
+
     fn push(
         &mut self,
         numeric: &[f32; N_NUMERIC],
         exact: &[(usize, f64)],
-        categorical: [Option<&'t str>; 3],
-        label: Option<&'t str>,
+        codes: [u32; 3],
+        label: Option<u32>,
         difficulty: Option<u8>,
         line: u64,
     ) {
@@ -806,15 +846,9 @@ impl<'t> BlockBuilder<'t> {
                 .map(|&(slot, v)| ((row * N_NUMERIC + slot) as u64, v)),
         );
         self.block.numeric.extend_from_slice(numeric);
-        let mut codes = [MISSING; 3];
-        for ((code, value), vocab) in codes.iter_mut().zip(categorical).zip(&mut self.vocab) {
-            if let Some(value) = value {
-                *code = vocab.code(value);
-            }
-        }
         self.block.categorical.push(codes);
         if let Some(label) = label {
-            self.label_codes.push(self.labels.code(label));
+            self.label_codes.push(label);
         }
         if let Some(d) = difficulty {
             self.block.difficulty.get_or_insert_with(Vec::new).push(d);
@@ -863,14 +897,14 @@ impl<'t> Interner<'t> {
 }
 
 /// A record read by [`parse_plain`]. Kept from line to line: a text field equal to the
-/// previous line's was checked already.
+/// previous line's was checked (and interned) already.
 struct PlainRow<'t> {
     numeric: [f32; N_NUMERIC],
     /// Integers `f32` cannot hold, by numeric slot.
     exact: Vec<(usize, f64)>,
-    categorical: [&'t str; 3],
+    categorical: [Kept<'t>; 3],
     /// The label, when the layout has one.
-    label: &'t str,
+    label: Kept<'t>,
     /// The difficulty, when the layout has one.
     difficulty: u8,
 }
@@ -880,87 +914,130 @@ impl Default for PlainRow<'_> {
         PlainRow {
             numeric: [0.0; N_NUMERIC],
             exact: Vec::new(),
-            categorical: [""; 3],
-            label: "",
+            categorical: Default::default(),
+            label: Kept::default(),
             difficulty: 0,
         }
     }
 }
 
+/// A text field as last seen, with its local code once interned.
+#[derive(Default)]
+struct Kept<'t> {
+    text: &'t str,
+    code: Option<u32>,
+}
+
 /// Sets `kept` to `field` when `check` accepts it. A non-empty field equal to `kept` was
-/// accepted before, so the check (UTF-8 validation mostly) is skipped.
-fn keep_text<'t>(kept: &mut &'t str, field: &'t [u8], check: fn(&[u8]) -> Option<&str>) -> bool {
-    if !field.is_empty() && field == kept.as_bytes() {
+/// accepted before, so the check (UTF-8 validation mostly) and the interning are skipped.
+fn keep_text<'t>(kept: &mut Kept<'t>, field: &'t [u8], check: fn(&[u8]) -> Option<&str>) -> bool {
+    if !field.is_empty() && field == kept.text.as_bytes() {
         return true;
     }
     match check(field) {
         Some(text) => {
-            *kept = text;
+            *kept = Kept { text, code: None };
             true
         }
         None => false,
     }
 }
 
-/// Reads a record in one pass when every field has its plain form: numbers of at most 15
-/// digits and one point (`181`, `0.00`), text fields non-empty UTF-8 without surrounding
-/// spaces, and the layout's number of fields. Nearly every real line is like that. Any
-/// other line returns `false` and goes through [`parse_record`], which accepts the other
-/// forms and words the errors; on the lines this accepts, both give the same values.
-fn parse_plain<'t>(line: &'t [u8], format: FileFormat, row: &mut PlainRow<'t>) -> bool {
+/// Reads the record starting at `start` of `text` in one pass, when every field has its
+/// plain form: numbers of at most 15 digits and one point (`181`, `0.00`), text fields
+/// non-empty UTF-8 without surrounding spaces, the layout's number of fields, and the
+/// line no longer than the limit and without trailing spaces. Nearly every real line is
+/// like that. Returns where the next line starts. Any other line returns `None` and goes
+/// through [`parse_record`], which accepts the other forms and words the errors; on the
+/// lines this accepts, both give the same values. Finding the line's end along the way
+/// saves a separate search for the newline.
+fn parse_plain<'t>(
+    text: &'t [u8],
+    start: usize,
+    rules: &Rules,
+    row: &mut PlainRow<'t>,
+) -> Option<usize> {
     row.exact.clear();
-    let mut pos = 0;
-    let mut slot = 0;
-    for (i, feature) in FEATURES.iter().enumerate() {
-        if feature.kind == schema::FeatureKind::Categorical {
-            let Some(end) = field_end(line, pos) else {
-                return false;
-            };
-            if !keep_text(&mut row.categorical[i - 1], &line[pos..end], plain_text) {
-                return false;
-            }
-            pos = end + 1;
-        } else {
-            let last = i == N_FEATURES - 1 && format == FileFormat::Unlabeled;
-            let Some((value, end)) = plain_number(line, pos) else {
-                return false;
-            };
-            if (end == line.len()) != last {
-                return false;
-            }
-            let narrow = value as f32;
-            // Below 2^24 an integer is exact in `f32`; only larger ones need checking.
-            if value >= 16_777_216.0 && f64::from(narrow) != value && value.fract() == 0.0 {
-                row.exact.push((slot, value));
-            }
-            row.numeric[slot] = narrow;
-            slot += 1;
-            pos = end + 1;
+    let mut pos = plain_numeric(text, start, 0, row)?;
+    for kept in &mut row.categorical {
+        let end = text_end(text, pos)?;
+        if text.get(end) != Some(&b',') || !keep_text(kept, &text[pos..end], plain_text) {
+            return None;
         }
+        pos = end + 1;
     }
-    match format {
-        FileFormat::Unlabeled => true,
+    for slot in 1..N_NUMERIC - 1 {
+        pos = plain_numeric(text, pos, slot, row)?;
+    }
+    let end = match rules.format {
+        FileFormat::Unlabeled => {
+            let (end, terminator) = plain_number_into(text, pos, N_NUMERIC - 1, row)?;
+            (terminator != Some(b',')).then_some(end)?
+        }
         FileFormat::Kdd99 => {
-            let rest = &line[pos.min(line.len())..];
-            !rest.contains(&b',') && keep_text(&mut row.label, rest, plain_label)
+            pos = plain_numeric(text, pos, N_NUMERIC - 1, row)?;
+            let end = text_end(text, pos)?;
+            if text.get(end) == Some(&b',')
+                || !keep_text(&mut row.label, &text[pos..end], plain_label)
+            {
+                return None;
+            }
+            end
         }
         FileFormat::NslKdd => {
-            let Some(end) = field_end(line, pos) else {
-                return false;
-            };
-            let Some(difficulty) = plain_difficulty(&line[end + 1..]) else {
-                return false;
-            };
-            row.difficulty = difficulty;
-            keep_text(&mut row.label, &line[pos..end], plain_label)
+            pos = plain_numeric(text, pos, N_NUMERIC - 1, row)?;
+            let label_end = text_end(text, pos)?;
+            if text.get(label_end) != Some(&b',') {
+                return None;
+            }
+            let end = text_end(text, label_end + 1)?;
+            if text.get(end) == Some(&b',') {
+                return None;
+            }
+            row.difficulty = plain_difficulty(&text[label_end + 1..end])?;
+            if !keep_text(&mut row.label, &text[pos..label_end], plain_label) {
+                return None;
+            }
+            end
         }
-    }
+    };
+    (end - start <= rules.max_line_bytes).then_some(end + 1)
 }
 
-/// Index of the comma ending the field that starts at `start`.
-fn field_end(line: &[u8], start: usize) -> Option<usize> {
-    let rest = line.get(start..)?;
-    rest.iter().position(|&b| b == b',').map(|i| start + i)
+/// Reads a plain number into numeric `slot`, keeping a large integer exactly; it must end
+/// at a comma. Returns where the next field starts.
+#[inline(always)]
+fn plain_numeric(text: &[u8], start: usize, slot: usize, row: &mut PlainRow<'_>) -> Option<usize> {
+    let (end, terminator) = plain_number_into(text, start, slot, row)?;
+    (terminator == Some(b',')).then_some(end + 1)
+}
+
+#[inline(always)]
+fn plain_number_into(
+    text: &[u8],
+    start: usize,
+    slot: usize,
+    row: &mut PlainRow<'_>,
+) -> Option<(usize, Option<u8>)> {
+    let (value, end) = plain_number(text, start)?;
+    let narrow = value as f32;
+    // Below 2^24 an integer is exact in `f32`; only larger ones need checking.
+    if value >= 16_777_216.0 && f64::from(narrow) != value && value.fract() == 0.0 {
+        row.exact.push((slot, value));
+    }
+    row.numeric[slot] = narrow;
+    Some((end, text.get(end).copied()))
+}
+
+/// End of the text field starting at `start`: the next comma, newline or the end.
+#[inline(always)]
+fn text_end(text: &[u8], start: usize) -> Option<usize> {
+    let rest = text.get(start..)?;
+    Some(
+        rest.iter()
+            .position(|&b| b == b',' || b == b'\n')
+            .map_or(text.len(), |i| start + i),
+    )
 }
 
 /// A text field that [`parse_record`] would take as it is.
@@ -1000,12 +1077,13 @@ const HUNDREDTHS: [f64; 101] = {
     table
 };
 
-/// The exact fast path of [`parse_number`] on the field starting at `start`, which must
-/// end at a comma or at the end of the line. Returns the value and where the field ends.
+/// The exact fast path of [`parse_number`] on the field starting at `start`, which ends
+/// at a comma, a newline or the end of the text. Returns the value and where it ends.
+#[inline(always)]
 fn plain_number(line: &[u8], start: usize) -> Option<(f64, usize)> {
     // The two forms that fill most of a KDD line, `7` and `0.25`, without the loop.
     let digit = |i: usize| line.get(i).filter(|b| b.is_ascii_digit()).map(|b| b - b'0');
-    let ends = |i: usize| line.get(i).is_none_or(|&b| b == b',');
+    let ends = |i: usize| line.get(i).is_none_or(|&b| b == b',' || b == b'\n');
     let first = digit(start)?;
     if ends(start + 1) {
         return Some((f64::from(first), start + 1));
@@ -1031,7 +1109,7 @@ fn plain_number(line: &[u8], start: usize) -> Option<(f64, usize)> {
                 mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
             }
             b'.' if point.is_none() => point = Some(end),
-            b',' => break,
+            b',' | b'\n' => break,
             _ => return None,
         }
         end += 1;
