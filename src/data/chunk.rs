@@ -41,11 +41,11 @@ impl<R: Read> LineChunks<R> {
         }
     }
 
-    /// The next chunk, filled into `text` (whose allocation is reused): whole lines, each
+    /// The next chunk, filled into `buf` (whose allocation is reused): whole lines, each
     /// ending in `\n` except possibly the last line of the input. `Ok(None)` at the end.
     /// After a read error the lines completed before it come first, then the error; an
     /// incomplete line at the error is dropped, as it was never read whole.
-    pub(crate) fn next_chunk(&mut self, mut text: Vec<u8>) -> io::Result<Option<Vec<u8>>> {
+    pub(crate) fn next_chunk(&mut self, mut buf: Vec<u8>) -> io::Result<Option<Chunk>> {
         if let Some(error) = self.failed.take() {
             self.done = true;
             return Err(error);
@@ -53,63 +53,94 @@ impl<R: Read> LineChunks<R> {
         if self.done {
             return Ok(None);
         }
-        text.clear();
-        text.append(&mut self.carry);
+        // `buf` keeps its length from chunk to chunk, so only its growth is zeroed:
+        // the text is `buf[..filled]`.
+        let mut filled = self.carry.len();
+        if buf.len() < filled {
+            buf.resize(filled, 0);
+        }
+        buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
         // Bytes before `line_start` are whole lines; from it on, the incomplete last line.
         let mut line_start = 0;
         loop {
-            let old = text.len();
+            let old = filled;
             let want = self
                 .chunk_bytes
                 .saturating_sub(old)
                 .clamp(self.chunk_bytes.min(MIN_READ), MAX_READ);
-            text.resize(old + want, 0);
-            let n = match self.input.read(&mut text[old..]) {
+            if buf.len() < old + want {
+                buf.resize(old + want, 0);
+            }
+            let n = match self.input.read(&mut buf[old..old + want]) {
                 Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    text.truncate(old);
-                    continue;
-                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    text.truncate(line_start);
                     if line_start == 0 {
                         self.done = true;
                         return Err(e);
                     }
                     self.failed = Some(e);
-                    return Ok(Some(text));
+                    return Ok(Some(Chunk::new(buf, line_start)));
                 }
             };
-            text.truncate(old + n);
+            filled += n;
             if n == 0 {
                 self.done = true;
-                return Ok((!text.is_empty()).then_some(text));
+                return Ok((filled > 0).then(|| Chunk::new(buf, filled)));
             }
             if self.skipping {
-                match memchr::memchr(b'\n', &text[old..]) {
+                match memchr::memchr(b'\n', &buf[old..filled]) {
                     Some(i) => {
-                        text.drain(old..old + i);
+                        buf.copy_within(old + i..filled, old);
+                        filled -= i;
                         self.skipping = false;
                     }
                     None => {
-                        text.truncate(old);
+                        filled = old;
                         continue;
                     }
                 }
             }
-            if let Some(i) = memchr::memrchr(b'\n', &text[old..]) {
+            if let Some(i) = memchr::memrchr(b'\n', &buf[old..filled]) {
                 line_start = old + i + 1;
             }
-            if text.len() - line_start > self.limit + 1 {
-                text.truncate(line_start + self.limit + 1);
+            if filled - line_start > self.limit + 1 {
+                filled = line_start + self.limit + 1;
                 self.skipping = true;
             }
-            if line_start > 0 && text.len() >= self.chunk_bytes {
-                self.carry.extend_from_slice(&text[line_start..]);
-                text.truncate(line_start);
-                return Ok(Some(text));
+            if line_start > 0 && filled >= self.chunk_bytes {
+                self.carry.extend_from_slice(&buf[line_start..filled]);
+                return Ok(Some(Chunk::new(buf, line_start)));
             }
         }
+    }
+}
+
+/// A run of whole lines: the start of a reusable buffer.
+pub(crate) struct Chunk {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Chunk {
+    fn new(buf: Vec<u8>, end: usize) -> Self {
+        Chunk { buf, start: 0, end }
+    }
+
+    pub(crate) fn text(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Drops the first `n` bytes of the text.
+    pub(crate) fn skip(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+    }
+
+    /// The buffer, to be filled again.
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        self.buf
     }
 }
 
@@ -148,7 +179,7 @@ mod tests {
         );
         let mut out = Vec::new();
         while let Some(c) = reader.next_chunk(Vec::new()).unwrap() {
-            out.push(c);
+            out.push(c.text().to_vec());
         }
         (out, reader.done)
     }
@@ -206,7 +237,7 @@ mod tests {
             100,
         );
         assert_eq!(
-            reader.next_chunk(Vec::new()).unwrap().unwrap(),
+            reader.next_chunk(Vec::new()).unwrap().unwrap().text(),
             b"one\ntwo\n"
         );
         assert!(reader.next_chunk(Vec::new()).is_err());

@@ -18,7 +18,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::chunk::LineChunks;
+use super::chunk::{Chunk, LineChunks};
 use super::dataset::{Block, Dataset, MISSING, RawRecord};
 use super::schema::{self, FEATURES, N_FEATURES, N_NUMERIC};
 
@@ -299,8 +299,8 @@ fn read_chunks(
                     .recv()
                     .expect("every chunk in flight hands its buffers back"),
             };
-            let mut text = match chunks.next_chunk(spare) {
-                Ok(Some(text)) => text,
+            let mut chunk = match chunks.next_chunk(spare) {
+                Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
                 Err(error) => {
                     read_error = Some(error);
@@ -311,12 +311,12 @@ fn read_chunks(
                 Some(format) => format,
                 None => {
                     // Before the first record no chunk is in flight: merge right here.
-                    let (before, first) = find_first_record(&text, options);
+                    let (before, first) = find_first_record(chunk.text(), options);
                     let mut merger = lock(&assembly.merger);
                     merger.merge(before)?;
                     match first {
                         None => {
-                            let _ = assembly.recycle.send((text, block));
+                            let _ = assembly.recycle.send((chunk.into_buffer(), block));
                             continue;
                         }
                         Some(FirstRecord::Unknown { found }) => {
@@ -327,7 +327,7 @@ fn read_chunks(
                             });
                         }
                         Some(FirstRecord::At { offset, format: f }) => {
-                            text.drain(..offset);
+                            chunk.skip(offset);
                             *format.insert(f)
                         }
                     }
@@ -342,14 +342,14 @@ fn read_chunks(
             let seq = submitted;
             submitted += 1;
             if inline {
-                assembly.deliver(seq, parse_chunk(text, block, rules));
+                assembly.deliver(seq, parse_chunk(chunk, block, rules));
             } else {
                 let assembly = &assembly;
                 scope.spawn(move |_| {
                     let parsed = if assembly.failed.load(Ordering::Relaxed) {
-                        Parsed::unused(text, block)
+                        Parsed::unused(chunk.into_buffer(), block)
                     } else {
-                        parse_chunk(text, block, rules)
+                        parse_chunk(chunk, block, rules)
                     };
                     assembly.deliver(seq, parsed);
                 });
@@ -689,7 +689,8 @@ fn split_fields(line: &[u8]) -> ([&[u8]; MAX_FIELDS], usize) {
 }
 
 /// Parses the lines of one chunk (after the first record's layout is known).
-fn parse_chunk(text: Vec<u8>, block: Block, rules: Rules) -> Parsed {
+fn parse_chunk(chunk: Chunk, block: Block, rules: Rules) -> Parsed {
+    let text = chunk.text();
     let mut parsed = Parsed::new();
     let mut builder = BlockBuilder::new(block);
     let mut plain = PlainRow::default();
@@ -699,7 +700,7 @@ fn parse_chunk(text: Vec<u8>, block: Block, rules: Rules) -> Parsed {
     while pos < text.len() {
         parsed.lines += 1;
         let line_no = parsed.lines;
-        if let Some(next) = parse_plain(&text, pos, &rules, &mut plain) {
+        if let Some(next) = parse_plain(text, pos, &rules, &mut plain) {
             builder.push_plain(&mut plain, labelled, with_difficulty, line_no);
             pos = next;
             continue;
@@ -736,7 +737,7 @@ fn parse_chunk(text: Vec<u8>, block: Block, rules: Rules) -> Parsed {
         }
     }
     parsed.block = builder.finish();
-    parsed.text = text;
+    parsed.text = chunk.into_buffer();
     parsed
 }
 
