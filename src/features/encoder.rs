@@ -414,27 +414,55 @@ fn numeric_stats(dataset: &Dataset, rows: &[usize], set: FeatureSet) -> Vec<(f64
         .map(|group| group.iter().map(|&slot| ColumnCounts::new(slot)).collect())
         .collect();
     let n = rows.len() as f64;
+    let Some(&first) = rows.first() else {
+        return vec![(0.0, 0.0, 0.0); N_NUMERIC];
+    };
     columns.par_iter_mut().for_each(|group| {
+        let mut runs: Vec<Run> = group
+            .iter_mut()
+            .map(|column| {
+                let v = dataset.numeric(first)[column.slot];
+                let i = column.position(v);
+                Run::new(v, i, column.transformed[i])
+            })
+            .collect();
         for &r in rows {
             let values = dataset.numeric(r);
-            for column in group.iter_mut() {
-                column.add(values[column.slot]);
+            for (run, column) in runs.iter_mut().zip(group.iter_mut()) {
+                let v = values[column.slot];
+                if v.to_bits() != run.bits {
+                    column.counts[run.index] += run.length;
+                    let i = column.position(v);
+                    *run = Run {
+                        acc: run.acc,
+                        ..Run::new(v, i, column.transformed[i])
+                    };
+                }
+                run.length += 1;
+                run.acc += run.t;
             }
         }
-        for column in group.iter_mut() {
+        for (run, column) in runs.iter_mut().zip(group.iter_mut()) {
+            column.counts[run.index] += run.length;
+            column.sum = run.acc;
             column.impute_and_sum_missing(dataset, rows);
+            let v = dataset.numeric(first)[column.slot];
+            *run = Run::new(v, 0, column.transformed(v));
         }
         let means: Vec<f64> = group.iter().map(|c| c.sum / n).collect();
-        let mut squares = vec![-0.0f64; group.len()];
         for &r in rows {
             let values = dataset.numeric(r);
-            for ((column, square), mean) in group.iter_mut().zip(&mut squares).zip(&means) {
-                let t = column.transformed(values[column.slot]);
-                *square += (f64::from(t) - mean).powi(2);
+            for ((run, column), mean) in runs.iter_mut().zip(group.iter_mut()).zip(&means) {
+                let v = values[column.slot];
+                if v.to_bits() != run.bits {
+                    run.bits = v.to_bits();
+                    run.t = f64::from(column.transformed(v));
+                }
+                run.acc += (run.t - mean).powi(2);
             }
         }
-        for ((column, square), mean) in group.iter_mut().zip(squares).zip(means) {
-            column.result = (column.median, mean, (square / n).sqrt());
+        for ((run, column), mean) in runs.iter().zip(group.iter_mut()).zip(means) {
+            column.result = (column.median, mean, (run.acc / n).sqrt());
         }
     });
     let mut stats = vec![(0.0, 0.0, 0.0); N_NUMERIC];
@@ -442,6 +470,32 @@ fn numeric_stats(dataset: &Dataset, rows: &[usize], set: FeatureSet) -> Vec<(f64
         stats[column.slot] = column.result;
     }
     stats
+}
+
+/// A column's current run of one value, walking the rows: within a run the count, the
+/// transform and the hash lookup are all known already.
+struct Run {
+    bits: u32,
+    /// Index of the value in its [`ColumnCounts`].
+    index: usize,
+    /// Rows in the run not yet added to the counts.
+    length: u64,
+    /// The value's transform.
+    t: f64,
+    /// The sum being accumulated in row order, starting like `Iterator::sum` (−0.0).
+    acc: f64,
+}
+
+impl Run {
+    fn new(v: f32, index: usize, t: f32) -> Self {
+        Run {
+            bits: v.to_bits(),
+            index,
+            length: 0,
+            t: f64::from(t),
+            acc: -0.0,
+        }
+    }
 }
 
 /// One numeric column's distinct values, counted in row order.
@@ -454,10 +508,8 @@ struct ColumnCounts {
     counts: Vec<u64>,
     /// `transform(value) as f32`; for a missing value, of the median once it is known.
     transformed: Vec<f32>,
-    /// The previous row's value and index: runs of one value skip the hash lookup.
-    last: Option<(u32, u32)>,
-    /// Σ transformed in row order, starting like `Iterator::sum` (−0.0). Not valid when
-    /// a value is missing, as their imputation is known only at the end.
+    /// Σ transformed in row order. Not valid when a value is missing, as their
+    /// imputation is known only at the end.
     sum: f64,
     any_missing: bool,
     median: f64,
@@ -473,7 +525,6 @@ impl ColumnCounts {
             values: Vec::new(),
             counts: Vec::new(),
             transformed: Vec::new(),
-            last: None,
             sum: -0.0,
             any_missing: false,
             median: 0.0,
@@ -483,11 +534,6 @@ impl ColumnCounts {
 
     fn position(&mut self, v: f32) -> usize {
         let bits = v.to_bits();
-        if let Some((last, i)) = self.last
-            && last == bits
-        {
-            return i as usize;
-        }
         let next = self.values.len() as u32;
         let i = *self.index.entry(bits).or_insert(next);
         if i == next {
@@ -500,14 +546,7 @@ impl ColumnCounts {
                 transform(self.log1p, f64::from(v)) as f32
             });
         }
-        self.last = Some((bits, i));
         i as usize
-    }
-
-    fn add(&mut self, v: f32) {
-        let i = self.position(v);
-        self.counts[i] += 1;
-        self.sum += f64::from(self.transformed[i]);
     }
 
     fn transformed(&mut self, v: f32) -> f32 {
