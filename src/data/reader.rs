@@ -2,9 +2,10 @@
 //!
 //! The format is detected from the first record: 41 fields (unlabelled), 42 (KDD Cup 99:
 //! label last, usually with a trailing dot) or 43 (NSL-KDD: label, then difficulty).
-//! gzip is recognised by its magic bytes, not the file name. Lines are read one at a time
-//! with a length bound, so neither a huge file nor a runaway line is ever held in memory
-//! whole. KDD files never quote fields, so a line is split on commas; that keeps exact
+//! gzip is recognised by its magic bytes, not the file name. The input is read in chunks
+//! of whole lines with a length bound per line, so neither a huge file nor a runaway line
+//! is ever held in memory whole; the chunks are parsed in parallel and appended in file
+//! order. KDD files never quote fields, so a line is split on commas; that keeps exact
 //! line and column numbers for every error.
 
 use std::collections::BTreeMap;
@@ -238,9 +239,9 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadRep
 /// Reads records from any byte stream; `name` is used in messages.
 ///
 /// The calling thread reads (and decompresses) the input and cuts it into chunks of whole
-/// lines; the rayon pool parses the chunks in parallel, and the calling thread appends
-/// them to the dataset in file order. Rows, line numbers, category codes, the first error
-/// and the report are exactly those of reading line by line.
+/// lines; the rayon pool parses the chunks in parallel and appends them to the dataset in
+/// file order. Rows, line numbers, category codes, the first error and the report are
+/// exactly those of reading line by line.
 pub fn read_from(
     input: impl Read,
     name: &str,
