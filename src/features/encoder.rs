@@ -138,7 +138,10 @@ impl Encoder {
         if rows.is_empty() {
             return Err(EncoderError::NoRows);
         }
-        let stats = numeric_stats(dataset, rows, config.feature_set);
+        let (stats, seen) = rayon::join(
+            || numeric_stats(dataset, rows, config.feature_set),
+            || categories_seen(dataset, rows),
+        );
         let mut columns = Vec::new();
         let mut numeric = Vec::new();
         let mut categorical = Vec::new();
@@ -147,17 +150,10 @@ impl Encoder {
             if spec.kind == FeatureKind::Categorical {
                 let slot = categorical_slot(feature);
                 let vocab = dataset.vocabulary(slot);
-                let mut seen = vec![false; vocab.len()];
-                for &r in rows {
-                    let code = dataset.category_code(r, slot);
-                    if code != MISSING {
-                        seen[code as usize] = true;
-                    }
-                }
                 let mut values: Vec<String> = vocab
                     .names()
                     .iter()
-                    .zip(&seen)
+                    .zip(&seen[slot])
                     .filter(|(_, s)| **s)
                     .map(|(n, _)| n.clone())
                     .collect();
@@ -641,6 +637,21 @@ fn numeric_stats_reference(
             (median, mean, var.sqrt())
         })
         .collect()
+}
+
+/// Per categorical feature, which codes of the dataset's vocabulary occur in `rows`.
+fn categories_seen(dataset: &Dataset, rows: &[usize]) -> [Vec<bool>; 3] {
+    let mut seen: [Vec<bool>; 3] =
+        std::array::from_fn(|k| vec![false; dataset.vocabulary(k).len()]);
+    for &r in rows {
+        for (k, seen) in seen.iter_mut().enumerate() {
+            let code = dataset.category_code(r, k);
+            if code != MISSING {
+                seen[code as usize] = true;
+            }
+        }
+    }
+    seen
 }
 
 /// `log1p` where asked; zero (most counts) skips the logarithm.
