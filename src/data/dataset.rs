@@ -189,6 +189,7 @@ impl Dataset {
     /// source. Appending blocks in file order gives exactly the dataset that pushing their
     /// records one by one would: local codes are interned in order of first appearance,
     /// so every global code is assigned in the same order.
+    ///
     /// The block is left empty, its allocations kept for reuse.
     pub(crate) fn append(&mut self, block: &mut Block, first_line: u64) {
         let n = self.len();

@@ -403,8 +403,8 @@ struct Parsed {
     bad: Vec<RowError>,
     skipped_missing: usize,
     missing: [usize; N_FEATURES],
-    /// The chunk's text, handed back for reuse.
-    text: Vec<u8>,
+    /// The buffer the chunk was read into, handed back for reuse.
+    buffer: Vec<u8>,
 }
 
 impl Parsed {
@@ -417,14 +417,14 @@ impl Parsed {
             bad: Vec::new(),
             skipped_missing: 0,
             missing: [0; N_FEATURES],
-            text: Vec::new(),
+            buffer: Vec::new(),
         }
     }
 
     /// A chunk left unparsed because the read already failed.
-    fn unused(text: Vec<u8>, block: Block) -> Self {
+    fn unused(buffer: Vec<u8>, block: Block) -> Self {
         Parsed {
-            text,
+            buffer,
             block,
             ..Parsed::new()
         }
@@ -490,7 +490,7 @@ impl Assembly<'_> {
     fn merge(&self, parsed: Parsed) -> (Vec<u8>, Block) {
         let mut merger = lock(&self.merger);
         if merger.error.is_some() {
-            return (parsed.text, parsed.block);
+            return (parsed.buffer, parsed.block);
         }
         match merger.merge(parsed) {
             Ok(buffers) => buffers,
@@ -535,7 +535,7 @@ impl<'a> Merger<'a> {
         }
     }
 
-    /// Appends the next chunk; returns its text and (emptied) block for reuse.
+    /// Appends the next chunk; returns its buffer and (emptied) block for reuse.
     fn merge(&mut self, parsed: Parsed) -> Result<(Vec<u8>, Block), DataError> {
         for mut error in parsed.bad {
             error.line += self.lines;
@@ -558,7 +558,7 @@ impl<'a> Merger<'a> {
         let mut block = parsed.block;
         self.dataset.append(&mut block, self.lines);
         self.lines += parsed.lines;
-        Ok((parsed.text, block))
+        Ok((parsed.buffer, block))
     }
 
     fn finish(self, format: Option<FileFormat>) -> Result<(Dataset, LoadReport), DataError> {
@@ -738,7 +738,7 @@ fn parse_chunk(chunk: Chunk, block: Block, rules: Rules) -> Parsed {
         }
     }
     parsed.block = builder.finish();
-    parsed.text = chunk.into_buffer();
+    parsed.buffer = chunk.into_buffer();
     parsed
 }
 
