@@ -102,6 +102,16 @@ pub struct IsolationForestConfig {
 /// scikit-learn's rule for like-for-like comparisons.
 pub const RECOMMENDED_MAX_SAMPLES: usize = 2048;
 
+impl IsolationForestConfig {
+    /// netanomaly's defaults: 100 trees and [`RECOMMENDED_MAX_SAMPLES`] rows per tree.
+    pub fn recommended() -> Self {
+        IsolationForestConfig {
+            max_samples: MaxSamples::Count(RECOMMENDED_MAX_SAMPLES),
+            ..IsolationForestConfig::default()
+        }
+    }
+}
+
 impl Default for IsolationForestConfig {
     fn default() -> Self {
         IsolationForestConfig {
@@ -132,6 +142,21 @@ pub enum SplitScale {
 }
 
 impl SplitScale {
+    /// One scale per column of an encoder's matrix: original-scale splits on its
+    /// `log1p` columns, linear elsewhere.
+    pub fn for_encoder(encoder: &crate::features::Encoder) -> Vec<SplitScale> {
+        encoder
+            .log_columns()
+            .into_iter()
+            .map(|c| {
+                c.map_or(SplitScale::Linear, |(mean, std)| SplitScale::Log1p {
+                    mean,
+                    std,
+                })
+            })
+            .collect()
+    }
+
     /// A uniform draw `u ∈ [0, 1)` between `min` and `max` (matrix values) on this scale.
     fn draw(self, min: f32, max: f32, u: f64) -> f64 {
         match self {
@@ -912,6 +937,26 @@ fn build_tree(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log1p_columns_split_uniformly_in_raw_units() {
+        // A column holding (log1p(x) − 2) / 0.5 for x in [0, 1000].
+        let scale = SplitScale::Log1p {
+            mean: 2.0,
+            std: 0.5,
+        };
+        let z = |x: f64| ((x.ln_1p() - 2.0) / 0.5) as f32;
+        let (lo, hi) = (z(0.0), z(1000.0));
+        // Halfway in raw units is x = 500, far above halfway in log units (x ≈ 30).
+        let t = scale.draw(lo, hi, 0.5);
+        assert!((t - f64::from(z(500.0))).abs() < 1e-4, "{t}");
+        assert!(SplitScale::Linear.draw(lo, hi, 0.5) < t);
+        // The draw stays within [min, max] in matrix units.
+        for u in [0.0, 0.25, 0.999_999] {
+            let t = scale.draw(lo, hi, u);
+            assert!(t >= f64::from(lo) - 1e-6 && t <= f64::from(hi) + 1e-6);
+        }
+    }
 
     fn cfg(n_estimators: usize, seed: u64) -> IsolationForestConfig {
         IsolationForestConfig {

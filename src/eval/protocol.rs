@@ -8,9 +8,7 @@ use serde::Serialize;
 use super::metrics::{Confusion, SortedScores};
 use crate::data::split::seeded_split;
 use crate::data::{Dataset, Family, FeatureSet};
-use crate::detect::iforest::{
-    IsolationForest, IsolationForestConfig, MaxSamples, RECOMMENDED_MAX_SAMPLES, SplitScale,
-};
+use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
 use crate::detect::threshold::ScoreDistribution;
 pub use crate::detect::threshold::ThresholdRule;
 use crate::features::{Encoder, EncoderConfig, Matrix, UnseenValues};
@@ -78,10 +76,7 @@ impl Default for EvaluateConfig {
             feature_set: FeatureSet::All,
             seed: 0,
             threshold: None,
-            iforest: IsolationForestConfig {
-                max_samples: MaxSamples::Count(RECOMMENDED_MAX_SAMPLES),
-                ..IsolationForestConfig::default()
-            },
+            iforest: IsolationForestConfig::recommended(),
             drop_constant: false,
         }
     }
@@ -209,16 +204,7 @@ pub fn evaluate(
     let (test_matrix, unseen) = encoder.transform(test_data, &plan.test);
     let encode_seconds = started.elapsed().as_secs_f64();
 
-    let scales: Vec<SplitScale> = encoder
-        .log_columns()
-        .into_iter()
-        .map(|c| {
-            c.map_or(SplitScale::Linear, |(mean, std)| SplitScale::Log1p {
-                mean,
-                std,
-            })
-        })
-        .collect();
+    let scales = SplitScale::for_encoder(&encoder);
     let mut detectors = std::collections::BTreeMap::new();
     for &kind in &config.detectors {
         let report = match kind {

@@ -8,9 +8,7 @@ use serde::Serialize;
 
 use super::store::{DetectorEntry, ModelBundle, SavedThreshold, ScoreSummary, new_manifest};
 use crate::data::{Dataset, FeatureSet};
-use crate::detect::iforest::{
-    IsolationForest, IsolationForestConfig, MaxSamples, RECOMMENDED_MAX_SAMPLES, SplitScale,
-};
+use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
 use crate::detect::threshold::{ScoreDistribution, ThresholdRule};
 use crate::eval::protocol::DetectorKind;
 use crate::features::{Encoder, EncoderConfig, Matrix};
@@ -56,10 +54,7 @@ impl Default for TrainConfig {
             feature_set: FeatureSet::All,
             seed: 0,
             drop_constant: false,
-            iforest: IsolationForestConfig {
-                max_samples: MaxSamples::Count(RECOMMENDED_MAX_SAMPLES),
-                ..IsolationForestConfig::default()
-            },
+            iforest: IsolationForestConfig::recommended(),
             iforest_threshold: None,
         }
     }
@@ -110,20 +105,6 @@ pub fn training_rows(data: &Dataset, protocol: TrainProtocol) -> Result<Vec<usiz
             Ok(rows)
         }
     }
-}
-
-/// Per-column split scales for the forest: original-scale splits on log1p columns.
-pub fn split_scales(encoder: &Encoder) -> Vec<SplitScale> {
-    encoder
-        .log_columns()
-        .into_iter()
-        .map(|c| {
-            c.map_or(SplitScale::Linear, |(mean, std)| SplitScale::Log1p {
-                mean,
-                std,
-            })
-        })
-        .collect()
 }
 
 /// Trains every requested detector on the protocol's rows of `data`.
@@ -177,8 +158,9 @@ fn train_iforest(
         seed: config.seed,
         ..config.iforest.clone()
     };
-    let forest = IsolationForest::fit_with_scales(matrix, &forest_config, &split_scales(encoder))
-        .map_err(|e| TrainError::IForest(e.to_string()))?;
+    let forest =
+        IsolationForest::fit_with_scales(matrix, &forest_config, &SplitScale::for_encoder(encoder))
+            .map_err(|e| TrainError::IForest(e.to_string()))?;
     let fit_seconds = started.elapsed().as_secs_f64();
     let scores = forest.score(matrix);
     let rule = config
