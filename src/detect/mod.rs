@@ -1,5 +1,6 @@
 //! Anomaly detectors.
 
+pub mod autoencoder;
 pub mod explain;
 pub mod iforest;
 pub mod threshold;

@@ -1,0 +1,587 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::*;
+
+/// `rows × cols` data of rank `rank` plus a little noise: what an autoencoder with a
+/// bottleneck of at least `rank` can learn to reconstruct. Columns have roughly unit
+/// scale, like the encoder's output.
+fn low_rank(rows: usize, cols: usize, rank: usize, seed: u64) -> Matrix {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut normal = || -> f32 {
+        // Irwin–Hall approximation of N(0, 1): good enough for test data.
+        (0..12).map(|_| rng.random::<f32>()).sum::<f32>() - 6.0
+    };
+    let basis: Vec<f32> = (0..rank * cols)
+        .map(|_| normal() / (rank as f32).sqrt())
+        .collect();
+    let mut data = Vec::with_capacity(rows * cols);
+    for _ in 0..rows {
+        let z: Vec<f32> = (0..rank).map(|_| normal()).collect();
+        for c in 0..cols {
+            let v: f32 = (0..rank).map(|k| z[k] * basis[k * cols + c]).sum();
+            data.push(v + 0.05 * normal());
+        }
+    }
+    Matrix::new(rows, cols, data)
+}
+
+/// A small, quick configuration.
+fn small_config() -> AutoencoderConfig {
+    AutoencoderConfig {
+        hidden: vec![16, 4, 16],
+        hidden_activations: vec![Activation::Tanh, Activation::Relu, Activation::Tanh],
+        output_activation: Activation::Linear,
+        epochs: 3,
+        batch_size: 32,
+        learning_rate: 3e-3,
+        validation_split: 0.1,
+        patience: None,
+        seed: 7,
+        progress_every: 1,
+    }
+}
+
+fn quiet() -> TrainObserver {
+    TrainObserver::silent()
+}
+
+fn no_cancel() -> AtomicBool {
+    AtomicBool::new(false)
+}
+
+fn train_small(x: &Matrix, config: &AutoencoderConfig) -> TrainedAutoencoder {
+    match train(x, config, &quiet(), &no_cancel()) {
+        Ok(m) => m,
+        Err(e) => panic!("training failed: {e}"),
+    }
+}
+
+#[test]
+fn reference_preset_is_the_notebooks_14_7_7_network() {
+    let config = AutoencoderConfig::preset(Preset::Reference);
+    let arch = Architecture::new(40, &config).expect("valid architecture");
+    assert_eq!(arch.layer_sizes(), vec![40, 14, 7, 7, 40]);
+    assert_eq!(
+        arch.activations(),
+        vec![
+            Activation::Tanh,
+            Activation::Relu,
+            Activation::Tanh,
+            Activation::Relu
+        ]
+    );
+    assert_eq!(config.batch_size, 32);
+    assert_eq!(config.learning_rate, 1e-3);
+    assert_eq!(
+        arch.parameter_count(),
+        40 * 14 + 14 + 14 * 7 + 7 + 7 * 7 + 7 + 7 * 40 + 40
+    );
+    // The default preset reconstructs standardised data: linear output.
+    let default = AutoencoderConfig::default();
+    assert_eq!(default.output_activation, Activation::Linear);
+    assert!(default.patience.is_some());
+    default.validate().expect("default preset is valid");
+    config.validate().expect("reference preset is valid");
+}
+
+#[test]
+fn config_and_events_serialise_as_documented() {
+    let json = serde_json::to_string(&AutoencoderConfig::preset(Preset::Reference)).unwrap();
+    assert!(
+        json.contains(r#""hidden_activations":["tanh","relu","tanh"]"#),
+        "{json}"
+    );
+    assert!(json.contains(r#""output_activation":"relu""#), "{json}");
+    let back: AutoencoderConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, AutoencoderConfig::preset(Preset::Reference));
+    let event = TrainEvent::Finished {
+        epochs_run: 2,
+        best_epoch: Some(1),
+        final_train_loss: Some(0.5),
+        final_validation_loss: None,
+        stop: StopReason::EarlyStopped,
+        seconds: 1.0,
+    };
+    let json = serde_json::to_string(&event).unwrap();
+    assert!(json.starts_with(r#"{"event":"finished""#), "{json}");
+    assert!(json.contains(r#""stop":"early_stopped""#), "{json}");
+    assert_eq!(serde_json::to_string(&Backend::Flex).unwrap(), r#""flex""#);
+}
+
+#[test]
+fn training_loss_falls_on_structured_data() {
+    let x = low_rank(2000, 12, 3, 1);
+    let model = train_small(&x, &small_config());
+    let h = model.history();
+    assert_eq!(h.len(), 3);
+    assert_eq!(model.epochs_run(), 3);
+    assert!(h[2].train_loss < h[0].train_loss, "{h:?}");
+    let (v0, v2) = (h[0].validation_loss.unwrap(), h[2].validation_loss.unwrap());
+    assert!(v2 < v0, "{h:?}");
+    // Well below the data's variance (≈ 1 per column): it learned the structure.
+    assert!(v2 < 0.3, "{h:?}");
+    let s = model.summary();
+    assert_eq!((s.train_rows, s.validation_rows), (1800, 200));
+    assert_eq!(s.stop, StopReason::Completed);
+    // Without patience the last epoch's weights are kept.
+    assert_eq!(s.weights_epoch, 3);
+    assert_eq!(s.final_validation_loss, h[2].validation_loss);
+}
+
+#[test]
+fn on_off_outliers_reconstruct_worse_than_inliers() {
+    let x = low_rank(3000, 12, 3, 2);
+    let mut config = small_config();
+    config.epochs = 4;
+    let model = train_small(&x, &config);
+    let inliers = low_rank(500, 12, 3, 2).select_rows(&(0..500).collect::<Vec<_>>());
+    // Same generator (same seed ⇒ same basis), then two columns switched "on".
+    let mut outliers = low_rank(200, 12, 3, 2);
+    for r in 0..outliers.rows() {
+        let row = outliers.row_mut(r);
+        row[r % 12] = 6.0;
+        row[(r + 5) % 12] = -6.0;
+    }
+    let mut normal = model.score(&inliers);
+    normal.sort_by(f64::total_cmp);
+    let p99 = normal[normal.len() * 99 / 100];
+    let odd = model.score(&outliers);
+    let above = odd.iter().filter(|&&s| s > p99).count();
+    assert!(
+        above >= 195,
+        "{above} of 200 outliers above the inliers' p99 {p99}"
+    );
+}
+
+#[test]
+fn scores_and_squared_errors_agree() {
+    let x = low_rank(300, 10, 2, 3);
+    let mut config = small_config();
+    config.epochs = 1;
+    let model = train_small(&x, &config);
+    let scores = model.score(&x);
+    let sq = model.squared_errors(&x);
+    assert_eq!((sq.rows(), sq.cols()), (300, 10));
+    for (r, s) in scores.iter().enumerate() {
+        let mean: f64 = sq.row(r).iter().map(|&v| f64::from(v)).sum::<f64>() / 10.0;
+        assert!(
+            (mean - s).abs() <= 1e-5 * s.max(1e-3),
+            "row {r}: {mean} vs {s}"
+        );
+        assert!(*s >= 0.0);
+    }
+    // Scored in blocks of SCORE_BATCH rows: a row's score does not depend on its block.
+    let big = Matrix::new(
+        SCORE_BATCH + 300,
+        10,
+        (0..SCORE_BATCH + 300)
+            .flat_map(|i| x.row(i % 300).to_vec())
+            .collect(),
+    );
+    let big_scores = model.score(&big);
+    for (i, s) in big_scores.iter().enumerate() {
+        assert_eq!(*s, scores[i % 300], "row {i}");
+    }
+    assert!(model.score(&Matrix::zeros(0, 10)).is_empty());
+}
+
+#[test]
+fn same_seed_gives_identical_scores() {
+    let x = low_rank(600, 8, 2, 4);
+    let mut config = small_config();
+    config.epochs = 2;
+    let a = train_small(&x, &config).score(&x);
+    let b = train_small(&x, &config).score(&x);
+    assert_eq!(a, b);
+    config.seed += 1;
+    assert_ne!(train_small(&x, &config).score(&x), a);
+}
+
+#[test]
+fn started_comes_first_and_finished_last() {
+    let x = low_rank(1000, 8, 2, 5);
+    let (tx, rx) = mpsc::channel();
+    let observer = TrainObserver::channel(tx).with_min_batch_interval(Duration::ZERO);
+    let mut config = small_config();
+    config.epochs = 2;
+    let model = train(&x, &config, &observer, &no_cancel()).expect("trains");
+    drop(observer);
+    let events: Vec<TrainEvent> = rx.iter().collect();
+    match &events[0] {
+        TrainEvent::Started {
+            rows,
+            validation_rows,
+            epochs,
+            batches_per_epoch,
+            backend,
+            ..
+        } => {
+            assert_eq!((*rows, *validation_rows, *epochs), (900, 100, 2));
+            assert_eq!(*batches_per_epoch, 900usize.div_ceil(32));
+            assert_eq!(*backend, Backend::preferred());
+        }
+        other => panic!("first event {other:?}"),
+    }
+    let batches = events
+        .iter()
+        .filter(|e| matches!(e, TrainEvent::Batch { .. }))
+        .count();
+    // progress_every = 1 and no throttling: one per batch.
+    assert_eq!(batches, 2 * 900usize.div_ceil(32));
+    let epochs: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            TrainEvent::Epoch { epoch, .. } => Some(*epoch),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(epochs, vec![1, 2]);
+    match events.last() {
+        Some(TrainEvent::Finished {
+            epochs_run, stop, ..
+        }) => {
+            assert_eq!((*epochs_run, *stop), (2, StopReason::Completed));
+        }
+        other => panic!("last event {other:?}"),
+    }
+    assert_eq!(model.epochs_run(), 2);
+}
+
+#[test]
+fn batch_events_are_throttled_and_a_slow_or_dropped_receiver_never_blocks() {
+    let x = low_rank(4000, 8, 2, 6);
+    let mut config = small_config();
+    config.epochs = 2;
+    config.batch_size = 8;
+
+    // Dropped before training: not an error.
+    let (tx, rx) = mpsc::channel();
+    drop(rx);
+    train(&x, &config, &TrainObserver::channel(tx), &no_cancel()).expect("dropped receiver");
+
+    // A receiver that takes 50 ms per event: training must not wait for it, and the
+    // 100 ms throttle keeps the number of batch events small.
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut n = 0usize;
+        for event in rx {
+            if matches!(event, TrainEvent::Batch { .. }) {
+                n += 1;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        n
+    });
+    let started = Instant::now();
+    let observer = TrainObserver::channel(tx);
+    train(&x, &config, &observer, &no_cancel()).expect("slow receiver");
+    let seconds = started.elapsed().as_secs_f64();
+    drop(observer);
+    let batch_events = reader.join().unwrap();
+    let batches = 2 * 3600usize.div_ceil(8);
+    assert!(
+        (batch_events as f64) <= seconds * 10.0 + 3.0,
+        "{batch_events} batch events in {seconds:.2}s ({batches} batches)"
+    );
+}
+
+/// Trains on a background thread until the first epoch is done, raises the flag, and
+/// measures how long the call takes to come back.
+#[test]
+fn cancel_from_another_thread_returns_quickly_with_the_last_epoch() {
+    let x = low_rank(20_000, 16, 3, 7);
+    let mut config = small_config();
+    config.epochs = 1000;
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let worker = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            let observer = TrainObserver::channel(tx);
+            let result = train(&x, &config, &observer, &cancel);
+            (result, Instant::now())
+        })
+    };
+    let mut finished = None;
+    for event in rx.iter() {
+        match event {
+            TrainEvent::Epoch { epoch: 1, .. } => {
+                // Let the second epoch get going, then cancel.
+                std::thread::sleep(Duration::from_millis(20));
+                break;
+            }
+            TrainEvent::Finished { .. } => panic!("finished before cancel"),
+            _ => {}
+        }
+    }
+    let raised = Instant::now();
+    cancel.store(true, Ordering::Relaxed);
+    let (result, returned) = worker.join().unwrap();
+    let latency = returned.duration_since(raised);
+    assert!(latency < Duration::from_millis(200), "{latency:?}");
+    for event in rx.iter() {
+        if let TrainEvent::Finished { stop, .. } = event {
+            finished = Some(stop);
+        }
+    }
+    assert_eq!(finished, Some(StopReason::Cancelled));
+    let model = result.expect("one epoch completed, so a model comes back");
+    assert_eq!(model.summary().stop, StopReason::Cancelled);
+    assert!(model.epochs_run() >= 1);
+    assert_eq!(model.summary().weights_epoch, model.epochs_run());
+}
+
+#[test]
+fn cancel_before_the_first_epoch_is_an_error() {
+    let x = low_rank(200, 8, 2, 8);
+    let (tx, rx) = mpsc::channel();
+    let cancel = AtomicBool::new(true);
+    let err = train(&x, &small_config(), &TrainObserver::channel(tx), &cancel).unwrap_err();
+    assert_eq!(err, AutoencoderError::Cancelled);
+    let events: Vec<TrainEvent> = rx.iter().collect();
+    assert!(matches!(events.first(), Some(TrainEvent::Started { .. })));
+    assert!(matches!(
+        events.last(),
+        Some(TrainEvent::Finished {
+            epochs_run: 0,
+            best_epoch: None,
+            stop: StopReason::Cancelled,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn early_stopping_restores_the_best_epoch() {
+    // Pure noise, few rows, a big network: it can only memorise the training rows, so
+    // the validation loss soon rises.
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let cols = 16;
+    let x = Matrix::new(
+        60,
+        cols,
+        (0..60 * cols)
+            .map(|_| rng.random::<f32>() * 4.0 - 2.0)
+            .collect(),
+    );
+    let config = AutoencoderConfig {
+        hidden: vec![64, 64, 64],
+        hidden_activations: vec![Activation::Tanh; 3],
+        output_activation: Activation::Linear,
+        epochs: 300,
+        batch_size: 8,
+        learning_rate: 1e-2,
+        validation_split: 0.5,
+        patience: Some(3),
+        seed: 3,
+        progress_every: 0,
+    };
+    let model = train_small(&x, &config);
+    let s = model.summary();
+    assert_eq!(s.stop, StopReason::EarlyStopped);
+    assert!(s.epochs_run < 300);
+    assert_eq!(s.epochs_run, s.best_epoch + 3);
+    assert_eq!(s.weights_epoch, s.best_epoch);
+    let best = &s.history[s.best_epoch - 1];
+    let min = s
+        .history
+        .iter()
+        .map(|e| e.validation_loss.unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(best.validation_loss, Some(min));
+    assert_eq!(s.final_validation_loss, Some(min));
+    // The weights really are the best epoch's: scoring the validation rows again gives
+    // its validation loss, not the last epoch's.
+    let (_, validation) = training::split(&x, &config);
+    let v = Matrix::new(validation.len() / cols, cols, validation);
+    let scores = model.score(&v);
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    assert!((mean - min).abs() < 1e-9 * min, "{mean} vs best {min}");
+    let last = s.history.last().unwrap().validation_loss.unwrap();
+    assert!(last > min);
+}
+
+#[test]
+fn save_and_load_give_bit_identical_scores() {
+    let x = low_rank(500, 10, 2, 10);
+    let model = train_small(&x, &small_config());
+    let bytes = model.to_bytes().expect("serialises");
+    let arch_json = serde_json::to_string(model.architecture()).unwrap();
+    let summary_json = serde_json::to_string(model.summary()).unwrap();
+    let arch: Architecture = serde_json::from_str(&arch_json).unwrap();
+    let summary: TrainingSummary = serde_json::from_str(&summary_json).unwrap();
+    let loaded = TrainedAutoencoder::from_bytes(&arch, summary, &bytes).expect("loads");
+    assert_eq!(loaded.score(&x), model.score(&x));
+    assert_eq!(loaded.squared_errors(&x), model.squared_errors(&x));
+    assert_eq!(loaded.summary(), model.summary());
+    assert_eq!(loaded.to_bytes().unwrap(), bytes);
+}
+
+#[test]
+fn corrupt_bytes_or_a_wrong_architecture_are_errors() {
+    let x = low_rank(300, 10, 2, 11);
+    let mut config = small_config();
+    config.epochs = 1;
+    let model = train_small(&x, &config);
+    let bytes = model.to_bytes().unwrap();
+    let arch = model.architecture().clone();
+    let summary = model.summary().clone();
+    let load = |arch: &Architecture, summary: TrainingSummary, bytes: &[u8]| {
+        TrainedAutoencoder::from_bytes(arch, summary, bytes).map(|_| ())
+    };
+    let is_invalid =
+        |r: Result<(), AutoencoderError>| matches!(r, Err(AutoencoderError::InvalidModel(_)));
+    assert!(load(&arch, summary.clone(), &bytes).is_ok());
+    // Flipped bits anywhere, truncation, padding, garbage, nothing.
+    for at in [0, 9, 20, 30, bytes.len() / 2, bytes.len() - 1] {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x40;
+        assert!(
+            is_invalid(load(&arch, summary.clone(), &bad)),
+            "flip at {at}"
+        );
+    }
+    assert!(is_invalid(load(
+        &arch,
+        summary.clone(),
+        &bytes[..bytes.len() - 3]
+    )));
+    let mut padded = bytes.clone();
+    padded.push(0);
+    assert!(is_invalid(load(&arch, summary.clone(), &padded)));
+    assert!(is_invalid(load(&arch, summary.clone(), &[])));
+    assert!(is_invalid(load(&arch, summary.clone(), &[7u8; 300])));
+    // A valid envelope around a payload that is not burnpack.
+    assert!(is_invalid(load(
+        &arch,
+        summary.clone(),
+        &envelope::wrap(b"not a burnpack record")
+    )));
+    // Weights of another width.
+    let mut wide = arch.clone();
+    wide.inputs = 11;
+    assert!(is_invalid(load(&wide, summary.clone(), &bytes)));
+    // Other hidden sizes, consistently in the architecture and the summary.
+    let mut other = arch.clone();
+    other.hidden = vec![16, 5, 16];
+    let mut other_summary = summary.clone();
+    other_summary.config.hidden = other.hidden.clone();
+    assert!(is_invalid(load(&other, other_summary, &bytes)));
+    // Architecture and summary disagree.
+    let mut acts = arch.clone();
+    acts.output_activation = Activation::Relu;
+    assert!(is_invalid(load(&acts, summary.clone(), &bytes)));
+    // Nonsense architectures.
+    let mut zero = arch.clone();
+    zero.inputs = 0;
+    assert!(is_invalid(load(&zero, summary.clone(), &bytes)));
+    let mut huge = arch.clone();
+    huge.hidden = vec![usize::MAX, 4, 16];
+    let mut huge_summary = summary.clone();
+    huge_summary.config.hidden = huge.hidden.clone();
+    assert!(is_invalid(load(&huge, huge_summary, &bytes)));
+}
+
+#[test]
+fn bad_inputs_are_errors_not_panics() {
+    let x = low_rank(100, 6, 2, 12);
+    let cancel = no_cancel();
+    let run = |x: &Matrix, c: &AutoencoderConfig| train(x, c, &quiet(), &cancel).map(|_| ());
+    let config = small_config();
+    let invalid =
+        |r: Result<(), AutoencoderError>| matches!(r, Err(AutoencoderError::InvalidConfig(_)));
+    for change in [
+        (|c: &mut AutoencoderConfig| c.epochs = 0) as fn(&mut AutoencoderConfig),
+        |c| c.batch_size = 0,
+        |c| c.learning_rate = f64::NAN,
+        |c| c.learning_rate = -1.0,
+        |c| c.validation_split = 1.0,
+        |c| c.patience = Some(0),
+        |c| c.hidden.clear(),
+        |c| c.hidden_activations.pop().map(|_| ()).unwrap_or(()),
+        |c| c.hidden[1] = 0,
+    ] {
+        let mut c = config.clone();
+        change(&mut c);
+        assert!(invalid(run(&x, &c)), "{c:?}");
+    }
+    assert!(matches!(
+        run(&Matrix::zeros(0, 6), &config),
+        Err(AutoencoderError::EmptyMatrix { .. })
+    ));
+    let mut nan = x.clone();
+    nan.row_mut(3)[2] = f32::NAN;
+    assert!(matches!(
+        run(&nan, &config),
+        Err(AutoencoderError::NonFinite { row: 3, col: 2, .. })
+    ));
+    // A single row trains (no validation row can be spared).
+    let one = x.select_rows(&[0]);
+    let model = train(&one, &config, &quiet(), &cancel).expect("one row");
+    assert_eq!(model.summary().validation_rows, 0);
+    assert!(model.history()[0].validation_loss.is_none());
+    // Scoring a matrix of the wrong width.
+    assert_eq!(
+        model.try_score(&Matrix::zeros(2, 5)),
+        Err(AutoencoderError::FeatureMismatch {
+            expected: 6,
+            got: 5
+        })
+    );
+    assert!(model.try_squared_errors(&Matrix::zeros(2, 7)).is_err());
+}
+
+#[test]
+fn a_diverging_run_is_an_error() {
+    let x = Matrix::new(64, 4, (0..256).map(|i| (i % 7) as f32 * 1e18).collect());
+    let mut config = small_config();
+    config.learning_rate = 1e6;
+    config.epochs = 5;
+    let r = train(&x, &config, &quiet(), &no_cancel());
+    assert!(
+        matches!(r, Err(AutoencoderError::Diverged { .. })),
+        "{:?}",
+        r.map(|m| m.history().to_vec())
+    );
+}
+
+#[test]
+fn every_compiled_backend_trains_and_scores() {
+    let x = low_rank(400, 8, 2, 13);
+    let mut config = small_config();
+    config.epochs = 2;
+    assert_eq!(Backend::available()[0], Backend::preferred());
+    for backend in Backend::available() {
+        let model = train_on(backend, &x, &config, &quiet(), &no_cancel()).expect("trains");
+        assert_eq!(model.backend(), backend);
+        let h = model.history();
+        assert!(h[1].train_loss < h[0].train_loss, "{backend}: {h:?}");
+        let bytes = model.to_bytes().unwrap();
+        for other in Backend::available() {
+            let loaded = TrainedAutoencoder::from_bytes_on(
+                other,
+                model.architecture(),
+                model.summary().clone(),
+                &bytes,
+            )
+            .expect("loads on every backend");
+            let (a, b) = (model.score(&x), loaded.score(&x));
+            for (p, q) in a.iter().zip(&b) {
+                assert!((p - q).abs() <= 1e-4 * p.max(1e-3), "{backend}→{other}");
+            }
+        }
+    }
+    for missing in [Backend::Flex, Backend::Ndarray] {
+        if !missing.is_available() {
+            assert_eq!(
+                train_on(missing, &x, &config, &quiet(), &no_cancel()).unwrap_err(),
+                AutoencoderError::BackendUnavailable(missing)
+            );
+        }
+    }
+}
