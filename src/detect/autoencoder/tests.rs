@@ -585,3 +585,11 @@ fn every_compiled_backend_trains_and_scores() {
         }
     }
 }
+
+#[test]
+fn models_and_events_can_cross_threads() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<TrainedAutoencoder>();
+    shareable::<TrainObserver>();
+    shareable::<TrainEvent>();
+}
