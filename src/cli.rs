@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::data::{FeatureSet, MissingPolicy, ReadOptions};
+use crate::detect::autoencoder::{AutoencoderConfig, Preset};
 use crate::detect::iforest::MaxSamples;
 use crate::detect::threshold::ThresholdRule;
 use crate::eval::protocol::{DetectorKind, Protocol};
@@ -46,7 +47,7 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = TrainProtocol::Profile)]
     pub protocol: TrainProtocol,
     /// Detectors to train, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [DetectorKind::Iforest])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = DetectorKind::ALL)]
     pub detectors: Vec<DetectorKind>,
     /// `all` 41 features, or `header`: the 28 computable from packet headers.
     #[arg(long, value_enum, default_value_t = FeatureSet::All)]
@@ -59,6 +60,12 @@ pub struct TrainArgs {
     /// for unsupervised].
     #[arg(long, value_name = "RULE:VALUE", value_parser = ThresholdRule::parse)]
     pub iforest_threshold: Option<ThresholdRule>,
+    /// Autoencoder threshold on the training reconstruction errors, as for
+    /// --iforest-threshold (e.g. mean-std:2 for the notebook's mean + 2σ).
+    #[arg(long, value_name = "RULE:VALUE", value_parser = ThresholdRule::parse)]
+    pub ae_threshold: Option<ThresholdRule>,
+    #[command(flatten)]
+    pub autoencoder: AutoencoderArgs,
     /// Isolation Forest: number of trees.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub trees: u32,
@@ -99,6 +106,55 @@ pub struct ScoreArgs {
     pub read: ReadArgs,
 }
 
+/// The autoencoder's training settings: a preset, with any of its values overridden.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Autoencoder")]
+pub struct AutoencoderArgs {
+    /// default: d→128→32→128→d, batch 256, early stopping (tuned on the profile
+    /// protocol); reference: the notebook's d→14→7→7→d ReLU output, batch 32, 10 epochs.
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    pub preset: Preset,
+    /// Maximum passes over the training rows [preset: 100 default, 10 reference].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub epochs: Option<u32>,
+    /// Rows per gradient step [preset: 256 default, 32 reference].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch_size: Option<u32>,
+    /// Adam's step size [preset: 0.001].
+    #[arg(long, value_name = "LR", value_parser = parse_learning_rate)]
+    pub learning_rate: Option<f64>,
+    /// Stop after this many epochs without a better validation loss and keep the best
+    /// epoch; 0 runs every epoch [preset: 5 default, 0 reference].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub patience: Option<u32>,
+    /// Fraction of the training rows held out for the validation loss [preset: 0.1].
+    #[arg(long, value_name = "F", value_parser = |s: &str| parse_open_range(s, 0.0, 1.0, "fraction", true))]
+    pub validation_split: Option<f64>,
+}
+
+impl AutoencoderArgs {
+    /// The preset with the given overrides (the seed is set by the caller).
+    pub fn config(&self) -> AutoencoderConfig {
+        let mut config = AutoencoderConfig::preset(self.preset);
+        if let Some(e) = self.epochs {
+            config.epochs = e as usize;
+        }
+        if let Some(b) = self.batch_size {
+            config.batch_size = b as usize;
+        }
+        if let Some(lr) = self.learning_rate {
+            config.learning_rate = lr;
+        }
+        if let Some(p) = self.patience {
+            config.patience = (p > 0).then_some(p as usize);
+        }
+        if let Some(v) = self.validation_split {
+            config.validation_split = v;
+        }
+        config
+    }
+}
+
 /// How input files are read.
 #[derive(Debug, Args, Clone)]
 pub struct ReadArgs {
@@ -134,7 +190,7 @@ pub struct EvaluateArgs {
     #[arg(long, value_enum, default_value_t = Protocol::Profile)]
     pub protocol: Protocol,
     /// Detectors to run, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [DetectorKind::Iforest])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = DetectorKind::ALL)]
     pub detectors: Vec<DetectorKind>,
     /// `all` 41 features, or `header`: the 28 computable from packet headers.
     #[arg(long, value_enum, default_value_t = FeatureSet::All)]
@@ -156,6 +212,8 @@ pub struct EvaluateArgs {
     /// scikit-learn's min(256, rows). 2048 ranks KDD's floods stably across seeds.
     #[arg(long, default_value = "2048", value_parser = parse_max_samples)]
     pub max_samples: MaxSamples,
+    #[command(flatten)]
+    pub autoencoder: AutoencoderArgs,
     /// Drop numeric features that are constant on the training rows (by default they
     /// are kept: a change in a never-changing feature is a signal).
     #[arg(long)]
@@ -203,27 +261,35 @@ fn parse_max_samples(s: &str) -> Result<MaxSamples, String> {
 }
 
 fn parse_percentile(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("expected a number, found \"{s}\""))?;
-    if v > 0.0 && v < 100.0 {
-        Ok(v)
-    } else {
-        Err(format!(
-            "expected a percentile strictly between 0 and 100, found {v}"
-        ))
-    }
+    parse_open_range(s, 0.0, 100.0, "percentile", false)
 }
 
 fn parse_fraction(s: &str) -> Result<f64, String> {
+    parse_open_range(s, 0.0, 1.0, "fraction", false)
+}
+
+fn parse_learning_rate(s: &str) -> Result<f64, String> {
+    parse_open_range(s, 0.0, 1.0, "learning rate", false)
+}
+
+/// A number strictly between `lo` and `hi` (or equal to `lo` when `lo_inclusive`).
+fn parse_open_range(
+    s: &str,
+    lo: f64,
+    hi: f64,
+    what: &str,
+    lo_inclusive: bool,
+) -> Result<f64, String> {
     let v: f64 = s
         .parse()
         .map_err(|_| format!("expected a number, found \"{s}\""))?;
-    if v > 0.0 && v < 1.0 {
+    if (v > lo || (lo_inclusive && v == lo)) && v < hi {
         Ok(v)
+    } else if lo_inclusive {
+        Err(format!("expected a {what} in [{lo}, {hi}), found {v}"))
     } else {
         Err(format!(
-            "expected a fraction strictly between 0 and 1, found {v}"
+            "expected a {what} strictly between {lo} and {hi}, found {v}"
         ))
     }
 }

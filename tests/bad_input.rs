@@ -42,6 +42,12 @@ fn lines(rows: &[String]) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// Two label-less (41-field) copies of the normal record.
+fn unlabelled_file(dir: &Path) -> PathBuf {
+    let unlabelled = without_last_field(NORMAL);
+    write(dir, "u.csv", &lines(&[unlabelled.clone(), unlabelled]))
+}
+
 fn read_err(path: &Path, options: &ReadOptions) -> String {
     match read_path(path, options) {
         Ok((d, _)) => panic!("expected an error, read {} rows", d.len()),
@@ -320,12 +326,7 @@ fn crlf_header_and_label_variants() {
 #[test]
 fn unlabelled_and_nsl_kdd_layouts() {
     let dir = tempfile::tempdir().unwrap();
-    let unlabelled = without_last_field(NORMAL);
-    let path = write(
-        dir.path(),
-        "u.csv",
-        &lines(&[unlabelled.clone(), unlabelled]),
-    );
+    let path = unlabelled_file(dir.path());
     let (d, report) = read_path(&path, &ReadOptions::default()).unwrap();
     assert_eq!(
         report.format,
@@ -366,12 +367,7 @@ fn the_binary_reports_bad_input_as_one_sentence() {
 #[test]
 fn evaluate_on_an_unlabelled_file_says_why_it_cannot() {
     let dir = tempfile::tempdir().unwrap();
-    let unlabelled = without_last_field(NORMAL);
-    let path = write(
-        dir.path(),
-        "u.csv",
-        &lines(&[unlabelled.clone(), unlabelled]),
-    );
+    let path = unlabelled_file(dir.path());
     let out = common::netanomaly(&["evaluate", "--train", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -15,6 +15,21 @@ fn train(out: &Path, extra: &[&str]) {
     assert!(run.status.success(), "{}", stderr(&run));
 }
 
+/// Runs `score --model MODEL --data DATA --out OUT EXTRA…`.
+fn score(model: &Path, data: &str, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "score",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    netanomaly(&args)
+}
+
 fn read_csv(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
     let mut reader = csv::Reader::from_path(path).unwrap();
     let header = reader
@@ -27,6 +42,41 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
     (header, rows)
 }
 
+/// Column index by name.
+fn col(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+/// Checks a why cell: `feature (+N%), …`, each a KDD feature (or `feature=value` for a
+/// categorical one), shares descending and summing to at most 100%.
+fn assert_why_names_real_features(why: &str) {
+    let names: Vec<&str> = netanomaly::data::schema::FEATURES
+        .iter()
+        .map(|f| f.name)
+        .collect();
+    let mut shares = Vec::new();
+    for item in why.split(", ") {
+        let (feature, share) = item
+            .rsplit_once(" (+")
+            .unwrap_or_else(|| panic!("malformed why item {item:?} in {why:?}"));
+        let name = feature.split('=').next().unwrap();
+        assert!(names.contains(&name), "{name} is not a KDD feature ({why})");
+        if feature.contains('=') {
+            assert!(
+                ["protocol_type", "service", "flag"].contains(&name),
+                "{feature}"
+            );
+        }
+        shares.push(share.trim_end_matches("%)").parse::<f64>().unwrap());
+    }
+    assert!(shares.windows(2).all(|w| w[0] >= w[1]), "{why}");
+    // Rounded to whole percent, so allow a little over 100.
+    assert!(shares.iter().sum::<f64>() <= 101.5, "{why}");
+}
+
 #[test]
 fn train_then_score_writes_the_documented_csv() {
     let dir = tempfile::tempdir().unwrap();
@@ -36,20 +86,20 @@ fn train_then_score_writes_the_documented_csv() {
         "manifest.json",
         "encoder.json",
         "iforest.json",
+        "autoencoder.bpk",
         "SHA256SUMS",
     ] {
         assert!(model.join(file).is_file(), "{file}");
     }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("manifest.json")).unwrap()).unwrap();
+    let threshold = |d: &str| {
+        manifest["detectors"][d]["threshold"]["value"]
+            .as_f64()
+            .unwrap()
+    };
     let out = dir.path().join("flagged.csv");
-    let run = netanomaly(&[
-        "score",
-        "--model",
-        model.to_str().unwrap(),
-        "--data",
-        DEMO,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = score(&model, DEMO, &out, &[]);
     assert!(run.status.success(), "{}", stderr(&run));
     let (header, rows) = read_csv(&out);
     assert_eq!(&header[..3], ["row", "line", "duration"]);
@@ -61,41 +111,59 @@ fn train_then_score_writes_the_documented_csv() {
             "family",
             "iforest_score",
             "iforest_flag",
-            "iforest_why"
+            "iforest_why",
+            "autoencoder_score",
+            "autoencoder_flag",
+            "autoencoder_why",
         ]
     );
-    // The announced count is the count written, and every written row is flagged.
+    // The announced count is the count written, and every written row is flagged by a
+    // detector that says why; the other detector's why is empty.
     let announced = format!("wrote {} rows to", rows.len());
     assert!(stderr(&run).contains(&announced), "{}", stderr(&run));
     assert!(!rows.is_empty());
+    let mut flags = [0usize; 2];
     for row in &rows {
-        assert_eq!(&row[46], "1");
-        assert!(!row[47].is_empty(), "a flagged row says why");
-        let score: f64 = row[45].parse().unwrap();
-        assert!(score > 0.0 && score < 1.0);
+        let mut any = false;
+        for (k, d) in ["iforest", "autoencoder"].into_iter().enumerate() {
+            let flagged = &row[col(&header, &format!("{d}_flag"))] == "1";
+            let why = &row[col(&header, &format!("{d}_why"))];
+            let score: f64 = row[col(&header, &format!("{d}_score"))].parse().unwrap();
+            assert!(score > 0.0 && score.is_finite());
+            if d == "iforest" {
+                assert!(score < 1.0);
+            }
+            // The flag is the saved threshold applied (away from rounding).
+            if (score - threshold(d)).abs() > 1e-5 {
+                assert_eq!(flagged, score > threshold(d), "{d} {score}");
+            }
+            if flagged {
+                assert_why_names_real_features(why);
+            } else {
+                assert!(why.is_empty(), "{why}");
+            }
+            any |= flagged;
+            flags[k] += usize::from(flagged);
+        }
+        assert!(any, "row {} is written but not flagged", &row[0]);
     }
+    assert!(flags[0] > 0 && flags[1] > 0, "{flags:?}");
     // The demo traffic's attacks dominate what is flagged.
-    let attacks = rows.iter().filter(|r| &r[44] != "normal").count();
+    let family = col(&header, "family");
+    let attacks = rows.iter().filter(|r| &r[family] != "normal").count();
     assert!(attacks * 2 > rows.len(), "{attacks} of {}", rows.len());
 
     // --all writes every row; the flagged ones agree with the first run.
     let all = dir.path().join("all.csv");
-    let run = netanomaly(&[
-        "score",
-        "--model",
-        model.to_str().unwrap(),
-        "--data",
-        DEMO,
-        "--out",
-        all.to_str().unwrap(),
-        "--all",
-    ]);
+    let run = score(&model, DEMO, &all, &["--all"]);
     assert!(run.status.success(), "{}", stderr(&run));
     let (_, every) = read_csv(&all);
     assert_eq!(every.len(), 1000);
     let flagged: Vec<_> = every
         .iter()
-        .filter(|r| &r[46] == "1")
+        .filter(|r| {
+            &r[col(&header, "iforest_flag")] == "1" || &r[col(&header, "autoencoder_flag")] == "1"
+        })
         .map(|r| r[0].to_owned())
         .collect();
     assert_eq!(
@@ -104,17 +172,58 @@ fn train_then_score_writes_the_documented_csv() {
     );
 
     // No silent overwrite.
-    let again = netanomaly(&[
-        "score",
-        "--model",
-        model.to_str().unwrap(),
-        "--data",
-        DEMO,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let again = score(&model, DEMO, &out, &[]);
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains("already exists; pass --force"));
+}
+
+#[test]
+fn the_reference_preset_trains_alone_and_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    train(
+        &model,
+        &[
+            "--detectors",
+            "autoencoder",
+            "--preset",
+            "reference",
+            "--epochs",
+            "3",
+            "--ae-threshold",
+            "mean-std:2",
+        ],
+    );
+    assert!(!model.join("iforest.json").exists());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("manifest.json")).unwrap()).unwrap();
+    let ae = &manifest["detectors"]["autoencoder"];
+    assert_eq!(
+        ae["details"]["architecture"]["hidden"],
+        serde_json::json!([14, 7, 7])
+    );
+    assert_eq!(ae["details"]["architecture"]["output_activation"], "relu");
+    assert_eq!(ae["details"]["training"]["config"]["batch_size"], 32);
+    assert_eq!(ae["details"]["training"]["epochs_run"], 3);
+    assert_eq!(ae["threshold"]["rule"]["rule"], "mean-std");
+    // mean + 2σ of the training errors.
+    let summary = &ae["training_scores"];
+    let expected = summary["mean"].as_f64().unwrap() + 2.0 * summary["std"].as_f64().unwrap();
+    let value = ae["threshold"]["value"].as_f64().unwrap();
+    assert!(
+        (value - expected).abs() < 1e-9 * expected.max(1.0),
+        "{value} vs {expected}"
+    );
+
+    let out = dir.path().join("all.csv");
+    let run = score(&model, DEMO, &out, &["--all"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (header, rows) = read_csv(&out);
+    assert_eq!(
+        &header[45..],
+        ["autoencoder_score", "autoencoder_flag", "autoencoder_why"]
+    );
+    assert_eq!(rows.len(), 1000);
 }
 
 #[test]
@@ -124,26 +233,20 @@ fn unseen_values_and_unlabelled_data_score() {
     let model = dir.path().join("model");
     train(&model, &["--feature-set", "header"]);
     let out = dir.path().join("f.csv");
-    let run = netanomaly(&[
-        "score",
-        "--model",
-        model.to_str().unwrap(),
-        "--data",
-        nsl.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = score(&model, nsl.to_str().unwrap(), &out, &[]);
     assert!(run.status.success(), "{}", stderr(&run));
     assert!(
         stderr(&run).contains("rows carry categorical values the model never saw"),
         "{}",
         stderr(&run)
     );
-    let (_, rows) = read_csv(&out);
-    assert!(
-        rows.iter().any(|r| r[47].contains("(unseen)")),
-        "unseen values are named in the why column"
-    );
+    let (header, rows) = read_csv(&out);
+    for d in ["iforest_why", "autoencoder_why"] {
+        assert!(
+            rows.iter().any(|r| r[col(&header, d)].contains("(unseen)")),
+            "unseen values are named in the {d} column"
+        );
+    }
 }
 
 #[test]
@@ -154,15 +257,7 @@ fn damaged_bundles_and_wrong_protocols_are_clear_errors() {
     let forest = std::fs::read(model.join("iforest.json")).unwrap();
     std::fs::write(model.join("iforest.json"), &forest[..forest.len() - 100]).unwrap();
     let out = dir.path().join("f.csv");
-    let run = netanomaly(&[
-        "score",
-        "--model",
-        model.to_str().unwrap(),
-        "--data",
-        DEMO,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = score(&model, DEMO, &out, &[]);
     assert_eq!(run.status.code(), Some(1));
     assert!(
         stderr(&run).contains("iforest.json is truncated or was modified (checksum mismatch)"),
@@ -201,16 +296,7 @@ fn damaged_bundles_and_wrong_protocols_are_clear_errors() {
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
     // Unlabelled data scores too; the CSV then has no label columns.
-    let run = netanomaly(&[
-        "score",
-        "--model",
-        m2.to_str().unwrap(),
-        "--data",
-        unlabelled.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--all",
-    ]);
+    let run = score(&m2, unlabelled.to_str().unwrap(), &out, &["--all"]);
     assert!(run.status.success(), "{}", stderr(&run));
     let (header, rows) = read_csv(&out);
     assert_eq!(rows.len(), 1000);

@@ -5,6 +5,7 @@ use std::io::Write;
 use color_eyre::eyre::Result;
 use serde::Serialize;
 
+use super::progress::TrainProgress;
 use super::{load, thousands};
 use crate::atomic::write_atomically;
 use crate::cli::EvaluateArgs;
@@ -43,6 +44,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
             "note: the dagmm protocol always flags the top 20%; the threshold option is ignored"
         );
     }
+    let (progress, observer) = TrainProgress::start();
     let config = EvaluateConfig {
         protocol: args.protocol,
         detectors: args.detectors.clone(),
@@ -54,19 +56,21 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
             max_samples: args.max_samples,
             seed: args.seed,
         },
+        autoencoder: args.autoencoder.config(),
         drop_constant: args.drop_constant_columns,
+        observer,
+        cancel: Default::default(),
     };
     eprintln!(
         "evaluating {} on the {} protocol (seed {}) …",
-        args.detectors
-            .iter()
-            .map(|d| d.name())
-            .collect::<Vec<_>>()
-            .join(", "),
+        super::train::names(&args.detectors),
         args.protocol.name(),
         args.seed
     );
-    let report = evaluate(&train, test.as_ref().map(|(d, _)| d), &config)?;
+    let report = evaluate(&train, test.as_ref().map(|(d, _)| d), &config);
+    drop(config);
+    progress.finish();
+    let report = report?;
 
     let json = JsonReport {
         evaluation: &report,
@@ -185,6 +189,15 @@ fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Resul
             })
             .collect();
         writeln!(out, "  flagged by family: {}", families.join(" · "))?;
+        if let (Some(epochs), Some(kept)) = (d.epochs_run, d.best_epoch) {
+            let validation = d
+                .final_val_loss
+                .map_or(String::new(), |v| format!(", validation loss {v:.6}"));
+            writeln!(
+                out,
+                "  trained {epochs} epochs, kept epoch {kept}{validation}"
+            )?;
+        }
     }
     Ok(())
 }

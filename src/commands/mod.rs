@@ -3,6 +3,7 @@
 
 pub mod demo_data;
 pub mod evaluate;
+pub mod progress;
 pub mod score;
 pub mod train;
 

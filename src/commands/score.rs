@@ -24,7 +24,7 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
     }
     let bundle = ModelBundle::load(&args.model)?;
     let (data, _) = load(&args.data, &args.read.options())?;
-    let scored = scorer::score(&bundle, &data);
+    let scored = scorer::score(&bundle, &data)?;
     for d in &scored.detectors {
         eprintln!(
             "  {}: {} of {} rows flagged (threshold {:.6}), {:.2} s",
@@ -82,6 +82,10 @@ pub fn header(data: &Dataset, scored: &ScoredRows) -> Vec<String> {
     header
 }
 
+/// Rows explained and written per step: explanations are computed in batches (one
+/// forward pass of the autoencoder per chunk) without holding them all in memory.
+const CHUNK: usize = 8192;
+
 fn write_csv(
     out: &mut dyn Write,
     bundle: &ModelBundle,
@@ -92,29 +96,44 @@ fn write_csv(
 ) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(header(data, scored))?;
-    for &r in rows {
-        let mut record = vec![(r + 1).to_string(), data.line(r).to_string()];
-        record.extend(data.fields(r));
-        if data.has_labels() {
-            record.push(data.label(r).unwrap_or_default().to_owned());
-            record.push(
-                data.family(r)
-                    .map(|f| f.name().to_owned())
-                    .unwrap_or_default(),
-            );
-        }
+    for chunk in rows.chunks(CHUNK) {
+        // Explanations are for flags; an unflagged row has nothing to explain.
+        let mut why_columns = Vec::with_capacity(scored.detectors.len());
         for d in &scored.detectors {
-            let flagged = d.flagged(r);
-            record.push(format!("{:.6}", d.scores[r]));
-            record.push(u8::from(flagged).to_string());
-            // Explanations are for flags; an unflagged row has nothing to explain.
-            record.push(if flagged {
-                explain::summary(&scorer::explain(bundle, scored, data, d.name, r), why)
-            } else {
-                String::new()
-            });
+            let flagged: Vec<usize> = chunk.iter().copied().filter(|&r| d.flagged(r)).collect();
+            let explained = scorer::explain_rows(bundle, scored, data, d.name, &flagged)
+                .map_err(std::io::Error::other)?;
+            let mut texts = explained.iter().map(|c| explain::summary(c, why));
+            let column: Vec<String> = chunk
+                .iter()
+                .map(|&r| {
+                    if d.flagged(r) {
+                        texts.next().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                })
+                .collect();
+            why_columns.push(column);
         }
-        csv.write_record(&record)?;
+        for (i, &r) in chunk.iter().enumerate() {
+            let mut record = vec![(r + 1).to_string(), data.line(r).to_string()];
+            record.extend(data.fields(r));
+            if data.has_labels() {
+                record.push(data.label(r).unwrap_or_default().to_owned());
+                record.push(
+                    data.family(r)
+                        .map(|f| f.name().to_owned())
+                        .unwrap_or_default(),
+                );
+            }
+            for (d, whys) in scored.detectors.iter().zip(&why_columns) {
+                record.push(format!("{:.6}", d.scores[r]));
+                record.push(u8::from(d.flagged(r)).to_string());
+                record.push(whys[i].clone());
+            }
+            csv.write_record(&record)?;
+        }
     }
     csv.flush()
 }

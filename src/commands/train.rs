@@ -4,9 +4,11 @@ use std::time::Instant;
 
 use color_eyre::eyre::Result;
 
+use super::progress::TrainProgress;
 use super::{load, thousands};
 use crate::cli::TrainArgs;
 use crate::detect::iforest::IsolationForestConfig;
+use crate::eval::protocol::DetectorKind;
 use crate::model::train::{TrainConfig, train_bundle};
 
 pub fn run(args: &TrainArgs) -> Result<()> {
@@ -18,6 +20,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         .into());
     }
     let (data, _) = load(&args.data, &args.read.options())?;
+    let (progress, observer) = TrainProgress::start();
     let config = TrainConfig {
         protocol: args.protocol,
         detectors: args.detectors.clone(),
@@ -30,10 +33,22 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             seed: args.seed,
         },
         iforest_threshold: args.iforest_threshold,
+        autoencoder: args.autoencoder.config(),
+        autoencoder_threshold: args.ae_threshold,
+        observer,
+        cancel: Default::default(),
     };
     let started = Instant::now();
-    eprintln!("training on the {} protocol …", args.protocol.name());
-    let bundle = train_bundle(&data, &config)?;
+    eprintln!(
+        "training {} on the {} protocol …",
+        names(&args.detectors),
+        args.protocol.name()
+    );
+    let bundle = train_bundle(&data, &config);
+    // Dropping the config drops the last sender, which ends the progress display.
+    drop(config);
+    progress.finish();
+    let bundle = bundle?;
     eprintln!(
         "  {} training rows, {} columns, {:.2} s",
         thousands(bundle.encoder.fitted_rows as u64),
@@ -51,4 +66,13 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     bundle.save(&args.out, args.force)?;
     eprintln!("saved model bundle {}", args.out.display());
     Ok(())
+}
+
+/// `iforest, autoencoder`.
+pub(super) fn names(detectors: &[DetectorKind]) -> String {
+    detectors
+        .iter()
+        .map(|d| d.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -88,7 +88,7 @@ pub enum Activation {
 }
 
 /// Ready-made configurations.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
     /// netanomaly's choice for the profile protocol (see [`AutoencoderConfig::preset`]).

@@ -1,6 +1,8 @@
 //! Evaluation protocols: which rows train the detectors, which rows test them, where the
 //! threshold comes from, and which class counts as the anomaly.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -8,6 +10,9 @@ use serde::Serialize;
 use super::metrics::{Confusion, SortedScores};
 use crate::data::split::seeded_split;
 use crate::data::{Dataset, Family, FeatureSet};
+use crate::detect::autoencoder::{
+    self, AutoencoderConfig, AutoencoderError, StopReason, TrainObserver,
+};
 use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
 use crate::detect::threshold::ScoreDistribution;
 pub use crate::detect::threshold::ThresholdRule;
@@ -44,12 +49,17 @@ impl Protocol {
 #[serde(rename_all = "lowercase")]
 pub enum DetectorKind {
     Iforest,
+    Autoencoder,
 }
 
 impl DetectorKind {
+    /// Both detectors, in the order reports list them.
+    pub const ALL: [DetectorKind; 2] = [DetectorKind::Iforest, DetectorKind::Autoencoder];
+
     pub fn name(self) -> &'static str {
         match self {
             DetectorKind::Iforest => "iforest",
+            DetectorKind::Autoencoder => "autoencoder",
         }
     }
 }
@@ -65,19 +75,28 @@ pub struct EvaluateConfig {
     /// unsupervised; dagmm always uses its fixed 20%).
     pub threshold: Option<ThresholdRule>,
     pub iforest: IsolationForestConfig,
+    /// The autoencoder's hyper-parameters; its seed is replaced by `seed`.
+    pub autoencoder: AutoencoderConfig,
     pub drop_constant: bool,
+    /// Where the autoencoder reports training progress.
+    pub observer: TrainObserver,
+    /// Raised to stop the autoencoder's training early (it keeps the last finished epoch).
+    pub cancel: Arc<AtomicBool>,
 }
 
 impl Default for EvaluateConfig {
     fn default() -> Self {
         EvaluateConfig {
             protocol: Protocol::Profile,
-            detectors: vec![DetectorKind::Iforest],
+            detectors: DetectorKind::ALL.to_vec(),
             feature_set: FeatureSet::All,
             seed: 0,
             threshold: None,
             iforest: IsolationForestConfig::recommended(),
+            autoencoder: AutoencoderConfig::default(),
             drop_constant: false,
+            observer: TrainObserver::silent(),
+            cancel: Arc::default(),
         }
     }
 }
@@ -102,6 +121,8 @@ pub enum EvaluateError {
     NoTestRows,
     #[error("isolation forest: {0}")]
     IForest(String),
+    #[error("autoencoder: {0}")]
+    Autoencoder(#[from] AutoencoderError),
     #[error("scores: {0}")]
     Scores(#[from] super::metrics::MetricsError),
 }
@@ -136,6 +157,16 @@ pub struct DetectorReport {
     pub fit_seconds: f64,
     pub score_seconds: f64,
     pub per_family: Vec<FamilyRate>,
+    /// Autoencoder only: epochs trained, the epoch whose weights were kept, and its
+    /// validation loss (`None` without a validation split).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epochs_run: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_epoch: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_val_loss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<StopReason>,
 }
 
 /// Which rows went where.
@@ -210,6 +241,9 @@ pub fn evaluate(
         let report = match kind {
             DetectorKind::Iforest => {
                 run_iforest(&train_matrix, &test_matrix, &scales, &plan, config)?
+            }
+            DetectorKind::Autoencoder => {
+                run_autoencoder(&train_matrix, &test_matrix, &plan, config)?
             }
         };
         detectors.insert(kind.name(), report);
@@ -360,6 +394,39 @@ fn run_iforest(
     )
 }
 
+fn run_autoencoder(
+    train: &Matrix,
+    test: &Matrix,
+    plan: &Plan,
+    config: &EvaluateConfig,
+) -> Result<DetectorReport, EvaluateError> {
+    let started = Instant::now();
+    let ae_config = AutoencoderConfig {
+        seed: config.seed,
+        ..config.autoencoder.clone()
+    };
+    let model = autoencoder::train(train, &ae_config, &config.observer, &config.cancel)?;
+    let train_scores = model.try_score(train)?;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let test_scores = model.try_score(test)?;
+    let score_seconds = started.elapsed().as_secs_f64();
+    let summary = model.summary();
+    Ok(DetectorReport {
+        epochs_run: Some(summary.epochs_run),
+        best_epoch: Some(summary.weights_epoch),
+        final_val_loss: summary.final_validation_loss,
+        stop: Some(summary.stop),
+        ..judge(
+            &train_scores,
+            &test_scores,
+            plan,
+            fit_seconds,
+            score_seconds,
+        )?
+    })
+}
+
 /// Threshold from the reference scores, then metrics on the test scores.
 fn judge(
     train_scores: &[f64],
@@ -394,6 +461,10 @@ fn judge(
         fit_seconds,
         score_seconds,
         per_family,
+        epochs_run: None,
+        best_epoch: None,
+        final_val_loss: None,
+        stop: None,
     })
 }
 

@@ -3,11 +3,18 @@
 
 use std::time::Instant;
 
+use rayon::prelude::*;
+
 use crate::data::Dataset;
 use crate::data::schema::CATEGORICAL;
+use crate::detect::autoencoder::AutoencoderError;
 use crate::detect::explain::{self, Contribution};
 use crate::features::{Matrix, UnseenValues};
 use crate::model::ModelBundle;
+
+/// Rows explained per autoencoder pass: one batched forward pass instead of one per
+/// row, with the per-column error matrix bounded to a few MB.
+const EXPLAIN_BATCH: usize = 8192;
 
 /// One detector's scores on the scored rows.
 #[derive(Debug, Clone)]
@@ -47,45 +54,102 @@ impl ScoredRows {
     }
 }
 
-/// Scores every row of `data` with every detector in the bundle.
-pub fn score(bundle: &ModelBundle, data: &Dataset) -> ScoredRows {
+/// Scores every row of `data` with every detector in the bundle (forest first).
+pub fn score(bundle: &ModelBundle, data: &Dataset) -> Result<ScoredRows, AutoencoderError> {
     let (matrix, unseen) = bundle.encoder.transform_all(data);
     let mut detectors = Vec::new();
-    if let (Some(forest), Some(entry)) = (&bundle.iforest, bundle.manifest.detectors.get("iforest"))
-    {
+    let threshold = |name: &str| {
+        bundle
+            .manifest
+            .detectors
+            .get(name)
+            .map(|e| e.threshold.value)
+    };
+    if let (Some(forest), Some(threshold)) = (&bundle.iforest, threshold("iforest")) {
         let started = Instant::now();
         let scores = forest.score(&matrix);
         detectors.push(DetectorScores {
             name: "iforest",
             scores,
-            threshold: entry.threshold.value,
+            threshold,
             seconds: started.elapsed().as_secs_f64(),
         });
     }
-    ScoredRows {
+    if let (Some(model), Some(threshold)) = (&bundle.autoencoder, threshold("autoencoder")) {
+        let started = Instant::now();
+        let scores = model.try_score(&matrix)?;
+        detectors.push(DetectorScores {
+            name: "autoencoder",
+            scores,
+            threshold,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(ScoredRows {
         matrix,
         detectors,
         unseen,
+    })
+}
+
+/// Why `detector` scored each of `rows` as it did, per original feature, largest first
+/// (one list per row, in the order given; empty for a detector the bundle lacks).
+///
+/// The forest's evidence is how strongly each column isolated the row on its paths;
+/// the autoencoder's is each column's squared reconstruction error, computed in
+/// batches.
+pub fn explain_rows(
+    bundle: &ModelBundle,
+    scored: &ScoredRows,
+    data: &Dataset,
+    detector: &str,
+    rows: &[usize],
+) -> Result<Vec<Vec<Contribution>>, AutoencoderError> {
+    let fold = |row: usize, evidence: &[f64]| {
+        let raw: [Option<&str>; 3] = std::array::from_fn(|k| data.category(row, k));
+        debug_assert_eq!(CATEGORICAL.len(), 3);
+        explain::by_feature(
+            evidence,
+            bundle.encoder.columns(),
+            scored.matrix.row(row),
+            Some(raw),
+        )
+    };
+    match detector {
+        "iforest" => Ok(match &bundle.iforest {
+            Some(forest) => rows
+                .par_iter()
+                .map(|&r| fold(r, &forest.path_features(scored.matrix.row(r))))
+                .collect(),
+            None => vec![Vec::new(); rows.len()],
+        }),
+        "autoencoder" => {
+            let Some(model) = &bundle.autoencoder else {
+                return Ok(vec![Vec::new(); rows.len()]);
+            };
+            let mut out = Vec::with_capacity(rows.len());
+            for chunk in rows.chunks(EXPLAIN_BATCH) {
+                let errors = model.try_squared_errors(&scored.matrix.select_rows(chunk))?;
+                out.par_extend(chunk.par_iter().enumerate().map(|(i, &r)| {
+                    let evidence: Vec<f64> = errors.row(i).iter().map(|&e| f64::from(e)).collect();
+                    fold(r, &evidence)
+                }));
+            }
+            Ok(out)
+        }
+        _ => Ok(vec![Vec::new(); rows.len()]),
     }
 }
 
-/// Why `detector` scored row `row` as it did, per original feature, largest first.
+/// [`explain_rows`] for one row.
 pub fn explain(
     bundle: &ModelBundle,
     scored: &ScoredRows,
     data: &Dataset,
     detector: &str,
     row: usize,
-) -> Vec<Contribution> {
-    let encoded = scored.matrix.row(row);
-    let evidence = match detector {
-        "iforest" => match &bundle.iforest {
-            Some(forest) => forest.path_features(encoded),
-            None => return Vec::new(),
-        },
-        _ => return Vec::new(),
-    };
-    let raw: [Option<&str>; 3] = std::array::from_fn(|k| data.category(row, k));
-    debug_assert_eq!(CATEGORICAL.len(), 3);
-    explain::by_feature(&evidence, bundle.encoder.columns(), encoded, Some(raw))
+) -> Result<Vec<Contribution>, AutoencoderError> {
+    Ok(explain_rows(bundle, scored, data, detector, &[row])?
+        .pop()
+        .unwrap_or_default())
 }

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use crate::data::FeatureSet;
 use crate::data::schema::FEATURES;
+use crate::detect::autoencoder::{Architecture, TrainedAutoencoder, TrainingSummary};
 use crate::detect::iforest::IsolationForest;
 use crate::detect::threshold::ThresholdRule;
 use crate::features::Encoder;
@@ -159,8 +160,26 @@ pub struct ModelBundle {
     pub manifest: Manifest,
     pub encoder: Encoder,
     pub iforest: Option<IsolationForest>,
-    /// The autoencoder's weights (burnpack bytes); its architecture is in the manifest.
-    pub autoencoder_weights: Option<Vec<u8>>,
+    /// Saved as weights (`autoencoder.bpk`) plus its architecture and training summary
+    /// in the manifest entry's details ([`AutoencoderDetails`]).
+    pub autoencoder: Option<TrainedAutoencoder>,
+}
+
+/// The autoencoder's manifest details: what is needed to rebuild the network before
+/// loading its weights, and how it was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoencoderDetails {
+    pub architecture: Architecture,
+    pub training: TrainingSummary,
+}
+
+impl AutoencoderDetails {
+    pub fn of(model: &TrainedAutoencoder) -> Self {
+        AutoencoderDetails {
+            architecture: model.architecture().clone(),
+            training: model.summary().clone(),
+        }
+    }
 }
 
 impl ModelBundle {
@@ -191,8 +210,12 @@ impl ModelBundle {
         if let Some(forest) = &self.iforest {
             files.push((IFOREST, json(forest)));
         }
-        if let Some(weights) = &self.autoencoder_weights {
-            files.push((AUTOENCODER, weights.clone()));
+        if let Some(model) = &self.autoencoder {
+            let weights = model.to_bytes().map_err(|e| BundleError::Write {
+                path: shown.clone(),
+                source: io::Error::other(e.to_string()),
+            })?;
+            files.push((AUTOENCODER, weights));
         }
         let mut sums = String::new();
         for (name, bytes) in &files {
@@ -337,11 +360,32 @@ impl ModelBundle {
                 encoder.n_columns()
             )));
         }
+        let autoencoder = match (autoencoder_weights, manifest.detectors.get("autoencoder")) {
+            (Some(weights), Some(entry)) => {
+                let details: AutoencoderDetails = serde_json::from_value(entry.details.clone())
+                    .map_err(|e| corrupt(MANIFEST, format!("autoencoder details: {e}")))?;
+                if details.architecture.inputs != encoder.n_columns() {
+                    return Err(schema_error(format!(
+                        "the autoencoder reads {} columns, the encoder writes {}",
+                        details.architecture.inputs,
+                        encoder.n_columns()
+                    )));
+                }
+                let model = TrainedAutoencoder::from_bytes(
+                    &details.architecture,
+                    details.training,
+                    &weights,
+                )
+                .map_err(|e| corrupt(AUTOENCODER, e.to_string()))?;
+                Some(model)
+            }
+            _ => None,
+        };
         Ok(ModelBundle {
             manifest,
             encoder,
             iforest,
-            autoencoder_weights,
+            autoencoder,
         })
     }
 }
@@ -393,8 +437,10 @@ pub fn new_manifest(
 mod tests {
     use super::*;
     use crate::data::synth::{SynthConfig, generate};
+    use crate::detect::autoencoder::{self, AutoencoderConfig, TrainObserver};
     use crate::detect::iforest::IsolationForestConfig;
     use crate::features::EncoderConfig;
+    use std::sync::atomic::AtomicBool;
 
     fn bundle() -> (ModelBundle, crate::features::Matrix) {
         let data = generate(&SynthConfig {
@@ -416,17 +462,43 @@ mod tests {
             training_scores: ScoreSummary::of(&scores),
             details: serde_json::json!({"trees": 100}),
         };
+        let ae_config = AutoencoderConfig {
+            hidden: vec![16, 8, 16],
+            epochs: 3,
+            batch_size: 64,
+            ..AutoencoderConfig::default()
+        };
+        let ae = autoencoder::train(
+            &m,
+            &ae_config,
+            &TrainObserver::silent(),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        let ae_scores = ae.score(&m);
+        let ae_entry = DetectorEntry {
+            threshold: SavedThreshold {
+                rule: ThresholdRule::MeanStd { k: 2.0 },
+                value: 0.5,
+                training_contamination: 0.02,
+            },
+            training_scores: ScoreSummary::of(&ae_scores),
+            details: serde_json::to_value(AutoencoderDetails::of(&ae)).unwrap(),
+        };
         let manifest = new_manifest(
             &encoder,
             serde_json::json!({"source": "demo"}),
-            BTreeMap::from([("iforest".to_owned(), entry)]),
+            BTreeMap::from([
+                ("iforest".to_owned(), entry),
+                ("autoencoder".to_owned(), ae_entry),
+            ]),
         );
         (
             ModelBundle {
                 manifest,
                 encoder,
                 iforest: Some(forest),
-                autoencoder_weights: None,
+                autoencoder: Some(ae),
             },
             m,
         )
@@ -445,6 +517,10 @@ mod tests {
             loaded.iforest.unwrap().score(&m),
             b.iforest.as_ref().unwrap().score(&m)
         );
+        let (before, after) = (b.autoencoder.as_ref().unwrap(), loaded.autoencoder.unwrap());
+        assert_eq!(after.score(&m), before.score(&m));
+        assert_eq!(after.summary(), before.summary());
+        assert!(fs::metadata(path.join(AUTOENCODER)).unwrap().len() > 1000);
         let err = b.save(&path, false).unwrap_err();
         assert!(
             err.to_string().contains("already exists; pass --force"),
@@ -488,6 +564,39 @@ mod tests {
             "{err}"
         );
 
+        let p = fresh("truncated-weights");
+        let bytes = fs::read(p.join(AUTOENCODER)).unwrap();
+        fs::write(p.join(AUTOENCODER), &bytes[..bytes.len() - 8]).unwrap();
+        let err = ModelBundle::load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("autoencoder.bpk is truncated or was modified"),
+            "{err}"
+        );
+
+        // Weights edited and their SHA256SUMS line forged: the weights' own checksum
+        // still refuses them.
+        let p = fresh("forged-weights");
+        let mut bytes = fs::read(p.join(AUTOENCODER)).unwrap();
+        let last = bytes.len() - 3;
+        bytes[last] ^= 0x40;
+        fs::write(p.join(AUTOENCODER), &bytes).unwrap();
+        let sums = fs::read_to_string(p.join(SUMS)).unwrap();
+        let forged: String = sums
+            .lines()
+            .map(|l| match l.split_once("  ") {
+                Some((_, AUTOENCODER)) => {
+                    format!("{}  {AUTOENCODER}\n", hex(&Sha256::digest(&bytes)))
+                }
+                _ => format!("{l}\n"),
+            })
+            .collect();
+        fs::write(p.join(SUMS), forged).unwrap();
+        let err = ModelBundle::load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("autoencoder.bpk cannot be read") && err.contains("checksum"),
+            "{err}"
+        );
+
         let p = fresh("edited");
         let text = fs::read_to_string(p.join(MANIFEST)).unwrap();
         fs::write(
@@ -520,6 +629,18 @@ mod tests {
         let err = ModelBundle::load(&p).unwrap_err().to_string();
         assert!(
             err.contains("schema mismatch: its 41 KDD features differ"),
+            "{err}"
+        );
+
+        // An autoencoder built for other columns than the encoder writes.
+        let (mut b, _) = bundle();
+        let entry = b.manifest.detectors.get_mut("autoencoder").unwrap();
+        entry.details["architecture"]["inputs"] = serde_json::json!(12);
+        let p = dir.path().join("ae-inputs");
+        b.save(&p, false).unwrap();
+        let err = ModelBundle::load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("schema mismatch: the autoencoder reads 12 columns"),
             "{err}"
         );
 

@@ -2,12 +2,19 @@
 //! their thresholds. Shared by `netanomaly train` and (later) the dashboard's worker.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use super::store::{DetectorEntry, ModelBundle, SavedThreshold, ScoreSummary, new_manifest};
+use super::store::{
+    AutoencoderDetails, DetectorEntry, ModelBundle, SavedThreshold, ScoreSummary, new_manifest,
+};
 use crate::data::{Dataset, FeatureSet};
+use crate::detect::autoencoder::{
+    self, AutoencoderConfig, AutoencoderError, TrainObserver, TrainedAutoencoder,
+};
 use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
 use crate::detect::threshold::{ScoreDistribution, ThresholdRule};
 use crate::eval::protocol::DetectorKind;
@@ -44,18 +51,30 @@ pub struct TrainConfig {
     pub iforest: IsolationForestConfig,
     /// `None`: percentile 99 for profile, contamination 0.1 for unsupervised.
     pub iforest_threshold: Option<ThresholdRule>,
+    /// The autoencoder's hyper-parameters; its seed is replaced by `seed`.
+    pub autoencoder: AutoencoderConfig,
+    /// `None`: as for the forest.
+    pub autoencoder_threshold: Option<ThresholdRule>,
+    /// Where the autoencoder reports training progress.
+    pub observer: TrainObserver,
+    /// Raised to stop the autoencoder's training early (it keeps the last finished epoch).
+    pub cancel: Arc<AtomicBool>,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             protocol: TrainProtocol::Profile,
-            detectors: vec![DetectorKind::Iforest],
+            detectors: DetectorKind::ALL.to_vec(),
             feature_set: FeatureSet::All,
             seed: 0,
             drop_constant: false,
             iforest: IsolationForestConfig::recommended(),
             iforest_threshold: None,
+            autoencoder: AutoencoderConfig::default(),
+            autoencoder_threshold: None,
+            observer: TrainObserver::silent(),
+            cancel: Arc::default(),
         }
     }
 }
@@ -80,6 +99,8 @@ pub enum TrainError {
     NoNormalRows { path: String },
     #[error("isolation forest: {0}")]
     IForest(String),
+    #[error("autoencoder: {0}")]
+    Autoencoder(#[from] AutoencoderError),
     #[error("training scores: {0}")]
     Scores(#[from] crate::eval::metrics::MetricsError),
 }
@@ -124,14 +145,21 @@ pub fn train_bundle(data: &Dataset, config: &TrainConfig) -> Result<ModelBundle,
     let (matrix, _) = encoder.transform(data, &rows);
     let mut detectors = BTreeMap::new();
     let mut iforest = None;
+    let mut autoencoder = None;
     for kind in &config.detectors {
-        match kind {
+        let entry = match kind {
             DetectorKind::Iforest => {
                 let (forest, entry) = train_iforest(&matrix, &encoder, config)?;
                 iforest = Some(forest);
-                detectors.insert(kind.name().to_owned(), entry);
+                entry
             }
-        }
+            DetectorKind::Autoencoder => {
+                let (model, entry) = train_autoencoder(&matrix, config)?;
+                autoencoder = Some(model);
+                entry
+            }
+        };
+        detectors.insert(kind.name().to_owned(), entry);
     }
     let training = serde_json::json!({
         "source": data.source,
@@ -144,8 +172,40 @@ pub fn train_bundle(data: &Dataset, config: &TrainConfig) -> Result<ModelBundle,
         manifest: new_manifest(&encoder, training, detectors),
         encoder,
         iforest,
-        autoencoder_weights: None,
+        autoencoder,
     })
+}
+
+/// The saved threshold from training scores.
+fn fix_threshold(scores: &[f64], rule: ThresholdRule) -> Result<SavedThreshold, TrainError> {
+    let threshold = ScoreDistribution::new(scores)?.threshold(rule);
+    Ok(SavedThreshold {
+        rule,
+        value: threshold.value,
+        training_contamination: threshold.contamination,
+    })
+}
+
+fn train_autoencoder(
+    matrix: &Matrix,
+    config: &TrainConfig,
+) -> Result<(TrainedAutoencoder, DetectorEntry), TrainError> {
+    let ae_config = AutoencoderConfig {
+        seed: config.seed,
+        ..config.autoencoder.clone()
+    };
+    let model = autoencoder::train(matrix, &ae_config, &config.observer, &config.cancel)?;
+    let scores = model.try_score(matrix)?;
+    let rule = config
+        .autoencoder_threshold
+        .unwrap_or(config.default_threshold());
+    let entry = DetectorEntry {
+        threshold: fix_threshold(&scores, rule)?,
+        training_scores: ScoreSummary::of(&scores),
+        // Serialising our own plain structs cannot fail.
+        details: serde_json::to_value(AutoencoderDetails::of(&model)).unwrap_or_default(),
+    };
+    Ok((model, entry))
 }
 
 fn train_iforest(
@@ -166,13 +226,8 @@ fn train_iforest(
     let rule = config
         .iforest_threshold
         .unwrap_or(config.default_threshold());
-    let threshold = ScoreDistribution::new(&scores)?.threshold(rule);
     let entry = DetectorEntry {
-        threshold: SavedThreshold {
-            rule,
-            value: threshold.value,
-            training_contamination: threshold.contamination,
-        },
+        threshold: fix_threshold(&scores, rule)?,
         training_scores: ScoreSummary::of(&scores),
         details: serde_json::json!({
             "config": forest_config,
