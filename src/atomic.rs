@@ -33,11 +33,13 @@ pub fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".netanomaly-")
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(&io_err)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".netanomaly-").suffix(".partial");
+    // A temporary file is private (0600); the result is an ordinary output file, so
+    // create it with the mode any new file gets (0666 less the umask).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temp = builder.tempfile_in(dir).map_err(&io_err)?;
     {
         let mut out = BufWriter::new(temp.as_file());
         fill(&mut out).map_err(&io_err)?;
@@ -87,5 +89,20 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
         write_atomically(&target, true, |w| w.write_all(b"second\n")).unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "second\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn output_files_get_the_usual_mode_not_a_temporary_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv");
+        write_atomically(&target, false, |w| w.write_all(b"x\n")).unwrap();
+        let mode = fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        // The same mode as a file created the ordinary way under this umask.
+        let probe = dir.path().join("probe");
+        fs::write(&probe, b"").unwrap();
+        let usual = fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, usual, "{mode:o} vs {usual:o}");
     }
 }

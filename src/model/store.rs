@@ -198,10 +198,13 @@ impl ModelBundle {
             _ => PathBuf::from("."),
         };
         fs::create_dir_all(&parent).map_err(&write_err)?;
-        let staging = tempfile::Builder::new()
-            .prefix(".netanomaly-bundle-")
-            .tempdir_in(&parent)
-            .map_err(&write_err)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".netanomaly-bundle-");
+        // Not the private 0700 of a temporary directory: the bundle is an ordinary
+        // output (0777 less the umask), as `mkdir` would make it.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777));
+        let staging = builder.tempdir_in(&parent).map_err(&write_err)?;
         let json = |value: &dyn erased::Json| value.to_vec();
         let mut files: Vec<(&str, Vec<u8>)> = vec![
             (MANIFEST, json(&self.manifest)),
@@ -530,6 +533,15 @@ mod tests {
         assert!(ModelBundle::load(&path).is_ok());
         // Nothing but the bundle is left beside it.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        // Made like any new directory, not private like a temporary one.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            let probe = dir.path().join("probe");
+            fs::create_dir(&probe).unwrap();
+            assert_eq!(mode(&path), mode(&probe));
+        }
     }
 
     #[test]
