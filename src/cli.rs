@@ -24,6 +24,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the terminal dashboard (the default): train both detectors live, move
+    /// thresholds, compare, inspect and export flagged rows.
+    Dashboard(DashboardArgs),
     /// Train and test the detectors on a labelled file under an evaluation protocol.
     Evaluate(EvaluateArgs),
     /// Train the detectors on a file and save them as a model bundle.
@@ -33,6 +36,38 @@ pub enum Command {
     /// Write the built-in seeded demo traffic (normal traffic with injected attacks) as a
     /// KDD Cup 99 file.
     DemoData(DemoDataArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Records to learn from (KDD Cup 99 or NSL-KDD, plain or gzip). Without it the
+    /// dashboard runs on the built-in seeded traffic generator.
+    #[arg(long, value_name = "PATH")]
+    pub data: Option<PathBuf>,
+    /// Separate records to test on (default: the protocol's held-out rows of --data).
+    #[arg(long, value_name = "PATH", requires = "data")]
+    pub test: Option<PathBuf>,
+    /// profile: learn from half the normal rows; unsupervised: from every row.
+    #[arg(long, value_enum, default_value_t = TrainProtocol::Profile)]
+    pub protocol: TrainProtocol,
+    /// Seed for the split and both detectors.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Rows of generated traffic when no --data is given.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..=10_000_000))]
+    pub demo_rows: u64,
+    /// Seed of the generated traffic.
+    #[arg(long, default_value_t = 7)]
+    pub demo_seed: u64,
+    /// Plain dots instead of Braille in charts, for fonts without Braille (also
+    /// NETANOMALY_ASCII=1). Colours follow NO_COLOR.
+    #[arg(long)]
+    pub ascii: bool,
+    /// Folder for saved bundles and exported CSV files.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+    #[command(flatten)]
+    pub autoencoder: AutoencoderArgs,
 }
 
 #[derive(Debug, Args)]
@@ -107,7 +142,7 @@ pub struct ScoreArgs {
 }
 
 /// The autoencoder's training settings: a preset, with any of its values overridden.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Autoencoder")]
 pub struct AutoencoderArgs {
     /// default: d→128→32→128→d, batch 256, early stopping (tuned on the profile

@@ -13,14 +13,12 @@ fn main() -> ExitCode {
         Some(Command::Train(args)) => commands::train::run(args),
         Some(Command::Score(args)) => commands::score::run(args),
         Some(Command::DemoData(args)) => commands::demo_data::run(args),
-        None => {
-            eprintln!(
-                "The dashboard is not built yet. Meanwhile the headless commands work:\n\
-                 \n  netanomaly evaluate --train kddcup.data_10_percent.gz\n  netanomaly train --data kddcup.data_10_percent.gz --out model\n  netanomaly score --model model --data traffic.csv --out flagged.csv\n  netanomaly demo-data --out demo.csv\n\n\
-                 See `netanomaly --help`."
-            );
-            Ok(())
-        }
+        Some(Command::Dashboard(args)) => commands::dashboard::run(args),
+        // No subcommand: the dashboard with its defaults.
+        None => match Cli::parse_from(["netanomaly", "dashboard"]).command {
+            Some(Command::Dashboard(args)) => commands::dashboard::run(&args),
+            _ => unreachable!("`dashboard` parses as the dashboard command"),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! The headless commands: same engine as the dashboard, progress on stderr, results on
 //! stdout (or as JSON on request).
 
+pub mod dashboard;
 pub mod demo_data;
 pub mod evaluate;
 pub mod progress;

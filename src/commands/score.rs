@@ -8,11 +8,9 @@ use color_eyre::eyre::Result;
 use super::{load, thousands};
 use crate::atomic::write_atomically;
 use crate::cli::ScoreArgs;
-use crate::data::Dataset;
-use crate::data::schema::FEATURES;
-use crate::detect::explain;
+use crate::export::{self, ScoreColumn};
 use crate::model::ModelBundle;
-use crate::model::scorer::{self, ScoredRows};
+use crate::model::scorer::{self, Explainer};
 
 pub fn run(args: &ScoreArgs) -> Result<()> {
     let to_stdout = args.out.as_os_str() == "-";
@@ -44,8 +42,25 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
     let rows: Vec<usize> = (0..data.len())
         .filter(|&r| args.all || scored.any_flagged(r))
         .collect();
-    let write =
-        |out: &mut dyn Write| write_csv(out, &bundle, &data, &scored, &rows, args.why as usize);
+    let explainer = Explainer {
+        encoder: &bundle.encoder,
+        iforest: bundle.iforest.as_ref(),
+        autoencoder: bundle.autoencoder.as_ref(),
+        matrix: &scored.matrix,
+        data: &data,
+    };
+    let columns: Vec<ScoreColumn<'_>> = scored
+        .detectors
+        .iter()
+        .map(|d| ScoreColumn {
+            name: d.name,
+            scores: &d.scores,
+            threshold: d.threshold,
+        })
+        .collect();
+    let pairs: Vec<(usize, usize)> = rows.iter().map(|&r| (r, r)).collect();
+    let why = args.why as usize;
+    let write = |out: &mut dyn Write| export::write_csv(out, &explainer, &columns, &pairs, why);
     if to_stdout {
         let mut lock = std::io::BufWriter::new(std::io::stdout().lock());
         write(&mut lock)?;
@@ -63,77 +78,4 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
         }
     );
     Ok(())
-}
-
-/// The CSV columns: `row`, `line`, the 41 features, `label` and `family` (labelled data
-/// only), then per detector `<name>_score`, `<name>_flag` (1/0) and `<name>_why`.
-pub fn header(data: &Dataset, scored: &ScoredRows) -> Vec<String> {
-    let mut header = vec!["row".to_owned(), "line".to_owned()];
-    header.extend(FEATURES.iter().map(|f| f.name.to_owned()));
-    if data.has_labels() {
-        header.push("label".to_owned());
-        header.push("family".to_owned());
-    }
-    for d in &scored.detectors {
-        header.push(format!("{}_score", d.name));
-        header.push(format!("{}_flag", d.name));
-        header.push(format!("{}_why", d.name));
-    }
-    header
-}
-
-/// Rows explained and written per step: explanations are computed in batches (one
-/// forward pass of the autoencoder per chunk) without holding them all in memory.
-const CHUNK: usize = 8192;
-
-fn write_csv(
-    out: &mut dyn Write,
-    bundle: &ModelBundle,
-    data: &Dataset,
-    scored: &ScoredRows,
-    rows: &[usize],
-    why: usize,
-) -> std::io::Result<()> {
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(header(data, scored))?;
-    for chunk in rows.chunks(CHUNK) {
-        // Explanations are for flags; an unflagged row has nothing to explain.
-        let mut why_columns = Vec::with_capacity(scored.detectors.len());
-        for d in &scored.detectors {
-            let flagged: Vec<usize> = chunk.iter().copied().filter(|&r| d.flagged(r)).collect();
-            let explained = scorer::explain_rows(bundle, scored, data, d.name, &flagged)
-                .map_err(std::io::Error::other)?;
-            let mut texts = explained.iter().map(|c| explain::summary(c, why));
-            let column: Vec<String> = chunk
-                .iter()
-                .map(|&r| {
-                    if d.flagged(r) {
-                        texts.next().unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                })
-                .collect();
-            why_columns.push(column);
-        }
-        for (i, &r) in chunk.iter().enumerate() {
-            let mut record = vec![(r + 1).to_string(), data.line(r).to_string()];
-            record.extend(data.fields(r));
-            if data.has_labels() {
-                record.push(data.label(r).unwrap_or_default().to_owned());
-                record.push(
-                    data.family(r)
-                        .map(|f| f.name().to_owned())
-                        .unwrap_or_default(),
-                );
-            }
-            for (d, whys) in scored.detectors.iter().zip(&why_columns) {
-                record.push(format!("{:.6}", d.scores[r]));
-                record.push(u8::from(d.flagged(r)).to_string());
-                record.push(whys[i].clone());
-            }
-            csv.write_record(&record)?;
-        }
-    }
-    csv.flush()
 }

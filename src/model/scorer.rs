@@ -8,8 +8,10 @@ use rayon::prelude::*;
 use crate::data::Dataset;
 use crate::data::schema::CATEGORICAL;
 use crate::detect::autoencoder::AutoencoderError;
+use crate::detect::autoencoder::TrainedAutoencoder;
 use crate::detect::explain::{self, Contribution};
-use crate::features::{Matrix, UnseenValues};
+use crate::detect::iforest::IsolationForest;
+use crate::features::{Encoder, Matrix, UnseenValues};
 use crate::model::ModelBundle;
 
 /// Rows explained per autoencoder pass: one batched forward pass instead of one per
@@ -94,10 +96,6 @@ pub fn score(bundle: &ModelBundle, data: &Dataset) -> Result<ScoredRows, Autoenc
 
 /// Why `detector` scored each of `rows` as it did, per original feature, largest first
 /// (one list per row, in the order given; empty for a detector the bundle lacks).
-///
-/// The forest's evidence is how strongly each column isolated the row on its paths;
-/// the autoencoder's is each column's squared reconstruction error, computed in
-/// batches.
 pub fn explain_rows(
     bundle: &ModelBundle,
     scored: &ScoredRows,
@@ -105,39 +103,69 @@ pub fn explain_rows(
     detector: &str,
     rows: &[usize],
 ) -> Result<Vec<Vec<Contribution>>, AutoencoderError> {
-    let fold = |row: usize, evidence: &[f64]| {
-        let raw: [Option<&str>; 3] = std::array::from_fn(|k| data.category(row, k));
-        debug_assert_eq!(CATEGORICAL.len(), 3);
-        explain::by_feature(
-            evidence,
-            bundle.encoder.columns(),
-            scored.matrix.row(row),
-            Some(raw),
-        )
+    let explainer = Explainer {
+        encoder: &bundle.encoder,
+        iforest: bundle.iforest.as_ref(),
+        autoencoder: bundle.autoencoder.as_ref(),
+        matrix: &scored.matrix,
+        data,
     };
-    match detector {
-        "iforest" => Ok(match &bundle.iforest {
-            Some(forest) => rows
+    let pairs: Vec<(usize, usize)> = rows.iter().map(|&r| (r, r)).collect();
+    explainer.explain(detector, &pairs)
+}
+
+/// Explains rows of an encoded matrix whose rows come from `data` (not necessarily
+/// one for one: a test matrix holds a subset of the file's rows).
+pub struct Explainer<'a> {
+    pub encoder: &'a Encoder,
+    pub iforest: Option<&'a IsolationForest>,
+    pub autoencoder: Option<&'a TrainedAutoencoder>,
+    pub matrix: &'a Matrix,
+    pub data: &'a Dataset,
+}
+
+impl Explainer<'_> {
+    /// One list per `(matrix row, data row)` pair, in order.
+    ///
+    /// The forest's evidence is how strongly each column isolated the row on its paths;
+    /// the autoencoder's is each column's squared reconstruction error, computed in
+    /// batches.
+    pub fn explain(
+        &self,
+        detector: &str,
+        rows: &[(usize, usize)],
+    ) -> Result<Vec<Vec<Contribution>>, AutoencoderError> {
+        let fold = |(m, d): (usize, usize), evidence: &[f64]| {
+            let raw: [Option<&str>; 3] = std::array::from_fn(|k| self.data.category(d, k));
+            debug_assert_eq!(CATEGORICAL.len(), 3);
+            explain::by_feature(
+                evidence,
+                self.encoder.columns(),
+                self.matrix.row(m),
+                Some(raw),
+            )
+        };
+        match (detector, self.iforest, self.autoencoder) {
+            ("iforest", Some(forest), _) => Ok(rows
                 .par_iter()
-                .map(|&r| fold(r, &forest.path_features(scored.matrix.row(r))))
-                .collect(),
-            None => vec![Vec::new(); rows.len()],
-        }),
-        "autoencoder" => {
-            let Some(model) = &bundle.autoencoder else {
-                return Ok(vec![Vec::new(); rows.len()]);
-            };
-            let mut out = Vec::with_capacity(rows.len());
-            for chunk in rows.chunks(EXPLAIN_BATCH) {
-                let errors = model.try_squared_errors(&scored.matrix.select_rows(chunk))?;
-                out.par_extend(chunk.par_iter().enumerate().map(|(i, &r)| {
-                    let evidence: Vec<f64> = errors.row(i).iter().map(|&e| f64::from(e)).collect();
-                    fold(r, &evidence)
-                }));
+                .map(|&(m, d)| fold((m, d), &forest.path_features(self.matrix.row(m))))
+                .collect()),
+            ("autoencoder", _, Some(model)) => {
+                let mut out = Vec::with_capacity(rows.len());
+                for chunk in rows.chunks(EXPLAIN_BATCH) {
+                    let matrix_rows: Vec<usize> = chunk.iter().map(|&(m, _)| m).collect();
+                    let errors =
+                        model.try_squared_errors(&self.matrix.select_rows(&matrix_rows))?;
+                    out.par_extend(chunk.par_iter().enumerate().map(|(i, &pair)| {
+                        let evidence: Vec<f64> =
+                            errors.row(i).iter().map(|&e| f64::from(e)).collect();
+                        fold(pair, &evidence)
+                    }));
+                }
+                Ok(out)
             }
-            Ok(out)
+            _ => Ok(vec![Vec::new(); rows.len()]),
         }
-        _ => Ok(vec![Vec::new(); rows.len()]),
     }
 }
 

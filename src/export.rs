@@ -1,0 +1,144 @@
+//! CSV of scored rows: the original record, both scores, both flags and the features
+//! behind each flag. Shared by `netanomaly score` and the dashboard's export; always
+//! written atomically (temporary file, then rename).
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::atomic::write_atomically;
+use crate::data::Dataset;
+use crate::data::schema::FEATURES;
+use crate::detect::explain;
+use crate::model::scorer::Explainer;
+use crate::worker::{DetectorResult, Model, TestSet, Thresholds};
+
+/// Rows explained and written per step: explanations are computed in batches (one
+/// forward pass of the autoencoder per chunk) without holding them all in memory.
+const CHUNK: usize = 8192;
+
+/// One detector's column group.
+pub struct ScoreColumn<'a> {
+    pub name: &'a str,
+    /// Scores indexed by matrix row.
+    pub scores: &'a [f64],
+    pub threshold: f64,
+}
+
+impl ScoreColumn<'_> {
+    fn flagged(&self, matrix_row: usize) -> bool {
+        self.scores[matrix_row] >= self.threshold
+    }
+}
+
+/// The CSV columns: `row`, `line`, the 41 features, `label` and `family` (labelled data
+/// only), then per detector `<name>_score`, `<name>_flag` (1/0) and `<name>_why`.
+pub fn header(data: &Dataset, columns: &[ScoreColumn<'_>]) -> Vec<String> {
+    let mut header = vec!["row".to_owned(), "line".to_owned()];
+    header.extend(FEATURES.iter().map(|f| f.name.to_owned()));
+    if data.has_labels() {
+        header.push("label".to_owned());
+        header.push("family".to_owned());
+    }
+    for d in columns {
+        header.push(format!("{}_score", d.name));
+        header.push(format!("{}_flag", d.name));
+        header.push(format!("{}_why", d.name));
+    }
+    header
+}
+
+/// Writes `rows`, each a `(matrix row, data row)` pair, with the top `why` features of
+/// every flag.
+pub fn write_csv(
+    out: &mut dyn Write,
+    explainer: &Explainer<'_>,
+    columns: &[ScoreColumn<'_>],
+    rows: &[(usize, usize)],
+    why: usize,
+) -> std::io::Result<()> {
+    let data = explainer.data;
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(header(data, columns))?;
+    for chunk in rows.chunks(CHUNK) {
+        // Explanations are for flags; an unflagged row has nothing to explain.
+        let mut why_columns = Vec::with_capacity(columns.len());
+        for d in columns {
+            let flagged: Vec<(usize, usize)> = chunk
+                .iter()
+                .copied()
+                .filter(|&(m, _)| d.flagged(m))
+                .collect();
+            let explained = explainer
+                .explain(d.name, &flagged)
+                .map_err(std::io::Error::other)?;
+            let mut texts = explained.iter().map(|c| explain::summary(c, why));
+            let column: Vec<String> = chunk
+                .iter()
+                .map(|&(m, _)| {
+                    if d.flagged(m) {
+                        texts.next().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                })
+                .collect();
+            why_columns.push(column);
+        }
+        for (i, &(m, r)) in chunk.iter().enumerate() {
+            let mut record = vec![(r + 1).to_string(), data.line(r).to_string()];
+            record.extend(data.fields(r));
+            if data.has_labels() {
+                record.push(data.label(r).unwrap_or_default().to_owned());
+                record.push(
+                    data.family(r)
+                        .map(|f| f.name().to_owned())
+                        .unwrap_or_default(),
+                );
+            }
+            for (d, whys) in columns.iter().zip(&why_columns) {
+                record.push(format!("{:.6}", d.scores[m]));
+                record.push(u8::from(d.flagged(m)).to_string());
+                record.push(whys[i].clone());
+            }
+            csv.write_record(&record)?;
+        }
+    }
+    csv.flush()
+}
+
+/// The dashboard's export: test rows (positions in `test.rows`) with the thresholds on
+/// screen, to a new file (never over an existing one).
+pub fn write_flagged_csv(
+    path: &Path,
+    test: &TestSet,
+    results: &[std::sync::Arc<DetectorResult>],
+    rows: &[usize],
+    thresholds: &Thresholds,
+) -> Result<(), crate::atomic::WriteError> {
+    let mut explainer = Explainer {
+        encoder: &test.encoder,
+        iforest: None,
+        autoencoder: None,
+        matrix: &test.matrix,
+        data: &test.data,
+    };
+    let mut columns = Vec::new();
+    for result in results {
+        let Some(threshold) = thresholds.get(result.kind) else {
+            continue;
+        };
+        match &result.model {
+            Model::Forest(f) => explainer.iforest = Some(f),
+            Model::Autoencoder(m) => explainer.autoencoder = Some(m),
+        }
+        columns.push(ScoreColumn {
+            name: result.kind.name(),
+            scores: &result.test_scores,
+            threshold: threshold.value,
+        });
+    }
+    let pairs: Vec<(usize, usize)> = rows.iter().map(|&i| (i, test.rows[i])).collect();
+    write_atomically(path, false, |out| {
+        write_csv(out, &explainer, &columns, &pairs, 3)
+    })
+}

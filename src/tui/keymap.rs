@@ -1,0 +1,425 @@
+//! Every key binding, in one table: the dispatcher, the footer and the help screen all
+//! read it, so they cannot disagree.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::Tab;
+
+/// What a key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    NextTab,
+    PrevTab,
+    GoTab(usize),
+    /// Move the active slider by fine steps (negative: down).
+    Slide(i32),
+    /// Move the active slider by coarse steps.
+    SlideCoarse(i32),
+    /// Cycle the autoencoder's threshold mode.
+    ThresholdMode,
+    /// Toggle a log-scaled x axis on the reconstruction-error histogram.
+    LogScale,
+    Retrain,
+    /// Switch profile / unsupervised and retrain.
+    Protocol,
+    Cancel,
+    Pause,
+    Save,
+    Export,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Filter,
+    Sort,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    /// Tabs with a threshold slider.
+    Slider,
+    Autoencoder,
+    Flagged,
+}
+
+impl Scope {
+    pub fn applies(self, tab: Tab) -> bool {
+        match self {
+            Scope::Global => true,
+            Scope::Slider => matches!(tab, Tab::Iforest | Tab::Autoencoder),
+            Scope::Autoencoder => tab == Tab::Autoencoder,
+            Scope::Flagged => tab == Tab::Flagged,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::Slider => "Isolation Forest and Autoencoder tabs",
+            Scope::Autoencoder => "Autoencoder tab",
+            Scope::Flagged => "Flagged rows tab",
+        }
+    }
+}
+
+/// A key as matched.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Char(char),
+    Code(KeyCode),
+    Ctrl(char),
+    Shift(KeyCode),
+}
+
+impl Key {
+    fn matches(self, event: &KeyEvent) -> bool {
+        let shift = event.modifiers.contains(KeyModifiers::SHIFT);
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        match self {
+            Key::Char(c) => event.code == KeyCode::Char(c) && !ctrl,
+            Key::Code(code) => event.code == code && !shift && !ctrl,
+            Key::Ctrl(c) => ctrl && event.code == KeyCode::Char(c),
+            Key::Shift(code) => shift && event.code == code,
+        }
+    }
+}
+
+/// One row of the table.
+pub struct Binding {
+    keys: &'static [Key],
+    /// How the keys are shown.
+    pub label: &'static str,
+    /// The footer's word for it.
+    pub short: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+    pub scope: Scope,
+    /// Shown in the footer (the rest only in the help screen).
+    pub footer: bool,
+}
+
+macro_rules! bind {
+    ($label:expr, [$($key:expr),+], $action:expr, $help:expr, $scope:expr, $footer:expr) => {
+        Binding { keys: &[$($key),+], label: $label, short: "", action: $action, help: $help, scope: $scope, footer: $footer }
+    };
+    ($label:expr, $short:expr, [$($key:expr),+], $action:expr, $help:expr, $scope:expr) => {
+        Binding { keys: &[$($key),+], label: $label, short: $short, action: $action, help: $help, scope: $scope, footer: true }
+    };
+}
+
+use Key::{Char, Code, Ctrl, Shift};
+
+pub const BINDINGS: &[Binding] = &[
+    bind!(
+        "q",
+        "quit",
+        [Char('q'), Code(KeyCode::Esc), Ctrl('c')],
+        Action::Quit,
+        "quit (Esc and Ctrl-C too; cancels training)",
+        Scope::Global
+    ),
+    bind!(
+        "?",
+        "help",
+        [Char('?')],
+        Action::Help,
+        "show or hide this help",
+        Scope::Global
+    ),
+    bind!(
+        "1-5",
+        [Char('1')],
+        Action::GoTab(0),
+        "go to a tab by number",
+        Scope::Global,
+        false
+    ),
+    bind!(
+        "Tab",
+        "next tab",
+        [Code(KeyCode::Tab)],
+        Action::NextTab,
+        "next tab",
+        Scope::Global
+    ),
+    bind!(
+        "S-Tab",
+        [Code(KeyCode::BackTab), Shift(KeyCode::BackTab)],
+        Action::PrevTab,
+        "previous tab",
+        Scope::Global,
+        false
+    ),
+    bind!(
+        "r",
+        "retrain",
+        [Char('r')],
+        Action::Retrain,
+        "retrain both detectors with the current settings",
+        Scope::Global
+    ),
+    bind!(
+        "t",
+        [Char('t')],
+        Action::Protocol,
+        "switch protocol (profile / unsupervised) and retrain",
+        Scope::Global,
+        false
+    ),
+    bind!(
+        "c",
+        [Char('c')],
+        Action::Cancel,
+        "cancel training (keeps the last finished epoch)",
+        Scope::Global,
+        false
+    ),
+    bind!(
+        "p",
+        [Char('p')],
+        Action::Pause,
+        "pause / resume the live curves",
+        Scope::Global,
+        false
+    ),
+    bind!(
+        "s",
+        "save",
+        [Char('s')],
+        Action::Save,
+        "save the model bundle (thresholds as on screen)",
+        Scope::Global
+    ),
+    bind!(
+        "e",
+        "export",
+        [Char('e')],
+        Action::Export,
+        "export the flagged rows of the current filter to CSV",
+        Scope::Global
+    ),
+    bind!(
+        "←/→ h/l",
+        "threshold",
+        [Code(KeyCode::Left), Char('h')],
+        Action::Slide(-1),
+        "move the threshold slider (fine)",
+        Scope::Slider
+    ),
+    bind!(
+        "",
+        [Code(KeyCode::Right), Char('l')],
+        Action::Slide(1),
+        "",
+        Scope::Slider,
+        false
+    ),
+    bind!(
+        "S-←/→ PgUp/PgDn H/L",
+        [Shift(KeyCode::Left), Code(KeyCode::PageDown), Char('H')],
+        Action::SlideCoarse(-1),
+        "move the threshold slider (coarse)",
+        Scope::Slider,
+        false
+    ),
+    bind!(
+        "",
+        [Shift(KeyCode::Right), Code(KeyCode::PageUp), Char('L')],
+        Action::SlideCoarse(1),
+        "",
+        Scope::Slider,
+        false
+    ),
+    bind!(
+        "m",
+        "mode",
+        [Char('m')],
+        Action::ThresholdMode,
+        "threshold mode: mean+kσ / percentile / contamination / manual",
+        Scope::Autoencoder
+    ),
+    bind!(
+        "g",
+        [Char('g')],
+        Action::LogScale,
+        "log-scaled x axis for the error histogram",
+        Scope::Autoencoder,
+        false
+    ),
+    bind!(
+        "↑/↓ j/k",
+        "move",
+        [Code(KeyCode::Up), Char('k')],
+        Action::Up,
+        "move the selection",
+        Scope::Flagged
+    ),
+    bind!(
+        "",
+        [Code(KeyCode::Down), Char('j')],
+        Action::Down,
+        "",
+        Scope::Flagged,
+        false
+    ),
+    bind!(
+        "PgUp/PgDn",
+        [Code(KeyCode::PageUp)],
+        Action::PageUp,
+        "a page up / down",
+        Scope::Flagged,
+        false
+    ),
+    bind!(
+        "",
+        [Code(KeyCode::PageDown)],
+        Action::PageDown,
+        "",
+        Scope::Flagged,
+        false
+    ),
+    bind!(
+        "Home/End",
+        [Code(KeyCode::Home)],
+        Action::Top,
+        "first / last row",
+        Scope::Flagged,
+        false
+    ),
+    bind!(
+        "",
+        [Code(KeyCode::End)],
+        Action::Bottom,
+        "",
+        Scope::Flagged,
+        false
+    ),
+    bind!(
+        "Enter",
+        "details",
+        [Code(KeyCode::Enter)],
+        Action::Open,
+        "open / close the record's details",
+        Scope::Flagged
+    ),
+    bind!(
+        "f",
+        "filter",
+        [Char('f')],
+        Action::Filter,
+        "filter: either / both / forest only / autoencoder only",
+        Scope::Flagged
+    ),
+    bind!(
+        "o",
+        "sort",
+        [Char('o')],
+        Action::Sort,
+        "sort by forest score / autoencoder score",
+        Scope::Flagged
+    ),
+];
+
+/// The action of a key on `tab`; tab-specific bindings win over global ones.
+pub fn action_for(event: &KeyEvent, tab: Tab) -> Option<Action> {
+    if let KeyCode::Char(c @ '1'..='5') = event.code
+        && !event.modifiers.contains(KeyModifiers::CONTROL)
+    {
+        return Some(Action::GoTab(c as usize - '1' as usize));
+    }
+    let find = |specific: bool| {
+        BINDINGS
+            .iter()
+            .filter(|b| (b.scope != Scope::Global) == specific && b.scope.applies(tab))
+            .find(|b| b.keys.iter().any(|k| k.matches(event)))
+            .map(|b| b.action)
+    };
+    find(true).or_else(|| find(false))
+}
+
+/// Bindings with a label, for the footer (`footer_only`) or the help screen.
+pub fn visible(tab: Option<Tab>, footer_only: bool) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| {
+        !b.label.is_empty() && (!footer_only || b.footer) && tab.is_none_or(|t| b.scope.applies(t))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn keys_map_to_actions_by_tab() {
+        let none = KeyModifiers::NONE;
+        assert_eq!(
+            action_for(&key(KeyCode::Char('q'), none), Tab::Overview),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(
+                &key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                Tab::Flagged
+            ),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('c'), none), Tab::Flagged),
+            Some(Action::Cancel)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('3'), none), Tab::Overview),
+            Some(Action::GoTab(2))
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Left, none), Tab::Iforest),
+            Some(Action::Slide(-1))
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('l'), none), Tab::Autoencoder),
+            Some(Action::Slide(1))
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Right, KeyModifiers::SHIFT), Tab::Iforest),
+            Some(Action::SlideCoarse(1))
+        );
+        // PgUp scrolls the table but moves the slider coarsely on slider tabs.
+        assert_eq!(
+            action_for(&key(KeyCode::PageUp, none), Tab::Flagged),
+            Some(Action::PageUp)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::PageUp, none), Tab::Iforest),
+            Some(Action::SlideCoarse(1))
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('j'), none), Tab::Flagged),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('j'), none), Tab::Overview),
+            None
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('m'), none), Tab::Iforest),
+            None
+        );
+    }
+
+    #[test]
+    fn every_action_with_a_label_has_help_text() {
+        for b in BINDINGS.iter().filter(|b| !b.label.is_empty()) {
+            assert!(!b.help.is_empty(), "{}", b.label);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The dashboard: a ratatui + crossterm screen over the background [`Worker`].
+//!
+//! One loop `select!`s over terminal input, a frame tick and worker events; each
+//! becomes a [`Msg`] for [`App::update`]; the screen is redrawn only when something
+//! changed, at most ~30 times a second. Drawing ([`view::draw`]) only reads the state.
+
+pub mod app;
+pub mod keymap;
+pub mod view;
+pub mod widgets;
+
+use std::io::stdout;
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::{Result, WrapErr};
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event as Input};
+use ratatui::crossterm::execute;
+use tokio::sync::mpsc::unbounded_channel;
+
+use crate::worker::{Settings, Source, Worker};
+use app::{App, Msg};
+use widgets::Theme;
+
+/// Frames at most this often.
+const FRAME: Duration = Duration::from_millis(33);
+
+/// How the dashboard starts.
+pub struct Options {
+    pub source: Source,
+    pub settings: Settings,
+    pub ascii: bool,
+    /// Where saves and exports go.
+    pub out_dir: std::path::PathBuf,
+}
+
+/// Restores the terminal when dropped: on quit, on error and while unwinding a panic
+/// (ratatui's own panic hook restores it before the message is printed).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// Runs the dashboard until the user quits.
+pub fn run(options: Options) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .wrap_err("cannot start the event loop")?;
+    let mut terminal = ratatui::try_init().wrap_err("cannot open the terminal")?;
+    let _guard = TerminalGuard;
+    execute!(stdout(), EnableMouseCapture).wrap_err("cannot enable the mouse")?;
+    let theme = Theme::from_env(options.ascii);
+    let (worker, mut events) = Worker::start(options.source.clone());
+    let mut app = App::new(
+        options.source.describe(),
+        matches!(options.source, Source::Demo { .. }),
+        options.settings,
+    );
+    app.out_dir = options.out_dir;
+
+    // Terminal input is read on its own thread (crossterm's read blocks).
+    let (input_tx, mut input) = unbounded_channel();
+    std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            while let Ok(e) = event::read() {
+                if input_tx.send(e).is_err() {
+                    break;
+                }
+            }
+        })
+        .wrap_err("cannot read the terminal")?;
+
+    runtime.block_on(async {
+        let mut tick = tokio::time::interval(FRAME);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut last_frame: Option<Instant> = None;
+        loop {
+            for command in app.take_commands() {
+                worker.send(command);
+            }
+            if app.quit {
+                break;
+            }
+            if app.dirty && last_frame.is_none_or(|t| t.elapsed() >= FRAME) {
+                let size = terminal.size()?;
+                app.size = (size.width, size.height);
+                terminal.draw(|frame| view::draw(frame, &app, theme))?;
+                app.dirty = false;
+                last_frame = Some(Instant::now());
+            }
+            let msg = tokio::select! {
+                Some(e) = input.recv() => match e {
+                    Input::Key(key) if key.kind == event::KeyEventKind::Press => Msg::Key(key),
+                    Input::Mouse(m) => Msg::Mouse(m),
+                    Input::Resize(..) => Msg::Resize,
+                    _ => continue,
+                },
+                e = events.recv() => match e {
+                    Some(e) => Msg::Worker(e),
+                    None => Msg::WorkerGone,
+                },
+                _ = tick.tick() => Msg::Tick,
+            };
+            let gone = matches!(msg, Msg::WorkerGone);
+            app.update(msg);
+            // Take whatever else the worker has queued before drawing again.
+            while let Ok(e) = events.try_recv() {
+                app.update(Msg::Worker(e));
+            }
+            if gone {
+                // Keep showing the error; stop polling the closed channel.
+                let (_, closed) = unbounded_channel();
+                events = closed;
+            }
+        }
+        Ok::<(), color_eyre::Report>(())
+    })?;
+    Ok(())
+}

@@ -1,0 +1,598 @@
+//! The dashboard's worker: runs engine jobs (load, train, save, export) off the UI
+//! thread. Commands go in through [`Worker::send`]; progress and results come out as
+//! [`Event`]s on a channel the UI `select!`s on. Sending never blocks either side.
+//!
+//! Jobs run on their own threads, so a `Cancel` (or a new `Train`) is acted on while a
+//! training is in progress: the autoencoder checks the cancel flag between batches.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use crate::data::split::seeded_split;
+use crate::data::synth::{SynthConfig, generate};
+use crate::data::{Dataset, Family, FeatureSet, ReadOptions, read_path};
+use crate::detect::autoencoder::{self, AutoencoderConfig, TrainEvent, TrainObserver};
+use crate::detect::autoencoder::{TrainedAutoencoder, TrainingSummary};
+use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
+use crate::detect::threshold::ScoreDistribution;
+use crate::eval::protocol::DetectorKind;
+use crate::features::{Encoder, EncoderConfig, Matrix};
+use crate::model::store::{
+    AutoencoderDetails, DetectorEntry, ModelBundle, SavedThreshold, ScoreSummary, new_manifest,
+};
+use crate::model::train::TrainProtocol;
+
+/// Where the dashboard's records come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// The built-in seeded traffic generator.
+    Demo { rows: usize, seed: u64 },
+    /// A KDD / NSL-KDD file, and optionally a separate test file.
+    Files {
+        train: PathBuf,
+        test: Option<PathBuf>,
+    },
+}
+
+impl Source {
+    /// What the header says about the data.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Demo { rows, seed } => format!(
+                "built-in demo traffic (seeded generator, seed {seed}, {} rows) — no --data given",
+                crate::commands::thousands(*rows as u64)
+            ),
+            Source::Files { train, test: None } => train.display().to_string(),
+            Source::Files {
+                train,
+                test: Some(test),
+            } => format!("{} (test: {})", train.display(), test.display()),
+        }
+    }
+}
+
+/// How to train.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub protocol: TrainProtocol,
+    pub seed: u64,
+    pub feature_set: FeatureSet,
+    pub iforest: IsolationForestConfig,
+    pub autoencoder: AutoencoderConfig,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            protocol: TrainProtocol::Profile,
+            seed: 0,
+            feature_set: FeatureSet::All,
+            iforest: IsolationForestConfig::recommended(),
+            autoencoder: AutoencoderConfig::default(),
+        }
+    }
+}
+
+/// The thresholds in force on screen, for saving and exporting.
+#[derive(Debug, Clone, Default)]
+pub struct Thresholds {
+    pub iforest: Option<SavedThreshold>,
+    pub autoencoder: Option<SavedThreshold>,
+}
+
+impl Thresholds {
+    pub fn get(&self, kind: DetectorKind) -> Option<SavedThreshold> {
+        match kind {
+            DetectorKind::Iforest => self.iforest,
+            DetectorKind::Autoencoder => self.autoencoder,
+        }
+    }
+}
+
+/// What the UI asks for.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// (Re)train both detectors; cancels a training in progress first.
+    Train(Settings),
+    /// Stop the training in progress (the autoencoder keeps its last finished epoch).
+    Cancel,
+    /// Save the trained detectors with these thresholds as a model bundle.
+    Save {
+        path: PathBuf,
+        thresholds: Thresholds,
+    },
+    /// Write these test rows (positions in [`TestSet::rows`]) as CSV with both scores,
+    /// the flags at these thresholds and the why-features.
+    Export {
+        path: PathBuf,
+        rows: Vec<usize>,
+        thresholds: Thresholds,
+    },
+}
+
+/// What the worker reports.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A step is under way (shown in the status line).
+    Status(String),
+    /// The data is read, split and encoded.
+    DataReady(Arc<TestSet>),
+    /// A detector has started training.
+    Training(DetectorKind),
+    /// The autoencoder's progress.
+    Autoencoder(TrainEvent),
+    /// A detector is trained and has scored the test rows.
+    DetectorReady(Arc<DetectorResult>),
+    /// Every detector is done.
+    Done {
+        seconds: f64,
+    },
+    /// Training stopped on request before finishing.
+    Cancelled,
+    Saved {
+        path: PathBuf,
+    },
+    Exported {
+        path: PathBuf,
+        rows: usize,
+    },
+    /// A job failed; the message is one sentence for the user.
+    Failed(String),
+}
+
+/// The rows the detectors are judged on, with everything needed to trace a row back
+/// to its record.
+#[derive(Debug)]
+pub struct TestSet {
+    pub source: String,
+    pub synthetic: bool,
+    pub protocol: TrainProtocol,
+    /// Rows in the source file (or generated).
+    pub source_rows: usize,
+    /// Label mix of the source, by family (empty without labels).
+    pub families: Vec<(Family, usize)>,
+    pub train_rows: usize,
+    /// The dataset the test rows come from (the test file, or the source).
+    pub data: Arc<Dataset>,
+    /// Test rows, as indices into `data`.
+    pub rows: Vec<usize>,
+    /// Ground truth per test row (true = attack), when labelled.
+    pub truth: Option<Vec<bool>>,
+    pub encoder: Arc<Encoder>,
+    /// The encoded test rows, row `i` being `data` row `rows[i]`.
+    pub matrix: Matrix,
+}
+
+/// A trained detector's model.
+#[derive(Debug, Clone)]
+pub enum Model {
+    Forest(Arc<IsolationForest>),
+    Autoencoder(Arc<TrainedAutoencoder>),
+}
+
+/// A trained detector and its scores.
+#[derive(Debug)]
+pub struct DetectorResult {
+    pub kind: DetectorKind,
+    pub model: Model,
+    /// Scores of the training rows: where thresholds come from.
+    pub training: ScoreDistribution,
+    pub training_summary: ScoreSummary,
+    /// Scores of the test rows, in [`TestSet::rows`] order.
+    pub test_scores: Vec<f64>,
+    pub fit_seconds: f64,
+}
+
+impl DetectorResult {
+    pub fn autoencoder_summary(&self) -> Option<&TrainingSummary> {
+        match &self.model {
+            Model::Autoencoder(m) => Some(m.summary()),
+            Model::Forest(_) => None,
+        }
+    }
+}
+
+/// The latest results, shared by the jobs (save and export read them).
+#[derive(Default)]
+struct Shared {
+    source_data: Option<Arc<Dataset>>,
+    test_data: Option<Arc<Dataset>>,
+    test: Option<Arc<TestSet>>,
+    settings: Option<Settings>,
+    iforest: Option<Arc<DetectorResult>>,
+    autoencoder: Option<Arc<DetectorResult>>,
+}
+
+/// Handle on the worker thread.
+pub struct Worker {
+    commands: std::sync::mpsc::Sender<Command>,
+    cancel: Arc<Mutex<Arc<AtomicBool>>>,
+}
+
+impl Worker {
+    /// Starts the worker for `source`; events arrive on the returned receiver.
+    pub fn start(source: Source) -> (Worker, UnboundedReceiver<Event>) {
+        let (events, receiver) = unbounded_channel();
+        let (commands, inbox) = std::sync::mpsc::channel::<Command>();
+        let cancel = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
+        let job_cancel = Arc::clone(&cancel);
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        // If the thread cannot start, the event channel closes at once and the UI
+        // reports the worker as stopped.
+        let _ = std::thread::Builder::new()
+            .name("worker".into())
+            .spawn(move || {
+                let mut training: Option<JoinHandle<()>> = None;
+                for command in inbox {
+                    match command {
+                        Command::Train(settings) => {
+                            let flag = Arc::new(AtomicBool::new(false));
+                            if let Ok(mut current) = job_cancel.lock() {
+                                current.store(true, Ordering::Relaxed);
+                                *current = Arc::clone(&flag);
+                            }
+                            if let Some(job) = training.take() {
+                                let _ = job.join();
+                            }
+                            let (source, events, shared) =
+                                (source.clone(), events.clone(), Arc::clone(&shared));
+                            training = Some(std::thread::spawn(move || {
+                                let started = Instant::now();
+                                match train_job(&source, &settings, &events, &shared, &flag) {
+                                    Ok(()) if flag.load(Ordering::Relaxed) => {
+                                        let _ = events.send(Event::Cancelled);
+                                    }
+                                    Ok(()) => {
+                                        let _ = events.send(Event::Done {
+                                            seconds: started.elapsed().as_secs_f64(),
+                                        });
+                                    }
+                                    Err(message) => {
+                                        let _ = events.send(Event::Failed(message));
+                                    }
+                                }
+                            }));
+                        }
+                        Command::Cancel => {
+                            if let Ok(current) = job_cancel.lock() {
+                                current.store(true, Ordering::Relaxed);
+                            }
+                        }
+                        Command::Save { path, thresholds } => {
+                            let (events, shared) = (events.clone(), Arc::clone(&shared));
+                            std::thread::spawn(move || {
+                                let event = match save(&shared, &path, &thresholds) {
+                                    Ok(()) => Event::Saved { path },
+                                    Err(e) => Event::Failed(e),
+                                };
+                                let _ = events.send(event);
+                            });
+                        }
+                        Command::Export {
+                            path,
+                            rows,
+                            thresholds,
+                        } => {
+                            let (events, shared) = (events.clone(), Arc::clone(&shared));
+                            std::thread::spawn(move || {
+                                let n = rows.len();
+                                let event = match export(&shared, &path, &rows, &thresholds) {
+                                    Ok(()) => Event::Exported { path, rows: n },
+                                    Err(e) => Event::Failed(e),
+                                };
+                                let _ = events.send(event);
+                            });
+                        }
+                    }
+                }
+                // The UI is gone: stop training and wait for it, so nothing is left
+                // writing.
+                if let Ok(current) = job_cancel.lock() {
+                    current.store(true, Ordering::Relaxed);
+                }
+                if let Some(job) = training.take() {
+                    let _ = job.join();
+                }
+            });
+        (Worker { commands, cancel }, receiver)
+    }
+
+    /// Queues a command (never blocks).
+    pub fn send(&self, command: Command) {
+        // Cancel acts at once, even if the worker is busy starting a job.
+        if matches!(command, Command::Cancel)
+            && let Ok(current) = self.cancel.lock()
+        {
+            current.store(true, Ordering::Relaxed);
+        }
+        let _ = self.commands.send(command);
+    }
+}
+
+fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+    // A panicked job cannot leave the plain data inconsistent; keep going.
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn load(
+    source: &Source,
+    events: &UnboundedSender<Event>,
+) -> Result<(Dataset, Option<Dataset>), String> {
+    match source {
+        Source::Demo { rows, seed } => {
+            let _ = events.send(Event::Status(format!(
+                "generating {} rows of demo traffic …",
+                crate::commands::thousands(*rows as u64)
+            )));
+            Ok((
+                generate(&SynthConfig {
+                    rows: *rows,
+                    seed: *seed,
+                    attack_fraction: 0.2,
+                }),
+                None,
+            ))
+        }
+        Source::Files { train, test } => {
+            let read = |path: &PathBuf| {
+                let _ = events.send(Event::Status(format!("reading {} …", path.display())));
+                read_path(path, &ReadOptions::default())
+                    .map(|(d, _)| d)
+                    .map_err(|e| e.to_string())
+            };
+            let train = read(train)?;
+            let test = test.as_ref().map(read).transpose()?;
+            Ok((train, test))
+        }
+    }
+}
+
+fn train_job(
+    source: &Source,
+    settings: &Settings,
+    events: &UnboundedSender<Event>,
+    shared: &Mutex<Shared>,
+    cancel: &AtomicBool,
+) -> Result<(), String> {
+    let cached = {
+        let s = lock(shared);
+        s.source_data.clone().map(|d| (d, s.test_data.clone()))
+    };
+    let (data, test_data) = match cached {
+        Some(pair) => pair,
+        None => {
+            let (d, t) = load(source, events)?;
+            let (d, t) = (Arc::new(d), t.map(Arc::new));
+            let mut s = lock(shared);
+            s.source_data = Some(Arc::clone(&d));
+            s.test_data = t.clone();
+            (d, t)
+        }
+    };
+    if cancel.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let _ = events.send(Event::Status("splitting and encoding …".into()));
+    let protocol = if settings.protocol == TrainProtocol::Profile && !data.has_labels() {
+        let _ = events.send(Event::Status(
+            "the data has no labels: training on every row (unsupervised)".into(),
+        ));
+        TrainProtocol::Unsupervised
+    } else {
+        settings.protocol
+    };
+    let all: Vec<usize> = (0..data.len()).collect();
+    let (train_rows, held_out) = match protocol {
+        TrainProtocol::Profile => {
+            let normal: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&r| data.is_attack(r) == Some(false))
+                .collect();
+            if normal.is_empty() {
+                return Err(format!("{} has no normal rows to profile", data.source));
+            }
+            let (fit, rest) = seeded_split(&normal, 0.5, settings.seed);
+            let mut test: Vec<usize> = rest;
+            test.extend(
+                all.iter()
+                    .copied()
+                    .filter(|&r| data.is_attack(r) == Some(true)),
+            );
+            test.sort_unstable();
+            (fit, test)
+        }
+        TrainProtocol::Unsupervised => (all.clone(), all),
+    };
+    let (test_source, test_rows) = match &test_data {
+        Some(t) => (Arc::clone(t), (0..t.len()).collect()),
+        None => (Arc::clone(&data), held_out),
+    };
+    let encoder = Encoder::fit(
+        &data,
+        &train_rows,
+        &EncoderConfig {
+            feature_set: settings.feature_set,
+            drop_constant: false,
+        },
+    )
+    .map_err(|e| format!("cannot encode {}: {e}", data.source))?;
+    let (train_matrix, _) = encoder.transform(&data, &train_rows);
+    let (test_matrix, _) = encoder.transform(&test_source, &test_rows);
+    let truth = test_source.has_labels().then(|| {
+        test_rows
+            .iter()
+            .map(|&r| test_source.is_attack(r) == Some(true))
+            .collect()
+    });
+    let encoder = Arc::new(encoder);
+    let test = Arc::new(TestSet {
+        source: source.describe(),
+        synthetic: matches!(source, Source::Demo { .. }),
+        protocol,
+        source_rows: data.len(),
+        families: data.family_counts(),
+        train_rows: train_rows.len(),
+        data: test_source,
+        rows: test_rows,
+        truth,
+        encoder: Arc::clone(&encoder),
+        matrix: test_matrix,
+    });
+    {
+        let mut s = lock(shared);
+        s.test = Some(Arc::clone(&test));
+        s.settings = Some(settings.clone());
+        s.iforest = None;
+        s.autoencoder = None;
+    }
+    let _ = events.send(Event::DataReady(Arc::clone(&test)));
+
+    // The forest first: it takes a second, so the screen fills while the autoencoder
+    // trains.
+    let _ = events.send(Event::Training(DetectorKind::Iforest));
+    let started = Instant::now();
+    let forest_config = IsolationForestConfig {
+        seed: settings.seed,
+        ..settings.iforest.clone()
+    };
+    let forest = IsolationForest::fit_with_scales(
+        &train_matrix,
+        &forest_config,
+        &SplitScale::for_encoder(&encoder),
+    )
+    .map_err(|e| format!("isolation forest: {e}"))?;
+    let train_scores = forest.score(&train_matrix);
+    let fit_seconds = started.elapsed().as_secs_f64();
+    let result = Arc::new(DetectorResult {
+        kind: DetectorKind::Iforest,
+        training: ScoreDistribution::new(&train_scores).map_err(|e| e.to_string())?,
+        training_summary: ScoreSummary::of(&train_scores),
+        test_scores: forest.score(&test.matrix),
+        model: Model::Forest(Arc::new(forest)),
+        fit_seconds,
+    });
+    lock(shared).iforest = Some(Arc::clone(&result));
+    let _ = events.send(Event::DetectorReady(result));
+    if cancel.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+
+    let _ = events.send(Event::Training(DetectorKind::Autoencoder));
+    let started = Instant::now();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let forward = {
+        let events = events.clone();
+        std::thread::spawn(move || {
+            for event in rx {
+                let _ = events.send(Event::Autoencoder(event));
+            }
+        })
+    };
+    let config = AutoencoderConfig {
+        seed: settings.seed,
+        ..settings.autoencoder.clone()
+    };
+    let trained = autoencoder::train(&train_matrix, &config, &TrainObserver::channel(tx), cancel);
+    let _ = forward.join();
+    let model = match trained {
+        Ok(m) => m,
+        Err(autoencoder::AutoencoderError::Cancelled) => return Ok(()),
+        Err(e) => return Err(format!("autoencoder: {e}")),
+    };
+    let train_scores = model.try_score(&train_matrix).map_err(|e| e.to_string())?;
+    let result = Arc::new(DetectorResult {
+        kind: DetectorKind::Autoencoder,
+        training: ScoreDistribution::new(&train_scores).map_err(|e| e.to_string())?,
+        training_summary: ScoreSummary::of(&train_scores),
+        test_scores: model.try_score(&test.matrix).map_err(|e| e.to_string())?,
+        model: Model::Autoencoder(Arc::new(model)),
+        fit_seconds: started.elapsed().as_secs_f64(),
+    });
+    lock(shared).autoencoder = Some(Arc::clone(&result));
+    let _ = events.send(Event::DetectorReady(result));
+    Ok(())
+}
+
+fn save(
+    shared: &Mutex<Shared>,
+    path: &std::path::Path,
+    thresholds: &Thresholds,
+) -> Result<(), String> {
+    let s = lock(shared);
+    let (Some(test), Some(settings)) = (&s.test, &s.settings) else {
+        return Err("nothing to save yet: no detector has finished training".into());
+    };
+    let mut detectors = std::collections::BTreeMap::new();
+    let mut iforest = None;
+    let mut autoencoder = None;
+    for result in [&s.iforest, &s.autoencoder].into_iter().flatten() {
+        let Some(threshold) = thresholds.get(result.kind) else {
+            continue;
+        };
+        let details = match &result.model {
+            Model::Forest(f) => {
+                iforest = Some(f.as_ref().clone());
+                serde_json::json!({ "config": settings.iforest, "max_samples_used": f.max_samples_used() })
+            }
+            Model::Autoencoder(m) => {
+                autoencoder = Some(m.as_ref().clone());
+                serde_json::to_value(AutoencoderDetails::of(m)).unwrap_or_default()
+            }
+        };
+        detectors.insert(
+            result.kind.name().to_owned(),
+            DetectorEntry {
+                threshold,
+                training_scores: result.training_summary.clone(),
+                details,
+            },
+        );
+    }
+    if detectors.is_empty() {
+        return Err("nothing to save yet: no detector has finished training".into());
+    }
+    let training = serde_json::json!({
+        "source": test.source,
+        "protocol": test.protocol,
+        "seed": settings.seed,
+        "rows": test.train_rows,
+        "rows_in_file": test.source_rows,
+        "saved_from": "dashboard",
+    });
+    let bundle = ModelBundle {
+        manifest: new_manifest(&test.encoder, training, detectors),
+        encoder: test.encoder.as_ref().clone(),
+        iforest,
+        autoencoder,
+    };
+    drop(s);
+    bundle.save(path, false).map_err(|e| e.to_string())
+}
+
+fn export(
+    shared: &Mutex<Shared>,
+    path: &std::path::Path,
+    rows: &[usize],
+    thresholds: &Thresholds,
+) -> Result<(), String> {
+    let (test, results) = {
+        let s = lock(shared);
+        let Some(test) = s.test.clone() else {
+            return Err("nothing to export yet".into());
+        };
+        let results: Vec<Arc<DetectorResult>> = [&s.iforest, &s.autoencoder]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        (test, results)
+    };
+    crate::export::write_flagged_csv(path, &test, &results, rows, thresholds)
+        .map_err(|e| e.to_string())
+}
