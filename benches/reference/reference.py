@@ -636,8 +636,337 @@ def auc_mode(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------
+# Autoencoder mode (--ae): Keras/TensorFlow vs the Rust autoencoder
+# --------------------------------------------------------------------------
+
+# The two presets of netanomaly::detect::autoencoder::AutoencoderConfig::preset:
+# hidden layers (width, activation) and the output activation; Adam lr 1e-3, MSE.
+AE_PRESETS = {
+    "default": ([(128, "tanh"), (32, "relu"), (128, "tanh")], "linear"),
+    "reference": ([(14, "tanh"), (7, "relu"), (7, "tanh")], "relu"),
+}
+AE_LEARNING_RATE = 1e-3
+AE_VALIDATION_SPLIT = 0.1
+AE_PREDICT_BATCH = 8192  # the Rust scorer's block size
+# The issue's targets (Keras time / ours) and the Keras figures it quotes for this machine.
+AE_TARGETS = {"epoch_32": 7.0, "epoch_256": 3.0, "score": 5.0}
+AE_ISSUE_KERAS = {"epoch_32": 19.6, "epoch_256": 3.0, "score_rows_per_second": 0.21e6}
+
+
+def default_ae_bin() -> Path:
+    """Where ``cargo build --release --features ndarray --example ae_timings`` puts it."""
+    return default_rust_bin().with_name("ae_timings")
+
+
+def later_median(values: list[float]) -> float | None:
+    """Median of the epochs after the first (the first pays for tracing and warm-up)."""
+    if not values:
+        return None
+    return statistics.median(values[1:] if len(values) > 1 else values)
+
+
+def ae_epochs_for(batches: list[int], epochs: list[int]) -> list[int]:
+    return epochs * len(batches) if len(epochs) == 1 else epochs
+
+
+def ae_child(args: argparse.Namespace) -> None:
+    """One TensorFlow process with one thread setting (TF fixes its thread pools at
+    start-up, so each setting needs its own process). Prints one JSON object."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    intra, inter = args.ae_child
+    import numpy as np
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(intra)
+    tf.config.threading.set_inter_op_parallelism_threads(inter)
+    import keras
+
+    X = np.load(args.matrix)
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    rows, cols = X.shape
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Whole epoch (training pass + validation) and the training pass alone."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.epoch_seconds: list[float] = []
+            self.train_pass_seconds: list[float] = []
+            self.val_loss: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+            self.pass_end = None
+
+        def on_test_begin(self, logs=None):
+            self.pass_end = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            end = time.perf_counter()
+            self.epoch_seconds.append(end - self.start)
+            self.train_pass_seconds.append((self.pass_end or end) - self.start)
+            self.val_loss.append(float((logs or {}).get("val_loss", float("nan"))))
+            print(f"    keras intra={intra} inter={inter} batch {self.batch_size}: epoch {epoch + 1}: "
+                  f"{self.epoch_seconds[-1]:.3f} s ({self.train_pass_seconds[-1]:.3f} s training pass), "
+                  f"loss {float((logs or {}).get('loss', float('nan'))):.5f}, "
+                  f"validation {self.val_loss[-1]:.5f}", file=sys.stderr, flush=True)
+
+    def build(preset: str):
+        hidden, out_act = AE_PRESETS[preset]
+        layers = [keras.Input(shape=(cols,))]
+        layers += [keras.layers.Dense(width, activation=act) for width, act in hidden]
+        layers.append(keras.layers.Dense(cols, activation=out_act))
+        model = keras.Sequential(layers)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=AE_LEARNING_RATE), loss="mse")
+        return model
+
+    def time_repeats(fn: Callable[[], Any]) -> list[float]:
+        fn()  # warm-up: tracing / graph building is not throughput
+        out = []
+        for _ in range(args.ae_score_repeat):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+        return out
+
+    runs, scoring = [], []
+    for preset in args.ae_presets:
+        for i, (batch, epochs) in enumerate(zip(args.ae_batches, ae_epochs_for(args.ae_batches, args.ae_epochs))):
+            keras.utils.set_random_seed(args.seed)
+            model = build(preset)
+            timer = EpochTimer()
+            timer.batch_size = batch
+            start = time.perf_counter()
+            history = model.fit(X, X, batch_size=batch, epochs=epochs, validation_split=AE_VALIDATION_SPLIT,
+                                shuffle=True, verbose=0, callbacks=[timer])
+            seconds = time.perf_counter() - start
+            runs.append({
+                "preset": preset, "batch": batch, "epochs": epochs,
+                "parameters": int(model.count_params()),
+                "train_rows": int(math.ceil(rows * (1 - AE_VALIDATION_SPLIT))),
+                "epoch_seconds": timer.epoch_seconds,
+                "train_pass_seconds": timer.train_pass_seconds,
+                "median_epoch_seconds": later_median(timer.epoch_seconds),
+                "median_train_pass_seconds": later_median(timer.train_pass_seconds),
+                "fit_seconds": seconds,
+                "final_train_loss": float(history.history["loss"][-1]),
+                "final_validation_loss": float(history.history["val_loss"][-1]),
+            })
+            if i > 0:
+                continue
+            # Scoring = per-row reconstruction MSE of every row, like TrainedAutoencoder::score.
+            def predict_then_numpy():
+                recon = model.predict(X, batch_size=AE_PREDICT_BATCH, verbose=0)
+                return np.mean(np.square(X - recon), axis=1)
+
+            @tf.function(input_signature=[tf.TensorSpec([None, cols], tf.float32)])
+            def row_mse(x):
+                return tf.reduce_mean(tf.square(model(x, training=False) - x), axis=1)
+
+            X_tf = tf.constant(X)
+
+            def compiled_blocks():
+                # One graph call per block of AE_PREDICT_BATCH rows (no Keras predict loop).
+                return [row_mse(X_tf[s:s + AE_PREDICT_BATCH]).numpy() for s in range(0, rows, AE_PREDICT_BATCH)]
+
+            def compiled_whole():
+                return row_mse(X_tf).numpy()
+
+            methods = {}
+            for name, fn in [("predict", predict_then_numpy), ("tf_function_blocks", compiled_blocks),
+                             ("tf_function_whole", compiled_whole)]:
+                ts = time_repeats(fn)
+                methods[name] = {"seconds": ts, "median_seconds": statistics.median(ts),
+                                 "rows_per_second": rows / statistics.median(ts)}
+                print(f"    keras intra={intra} inter={inter} {preset}: scoring via {name}: "
+                      f"{statistics.median(ts):.3f} s ({rows / statistics.median(ts) / 1e6:.2f} M rows/s)",
+                      file=sys.stderr, flush=True)
+            best = max(methods, key=lambda m: methods[m]["rows_per_second"])
+            scoring.append({"preset": preset, "methods": methods, "best_method": best,
+                            "rows_per_second": methods[best]["rows_per_second"]})
+            del X_tf
+    print(json.dumps({
+        "intra_op_threads": intra, "inter_op_threads": inter,
+        "tensorflow": tf.__version__, "keras": keras.__version__,
+        "rows": rows, "columns": cols, "matrix_sum": float(X.astype(np.float64).sum()),
+        "runs": runs, "scoring": scoring,
+    }))
+
+
+def run_ae_rust(args: argparse.Namespace, matrix: Path) -> dict[str, Any] | None:
+    if not args.ae_bin.exists():
+        print(f"  warning: {args.ae_bin} not found (build it with `cargo build --release "
+              "--features ndarray --example ae_timings`)", file=sys.stderr)
+        return None
+    cmd = [str(args.ae_bin), "--data", str(args.data),
+           "--batches", ",".join(map(str, args.ae_batches)),
+           "--epochs", ",".join(map(str, args.ae_epochs)),
+           "--presets", ",".join(args.ae_presets),
+           "--score-repeat", str(args.ae_score_repeat), "--seed", str(args.seed),
+           "--write-matrix", str(matrix)]
+    if args.no_rust:
+        cmd.append("--encode-only")
+    print("  $ " + " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # progress on stderr
+    if proc.returncode != 0:
+        print(f"  warning: ae_timings exited {proc.returncode}", file=sys.stderr)
+        return None
+    return parse_json_object(proc.stdout)
+
+
+def run_ae_keras(args: argparse.Namespace, matrix: Path, intra: int, inter: int) -> dict[str, Any] | None:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--ae-child", str(intra), str(inter),
+           "--matrix", str(matrix), "--data", str(args.data), "--seed", str(args.seed),
+           "--ae-batches", *map(str, args.ae_batches), "--ae-epochs", *map(str, args.ae_epochs),
+           "--ae-presets", *args.ae_presets, "--ae-score-repeat", str(args.ae_score_repeat)]
+    print(f"  TensorFlow intra_op={intra} inter_op={inter} (0 = TensorFlow's choice)", flush=True)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # progress on stderr
+    result = parse_json_object(proc.stdout) if proc.returncode == 0 else None
+    if result is None:
+        print(f"  warning: Keras child (intra {intra}, inter {inter}) failed (exit {proc.returncode})",
+              file=sys.stderr)
+    return result
+
+
+def fmt_rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value / 1e6:.2f} M/s"
+
+
+def ae_mode(args: argparse.Namespace) -> dict[str, Any]:
+    import tempfile
+    from importlib.metadata import version
+
+    load_start = load_average()
+    print(f"data:     {args.data}")
+    print(f"python:   {platform.python_version()}  tensorflow-cpu {version('tensorflow-cpu')}  "
+          f"keras {version('keras')}")
+    print(f"machine:  {os.cpu_count()} logical CPUs")
+    print(f"batches:  {args.ae_batches}, epochs {ae_epochs_for(args.ae_batches, args.ae_epochs)}; "
+          f"presets {args.ae_presets}; validation_split {AE_VALIDATION_SPLIT}; "
+          f"scoring repeats {args.ae_score_repeat}; TF threads (intra:inter) {args.ae_threads}")
+    print(f"load avg: {load_start} (1/5/15 min; other work on the machine skews timings)\n")
+
+    with tempfile.TemporaryDirectory(prefix="netanomaly-ae-") as tmp:
+        matrix = Path(args.matrix) if args.matrix else Path(tmp) / "kdd_encoded.npy"
+        print("Rust ae_timings (encodes the file, writes the matrix, trains, scores):", flush=True)
+        rust = run_ae_rust(args, matrix) or {}
+        if not matrix.is_file():
+            raise SystemExit(f"no encoded matrix at {matrix}: ae_timings failed")
+        keras_runs = []
+        print("\nKeras (one process per TensorFlow thread setting, same matrix):", flush=True)
+        for intra, inter in args.ae_threads:
+            child = run_ae_keras(args, matrix, intra, inter)
+            if child is not None:
+                keras_runs.append(child)
+    load_end = load_average()
+
+    if rust.get("matrix_sum") is not None:
+        for k in keras_runs:
+            if abs(k["matrix_sum"] - rust["matrix_sum"]) > 1e-6 * max(1.0, abs(rust["matrix_sum"])):
+                print(f"WARNING: matrix sums differ: Rust {rust['matrix_sum']}, Python {k['matrix_sum']}")
+
+    def rust_run(preset: str, backend: str, batch: int) -> dict[str, Any] | None:
+        return next((r for r in rust.get("runs", []) if r["preset"] == preset
+                     and r["backend"] == backend and r["batch"] == batch), None)
+
+    def keras_best(preset: str, batch: int, key: str) -> tuple[float | None, str]:
+        """Lowest median over the thread settings, and which setting gave it."""
+        found = [(r[key], f"{k['intra_op_threads']}:{k['inter_op_threads']}")
+                 for k in keras_runs for r in k["runs"]
+                 if r["preset"] == preset and r["batch"] == batch and r[key] is not None]
+        return min(found) if found else (None, "-")
+
+    def keras_best_score(preset: str) -> tuple[float | None, str]:
+        found = [(s["rows_per_second"], f"{k['intra_op_threads']}:{k['inter_op_threads']} {s['best_method']}")
+                 for k in keras_runs for s in k["scoring"] if s["preset"] == preset]
+        return max(found) if found else (None, "-")
+
+    backends = ["flex", "ndarray"]
+    summary: dict[str, Any] = {}
+    for preset in args.ae_presets:
+        print(f"\nPreset {preset}: {rust.get('rows', '?')} rows x {rust.get('columns', '?')} columns; "
+              f"epoch = training pass + validation (median of epochs 2..n); Keras = best thread setting")
+        print("  every Keras thread setting (median epoch s; scoring M rows/s):")
+        for k in keras_runs:
+            parts = [f"batch {r['batch']}: {r['median_epoch_seconds']:.3f} s"
+                     for r in k["runs"] if r["preset"] == preset]
+            parts += [f"scoring {s['rows_per_second'] / 1e6:.2f} M/s ({s['best_method']})"
+                      for s in k["scoring"] if s["preset"] == preset]
+            print(f"    intra {k['intra_op_threads']} inter {k['inter_op_threads']}: " + ", ".join(parts))
+        rows_out, pres = [], {}
+        for key, label in [("median_epoch_seconds", "epoch"), ("median_train_pass_seconds", "training pass")]:
+            for batch in args.ae_batches:
+                keras_s, setting = keras_best(preset, batch, key)
+                ours = {b: as_number((rust_run(preset, b, batch) or {}).get(key)) for b in backends}
+                rows_out.append([f"{label}, batch {batch}", fmt_seconds(ours["flex"]), fmt_seconds(ours["ndarray"]),
+                                 f"{fmt_seconds(keras_s)} ({setting})",
+                                 fmt_ratio(ratio(keras_s, ours["flex"])), fmt_ratio(ratio(keras_s, ours["ndarray"]))])
+                pres[f"{key}_{batch}"] = {"flex": ours["flex"], "ndarray": ours["ndarray"], "keras": keras_s,
+                                          "keras_threads": setting,
+                                          "ratio_flex": ratio(keras_s, ours["flex"]),
+                                          "ratio_ndarray": ratio(keras_s, ours["ndarray"])}
+        first = args.ae_batches[0]
+        k_rate, k_setting = keras_best_score(preset)
+        ours_rate = {b: as_number((rust_run(preset, b, first) or {}).get("score_rows_per_second")) for b in backends}
+        rows_out.append(["scoring, all rows", fmt_rate(ours_rate["flex"]), fmt_rate(ours_rate["ndarray"]),
+                         f"{fmt_rate(k_rate)} ({k_setting})",
+                         fmt_ratio(ratio(ours_rate["flex"], k_rate)), fmt_ratio(ratio(ours_rate["ndarray"], k_rate))])
+        pres["score_rows_per_second"] = {"flex": ours_rate["flex"], "ndarray": ours_rate["ndarray"],
+                                         "keras": k_rate, "keras_setting": k_setting,
+                                         "ratio_flex": ratio(ours_rate["flex"], k_rate),
+                                         "ratio_ndarray": ratio(ours_rate["ndarray"], k_rate)}
+        print_table(["", "Rust flex", "Rust ndarray", "Keras (threads)", "Keras/flex", "Keras/ndarray"], rows_out)
+        summary[preset] = pres
+
+        # Targets, against the Keras measured here and against the figures the issue quotes.
+        checks = []
+        for batch, tkey in [(32, "epoch_32"), (256, "epoch_256")]:
+            if f"median_epoch_seconds_{batch}" not in pres:
+                continue
+            p = pres[f"median_epoch_seconds_{batch}"]
+            for backend in backends:
+                r = ratio(p["keras"], p[backend])
+                r_issue = ratio(AE_ISSUE_KERAS[tkey], p[backend])
+                checks.append([f"epoch, batch {batch} >= {AE_TARGETS[tkey]:.0f}x ({backend})", fmt_ratio(r),
+                               "n/a" if r is None else ("PASS" if r >= AE_TARGETS[tkey] else "FAIL"),
+                               f"{fmt_ratio(r_issue)} vs the issue's {AE_ISSUE_KERAS[tkey]} s"])
+        s = pres["score_rows_per_second"]
+        for backend in backends:
+            r = ratio(s[backend], s["keras"])
+            r_issue = ratio(s[backend], AE_ISSUE_KERAS["score_rows_per_second"])
+            checks.append([f"scoring >= {AE_TARGETS['score']:.0f}x ({backend})", fmt_ratio(r),
+                           "n/a" if r is None else ("PASS" if r >= AE_TARGETS["score"] else "FAIL"),
+                           f"{fmt_ratio(r_issue)} vs the issue's 0.21 M/s"])
+        print(f"\nTargets, preset {preset} (ratio = Keras time / ours)")
+        print_table(["target", "measured", "verdict", "against the issue's Keras figures"], checks)
+
+    print(f"\nload avg at start {load_start}, at end {load_end}")
+    return {
+        "mode": "ae",
+        "data": str(args.data),
+        "environment": {"python": platform.python_version(), "tensorflow-cpu": version("tensorflow-cpu"),
+                        "keras": version("keras"), "cpu_count": os.cpu_count(),
+                        "load_average_at_start": load_start, "load_average_at_end": load_end},
+        "batches": args.ae_batches, "epochs": ae_epochs_for(args.ae_batches, args.ae_epochs),
+        "presets": args.ae_presets, "thread_settings": args.ae_threads,
+        "rust": rust or None, "keras": keras_runs, "summary": summary,
+    }
+
+
+# --------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------
+
+def parse_threads(text: str) -> tuple[int, int]:
+    """``INTRA:INTER`` TensorFlow op thread counts."""
+    try:
+        intra, inter = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected INTRA:INTER, got {text!r}") from None
+    if intra < 0 or inter < 0:
+        raise argparse.ArgumentTypeError("thread counts must be >= 0")
+    return intra, inter
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
@@ -657,9 +986,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--auc", action="store_true", help="detection reference mode (profile protocol)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds for --auc")
     p.add_argument("--rss-child", choices=RSS_PHASES, help=argparse.SUPPRESS)  # internal
+    p.add_argument("--ae", action="store_true",
+                   help="autoencoder mode: Keras/TensorFlow vs the Rust ae_timings example, same matrix")
+    p.add_argument("--ae-batches", type=int, nargs="+", default=[256, 32], help="batch sizes (--ae)")
+    p.add_argument("--ae-epochs", type=int, nargs="+", default=[4, 3],
+                   help="epochs, one value or one per batch size (--ae)")
+    p.add_argument("--ae-presets", nargs="+", choices=sorted(AE_PRESETS), default=["default"],
+                   help="architectures (--ae)")
+    p.add_argument("--ae-threads", type=parse_threads, nargs="+", default=[(0, 0), (1, 1), (2, 1), (1, 2)],
+                   metavar="INTRA:INTER", help="TensorFlow thread settings to try, 0 = TensorFlow's choice (--ae)")
+    p.add_argument("--ae-score-repeat", type=int, default=5, help="scoring repeats, median reported (--ae)")
+    p.add_argument("--ae-bin", type=Path, default=default_ae_bin(), help="ae_timings binary (--ae)")
+    p.add_argument("--matrix", type=Path, help="where ae_timings writes the encoded .npy matrix "
+                   "(--ae; default: a temporary file)")
+    p.add_argument("--ae-child", type=int, nargs=2, help=argparse.SUPPRESS)  # internal
     args = p.parse_args(argv)
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
+    if args.ae_score_repeat < 1 or min(args.ae_batches + args.ae_epochs) < 1:
+        p.error("--ae-score-repeat, --ae-batches and --ae-epochs must be at least 1")
+    if len(args.ae_epochs) not in (1, len(args.ae_batches)):
+        p.error("--ae-epochs takes one value, or one per --ae-batches value")
     if not args.data.is_file():
         p.error(f"data file not found: {args.data} (set NETANOMALY_DATA or pass --data)")
     return args
@@ -670,7 +1017,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.rss_child:
         rss_child(args.rss_child, args.data, args.seed, args.sk_jobs)
         return 0
-    report = auc_mode(args) if args.auc else timing_mode(args)
+    if args.ae_child:
+        ae_child(args)
+        return 0
+    if args.ae:
+        report = ae_mode(args)
+    else:
+        report = auc_mode(args) if args.auc else timing_mode(args)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
