@@ -20,6 +20,9 @@ Directly, with a Python that has requirements.txt installed::
     python benches/reference/reference.py [--data FILE] [--repeat N] [--seed S]
         [--sk-jobs J] [--rust-bin PATH | --no-rust] [--no-rss] [--json FILE]
     python benches/reference/reference.py --auc --seeds 0 1 2 [--json FILE]
+    python benches/reference/reference.py --ae [--ae-presets default reference]
+        [--ae-batches 256 32] [--ae-epochs 4 3] [--ae-threads 0:0 1:1 2:1 1:2]
+        [--ae-score-repeat 5] [--ae-bin PATH] [--matrix FILE.npy] [--json FILE]
 
 Data
 ----
@@ -68,6 +71,25 @@ iforest_score_seconds, and load_encode_peak_rss_mb. Missing keys print "n/a".
 Targets checked: load+encode ratio >= 10x with Rust peak RSS <= 400 MB, and
 IsolationForest fit+score ratio >= 10x. Combined steps use the sum of the
 per-step medians.
+
+Autoencoder mode (``--ae``)
+--------------------------
+Keras/TensorFlow (tensorflow-cpu) against the Rust autoencoder, on the same matrix.
+``examples/ae_timings`` (built by run.sh with ``--features ndarray``, so both burn
+backends) encodes the file with the encoder fitted on all rows, writes the matrix as
+``.npy`` (``--matrix``, default a temporary file), then trains each preset on each
+compiled backend at each batch size (validation_split 0.1, no early stopping) and
+times ``TrainedAutoencoder::score`` on all rows. Keras then trains the same
+architecture (Dense layers, Glorot-uniform, Adam lr 1e-3 ε 1e-7, MSE,
+validation_split 0.1, ``verbose=0``) on that file, once per TensorFlow thread setting
+(``--ae-threads INTRA:INTER``; each in its own process, since TensorFlow fixes its
+pools at start-up). Epoch time = training pass + validation, median of the epochs
+after the first; scoring = per-row reconstruction MSE of all rows, the fastest of
+``model.predict(batch_size=8192)`` + NumPy, a ``tf.function`` per 8192-row block and one
+``tf.function`` call on the whole matrix. The table shows each Keras figure at its
+best thread setting and the ratios Keras time / ours, then the issue's targets (>= 7x
+at batch 32, >= 3x at batch 256, scoring >= 5x), also against the Keras figures the
+issue quotes.
 
 Detection mode (``--auc``)
 --------------------------
