@@ -749,6 +749,9 @@ fn two_curves<'a>(
         .block(Block::bordered().title(format!(" {title} · x {x}, y {y} ")))
         .x_axis(unit())
         .y_axis(unit())
+        // The legend carries the AUCs: keep it unless the chart is tiny.
+        .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
+        .hidden_legend_constraints((Constraint::Percentage(90), Constraint::Percentage(60)))
 }
 
 /// Counts of (forest flag, autoencoder flag) over the test rows, with how many are

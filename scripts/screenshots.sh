@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Regenerates screenshots/*.png: the dashboard on the real KDD 10% file, mid-training and
+# after training, one picture per tab, captured from tmux with colours and rendered to
+# PNG (scripts/ansi2png.py).
+#
+#   scripts/screenshots.sh            # needs ../shared/data (or NETANOMALY_DATA)
+#
+# Needs tmux, Pillow and DejaVu Sans Mono; on Debian: apt-get install tmux python3-pil
+# fonts-dejavu-core (installed here when missing and run as root).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+data="${NETANOMALY_DATA:-$repo/../shared/data}/kddcup.data_10_percent.gz"
+out="$repo/screenshots"
+python=/usr/bin/python3
+
+if ! command -v tmux >/dev/null || ! "$python" -c 'import PIL' 2>/dev/null \
+    || [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]]; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        apt-get install -y -qq tmux python3-pil fonts-dejavu-core >/dev/null
+    else
+        echo "needs tmux, python3-pil and fonts-dejavu-core" >&2
+        exit 1
+    fi
+fi
+[[ -f "$data" ]] || { echo "missing $data" >&2; exit 1; }
+
+(cd "$repo" && cargo build --release --quiet)
+bin="${CARGO_TARGET_DIR:-$repo/target}/release/netanomaly"
+work="$(mktemp -d)"
+session="netanomaly-shots-$$"
+trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+tmux new-session -d -s "$session" -x 140 -y 42 \
+    "TERM=xterm-256color $bin dashboard --data $data --out-dir $work; sleep 5"
+
+wait_for() { # text, timeout seconds
+    for _ in $(seq $(( $2 * 10 ))); do
+        tmux capture-pane -p -t "$session" | grep -q -- "$1" && return 0
+        sleep 0.1
+    done
+    echo "timed out waiting for: $1" >&2
+    tmux capture-pane -p -t "$session" >&2
+    exit 1
+}
+shot() { # name
+    sleep 0.4
+    tmux capture-pane -e -p -t "$session" > "$work/$1.ansi"
+    "$python" "$repo/scripts/ansi2png.py" "$work/$1.ansi" "$out/$1.png"
+    echo "screenshots/$1.png"
+}
+
+mkdir -p "$out"
+# Mid-training: the autoencoder's live loss curve and the overview's gauge.
+wait_for "training: epoch 1[0-9]/" 120
+tmux send-keys -t "$session" 3; shot training-autoencoder
+tmux send-keys -t "$session" 1; shot training-overview
+# After training: every tab, the record detail and the help.
+wait_for "both detectors trained" 600
+for tab in 1:overview 2:isolation-forest 3:autoencoder 4:compare 5:flagged-rows; do
+    tmux send-keys -t "$session" "${tab%%:*}"; shot "${tab#*:}"
+done
+tmux send-keys -t "$session" Enter; shot flagged-detail
+tmux send-keys -t "$session" Enter '?'; shot help
+tmux send-keys -t "$session" q
