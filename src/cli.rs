@@ -47,6 +47,10 @@ pub struct DashboardArgs {
     /// Separate records to test on (default: the protocol's held-out rows of --data).
     #[arg(long, value_name = "PATH", requires = "data")]
     pub test: Option<PathBuf>,
+    /// Open a model bundle saved by `train` (or the dashboard) instead of training: it
+    /// scores every row of --data (or --test) with its saved thresholds; r retrains.
+    #[arg(long, value_name = "BUNDLE")]
+    pub model: Option<PathBuf>,
     /// profile: learn from half the normal rows; unsupervised: from every row.
     #[arg(long, value_enum, default_value_t = TrainProtocol::Profile)]
     pub protocol: TrainProtocol,

@@ -59,6 +59,9 @@ impl Source {
 /// How to train.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Open this saved bundle instead of training: its detectors score every row of
+    /// the data (or of the test file) with its thresholds.
+    pub bundle: Option<PathBuf>,
     pub protocol: TrainProtocol,
     pub seed: u64,
     pub feature_set: FeatureSet,
@@ -69,6 +72,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            bundle: None,
             protocol: TrainProtocol::Profile,
             seed: 0,
             feature_set: FeatureSet::All,
@@ -128,6 +132,8 @@ pub enum Event {
     Autoencoder(TrainEvent),
     /// A detector is trained and has scored the test rows.
     DetectorReady(Arc<DetectorResult>),
+    /// A detector came from a saved bundle, with the threshold it was saved with.
+    DetectorLoaded(Arc<DetectorResult>, SavedThreshold),
     /// Every detector is done.
     Done {
         seconds: f64,
@@ -377,6 +383,9 @@ fn train_job(
     if cancel.load(Ordering::Relaxed) {
         return Ok(());
     }
+    if let Some(path) = &settings.bundle {
+        return open_bundle(path, source, settings, &data, test_data, events, shared);
+    }
     let _ = events.send(Event::Status("splitting and encoding …".into()));
     let protocol = if settings.protocol == TrainProtocol::Profile && !data.has_labels() {
         let _ = events.send(Event::Status(
@@ -516,6 +525,94 @@ fn train_job(
     });
     lock(shared).autoencoder = Some(Arc::clone(&result));
     let _ = events.send(Event::DetectorReady(result));
+    Ok(())
+}
+
+/// Scores the data with a saved bundle: every row is a test row; thresholds and the
+/// training-score summaries come from the bundle.
+fn open_bundle(
+    path: &std::path::Path,
+    source: &Source,
+    settings: &Settings,
+    data: &Arc<Dataset>,
+    test_data: Option<Arc<Dataset>>,
+    events: &UnboundedSender<Event>,
+    shared: &Mutex<Shared>,
+) -> Result<(), String> {
+    let _ = events.send(Event::Status(format!("opening {} …", path.display())));
+    let bundle = ModelBundle::load(path).map_err(|e| e.to_string())?;
+    let scored = test_data.unwrap_or_else(|| Arc::clone(data));
+    let rows: Vec<usize> = (0..scored.len()).collect();
+    let (matrix, unseen) = bundle.encoder.transform(&scored, &rows);
+    if unseen.rows > 0 {
+        let _ = events.send(Event::Status(format!(
+            "{} rows carry values the model never saw",
+            crate::commands::thousands(unseen.rows as u64)
+        )));
+    }
+    let truth = scored.has_labels().then(|| {
+        rows.iter()
+            .map(|&r| scored.is_attack(r) == Some(true))
+            .collect()
+    });
+    let test = Arc::new(TestSet {
+        source: format!("{} · model {}", source.describe(), path.display()),
+        synthetic: matches!(source, Source::Demo { .. }),
+        protocol: settings.protocol,
+        source_rows: data.len(),
+        families: scored.family_counts(),
+        train_rows: bundle.encoder.fitted_rows,
+        data: Arc::clone(&scored),
+        rows,
+        truth,
+        encoder: Arc::new(bundle.encoder.clone()),
+        matrix,
+    });
+    {
+        let mut s = lock(shared);
+        s.test = Some(Arc::clone(&test));
+        s.settings = Some(settings.clone());
+        s.iforest = None;
+        s.autoencoder = None;
+    }
+    let _ = events.send(Event::DataReady(Arc::clone(&test)));
+    let mut models: Vec<(DetectorKind, Model)> = Vec::new();
+    if let Some(f) = bundle.iforest.clone() {
+        models.push((DetectorKind::Iforest, Model::Forest(Arc::new(f))));
+    }
+    if let Some(m) = bundle.autoencoder.clone() {
+        models.push((DetectorKind::Autoencoder, Model::Autoencoder(Arc::new(m))));
+    }
+    for (kind, model) in models {
+        let Some(entry) = bundle.manifest.detectors.get(kind.name()) else {
+            continue;
+        };
+        let started = Instant::now();
+        let test_scores = match &model {
+            Model::Forest(f) => f.score(&test.matrix),
+            Model::Autoencoder(m) => m.try_score(&test.matrix).map_err(|e| e.to_string())?,
+        };
+        let summary = &entry.training_scores;
+        let training =
+            ScoreDistribution::from_summary(&summary.quantiles, summary.mean, summary.std)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        let result = Arc::new(DetectorResult {
+            kind,
+            model,
+            training,
+            training_summary: summary.clone(),
+            test_scores,
+            fit_seconds: started.elapsed().as_secs_f64(),
+        });
+        {
+            let mut s = lock(shared);
+            match kind {
+                DetectorKind::Iforest => s.iforest = Some(Arc::clone(&result)),
+                DetectorKind::Autoencoder => s.autoencoder = Some(Arc::clone(&result)),
+            }
+        }
+        let _ = events.send(Event::DetectorLoaded(result, entry.threshold));
+    }
     Ok(())
 }
 

@@ -278,3 +278,75 @@ fn a_worker_failure_is_an_error_panel_not_a_hang() {
     assert!(screen.contains("/definitely/not/here.csv"), "{screen}");
     assert!(!app.training);
 }
+
+#[test]
+fn a_saved_bundle_opens_without_training_and_keeps_its_thresholds() {
+    use netanomaly::data::synth::{SynthConfig, generate};
+    use netanomaly::detect::threshold::ThresholdRule;
+    use netanomaly::model::train::{TrainConfig, train_bundle};
+
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    let data = generate(&SynthConfig {
+        rows: 3000,
+        seed: 7,
+        attack_fraction: 0.2,
+    });
+    let config = TrainConfig {
+        autoencoder: settings().autoencoder,
+        autoencoder_threshold: Some(ThresholdRule::MeanStd { k: 2.0 }),
+        ..TrainConfig::default()
+    };
+    let bundle = train_bundle(&data, &config).unwrap();
+    bundle.save(&model, false).unwrap();
+    let expected = netanomaly::model::scorer::score(&bundle, &data).unwrap();
+
+    let (worker, mut events) = Worker::start(SOURCE);
+    let mut app = App::new(
+        SOURCE.describe(),
+        true,
+        Settings {
+            bundle: Some(model.clone()),
+            ..settings()
+        },
+    );
+    for c in app.take_commands() {
+        worker.send(c);
+    }
+    loop {
+        let event = events.blocking_recv().expect("worker alive");
+        assert!(
+            !matches!(event, Event::Autoencoder(_)),
+            "nothing is trained"
+        );
+        let done = matches!(event, Event::Done { .. } | Event::Failed(_));
+        app.update(Msg::Worker(event));
+        if done {
+            break;
+        }
+    }
+    assert!(app.error.is_none(), "{:?}", app.error);
+    // Every generated row is scored, exactly as `score` does, at the saved thresholds.
+    assert_eq!(app.test.as_ref().unwrap().rows.len(), 3000);
+    for (panel, name) in [(&app.iforest, "iforest"), (&app.autoencoder, "autoencoder")] {
+        let saved = bundle.manifest.detectors[name].threshold;
+        assert_eq!(panel.threshold, Some(saved), "{name}");
+        let scores = &panel.result.as_ref().unwrap().test_scores;
+        assert_eq!(scores, &expected.detector(name).unwrap().scores, "{name}");
+        assert_eq!(
+            panel.flagged,
+            expected.detector(name).unwrap().flagged_count(),
+            "{name}"
+        );
+    }
+    assert_eq!(app.autoencoder.mode.name(), "mean+kσ");
+    let screen = render(&app, 120, 36);
+    assert!(screen.contains("saved model"), "{screen}");
+    // Moving the slider works from the saved position.
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Right);
+    assert!(
+        app.autoencoder.threshold.unwrap().value
+            < bundle.manifest.detectors["autoencoder"].threshold.value
+    );
+}

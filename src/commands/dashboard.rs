@@ -27,6 +27,9 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
         },
     };
     // Check the files now, so a typo is one sentence on the shell, not a screen.
+    if let Some(model) = &args.model {
+        crate::model::ModelBundle::load(model)?;
+    }
     if let Source::Files { train, test } = &source {
         for path in std::iter::once(train).chain(test) {
             if !path.is_file() {
@@ -37,6 +40,7 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
     tui::run(Options {
         source,
         settings: Settings {
+            bundle: args.model.clone(),
             protocol: args.protocol,
             seed: args.seed,
             iforest: IsolationForestConfig::recommended(),

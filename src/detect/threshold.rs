@@ -86,6 +86,17 @@ impl ScoreDistribution {
         })
     }
 
+    /// A distribution known only by its summary (a saved bundle keeps mean, σ and
+    /// 1001 quantiles, not every training score): rules that count rows use the
+    /// quantiles, so they are exact to 0.1% of the training rows.
+    pub fn from_summary(quantiles: &[f64], mean: f64, std: f64) -> Result<Self, MetricsError> {
+        Ok(ScoreDistribution {
+            sorted: SortedScores::new(quantiles, None)?,
+            mean,
+            std,
+        })
+    }
+
     pub fn mean(&self) -> f64 {
         self.mean
     }

@@ -397,6 +397,35 @@ impl DetectorPanel {
         self.apply_threshold();
     }
 
+    /// Puts the slider on a saved rule and uses the saved threshold exactly (the slider
+    /// snaps to its grid only once it is moved).
+    fn apply_saved(&mut self, saved: SavedThreshold) {
+        match saved.rule {
+            ThresholdRule::Contamination { contamination } => {
+                self.mode = ThresholdMode::Contamination;
+                self.step = contamination_step(contamination);
+            }
+            ThresholdRule::Percentile { percentile } => {
+                self.mode = ThresholdMode::Percentile;
+                self.step = contamination_step(1.0 - percentile / 100.0);
+            }
+            ThresholdRule::MeanStd { k } => {
+                self.mode = ThresholdMode::MeanStd;
+                self.step = ((k * 20.0).round() as i32).clamp(0, SLIDER_STEPS);
+            }
+            ThresholdRule::Manual { value } => {
+                self.mode = ThresholdMode::Manual;
+                let (lo, hi) = self.manual_range();
+                self.step = log_step(value, lo, hi);
+            }
+        }
+        self.threshold = Some(saved);
+        if let Some(sorted) = &self.sorted {
+            self.flagged = sorted.flagged_at(saved.value);
+            self.confusion = sorted.confusion_at(saved.value);
+        }
+    }
+
     pub fn is_flagged(&self, position: usize) -> Option<bool> {
         let (result, threshold) = (self.result.as_ref()?, self.threshold?);
         Some(result.test_scores[position] >= threshold.value)
@@ -699,9 +728,11 @@ impl App {
             Action::LogScale => self.log_errors = !self.log_errors,
             Action::Retrain => {
                 self.status = "retraining …".into();
+                self.settings.bundle = None;
                 self.start_training();
             }
             Action::Protocol => {
+                self.settings.bundle = None;
                 self.settings.protocol = match self.settings.protocol {
                     TrainProtocol::Profile => TrainProtocol::Unsupervised,
                     TrainProtocol::Unsupervised => TrainProtocol::Profile,
@@ -790,6 +821,13 @@ impl App {
     fn worker_event(&mut self, event: Event) {
         match event {
             Event::Status(s) => self.status = s,
+            Event::DataReady(test) if self.settings.bundle.is_some() => {
+                self.status = format!(
+                    "scoring {} rows with the saved model …",
+                    crate::commands::thousands(test.rows.len() as u64)
+                );
+                self.test = Some(test);
+            }
             Event::DataReady(test) => {
                 self.status = format!(
                     "training on {} rows ({} protocol), testing on {} …",
@@ -817,9 +855,31 @@ impl App {
                 self.flagged.stale = true;
                 self.status = format!("{} ready", kind.name());
             }
+            Event::DetectorLoaded(result, saved) => {
+                let truth = self.test.as_ref().and_then(|t| t.truth.clone());
+                let panel = match result.kind {
+                    DetectorKind::Iforest => &mut self.iforest,
+                    DetectorKind::Autoencoder => &mut self.autoencoder,
+                };
+                panel.ready(result, truth.as_deref());
+                panel.apply_saved(saved);
+                self.flagged.stale = true;
+            }
             Event::Done { seconds } => {
                 self.training = false;
-                self.status = format!("both detectors trained in {seconds:.1} s");
+                self.status = match &self.settings.bundle {
+                    Some(path) => format!(
+                        "scored with the saved model {} in {seconds:.1} s (r retrains from the data)",
+                        path.display()
+                    ),
+                    None => format!("both detectors trained in {seconds:.1} s"),
+                };
+                // A bundle may hold one detector only: the other is not coming.
+                for panel in [&mut self.iforest, &mut self.autoencoder] {
+                    if panel.state == DetectorState::Waiting && self.settings.bundle.is_some() {
+                        panel.state = DetectorState::Failed("not in the saved model".into());
+                    }
+                }
             }
             Event::Cancelled => {
                 self.training = false;

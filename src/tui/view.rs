@@ -99,11 +99,14 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Style::new()
             },
         ),
-        Span::raw(format!(
-            " · protocol {} · seed {}",
-            app.settings.protocol.name(),
-            app.settings.seed
-        )),
+        match &app.settings.bundle {
+            Some(path) => Span::raw(format!(" · saved model {}", path.display())),
+            None => Span::raw(format!(
+                " · protocol {} · seed {}",
+                app.settings.protocol.name(),
+                app.settings.seed
+            )),
+        },
     ];
     if app.training {
         spans.push(Span::styled(" · training", theme.validation()));
