@@ -66,6 +66,54 @@ pub fn write_atomically(
     Ok(())
 }
 
+/// Writes a directory of files atomically: staged in a temporary sibling, then renamed
+/// into place (an existing directory is only replaced with `overwrite`).
+pub fn write_directory(
+    path: &Path,
+    overwrite: bool,
+    files: &[(String, Vec<u8>)],
+) -> Result<(), WriteError> {
+    let shown = path.display().to_string();
+    let io_err = |source: io::Error| WriteError::Io {
+        path: shown.clone(),
+        source,
+    };
+    if path.exists() && !overwrite {
+        return Err(WriteError::Exists { path: shown });
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => Path::new(".").to_path_buf(),
+    };
+    fs::create_dir_all(&parent).map_err(&io_err)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".netanomaly-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777));
+    let staging = builder.tempdir_in(&parent).map_err(&io_err)?;
+    for (name, bytes) in files {
+        let file = staging.path().join(name);
+        fs::write(&file, bytes).map_err(&io_err)?;
+        fs::File::open(&file)
+            .and_then(|f| f.sync_all())
+            .map_err(&io_err)?;
+    }
+    let staged = staging.keep();
+    let result = if path.exists() {
+        // The old directory is moved aside first so the target is never partial.
+        let aside = parent.join(format!(".netanomaly-replaced-{}", std::process::id()));
+        fs::rename(path, &aside)
+            .and_then(|()| fs::rename(&staged, path))
+            .and_then(|()| fs::remove_dir_all(&aside))
+    } else {
+        fs::rename(&staged, path)
+    };
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staged);
+    }
+    result.map_err(io_err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

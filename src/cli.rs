@@ -261,7 +261,11 @@ pub struct EvaluateArgs {
     /// table then goes to standard error).
     #[arg(long, value_name = "FILE|-")]
     pub json: Option<PathBuf>,
-    /// Replace an existing --json file.
+    /// Write a shareable report into this new directory: ROC and PR curves, score
+    /// histograms and confusion matrices (SVG), with index.html and summary.md.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Replace an existing --json file or --report directory.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]

@@ -13,5 +13,6 @@ pub mod export;
 pub mod features;
 pub mod json;
 pub mod model;
+pub mod report;
 pub mod tui;
 pub mod worker;

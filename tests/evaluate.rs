@@ -209,3 +209,74 @@ fn demo_data_is_seeded_refuses_to_overwrite_and_evaluates() {
         "the demo traffic's attacks are detectable: {auc}"
     );
 }
+
+#[test]
+fn evaluate_writes_a_shareable_report_directory() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let args = [
+        "evaluate",
+        "--train",
+        demo,
+        "--epochs",
+        "5",
+        "--report",
+        report.to_str().unwrap(),
+        "--json",
+        "-",
+    ];
+    let json = run_json(&args);
+    let mut files: Vec<String> = std::fs::read_dir(&report)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "autoencoder-confusion.svg",
+            "autoencoder-histogram.svg",
+            "iforest-confusion.svg",
+            "iforest-histogram.svg",
+            "index.html",
+            "pr.svg",
+            "roc.svg",
+            "summary.md",
+        ]
+    );
+    for svg in files.iter().filter(|f| f.ends_with(".svg")) {
+        let text = std::fs::read_to_string(report.join(svg)).unwrap();
+        assert!(
+            text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+            "{svg}"
+        );
+    }
+    // The curves carry the AUCs of the JSON; the summary has the same figures.
+    let roc = std::fs::read_to_string(report.join("roc.svg")).unwrap();
+    let summary = std::fs::read_to_string(report.join("summary.md")).unwrap();
+    for name in ["iforest", "autoencoder"] {
+        let auc = format!(
+            "{:.4}",
+            json["detectors"][name]["roc_auc"].as_f64().unwrap()
+        );
+        let f1 = format!("{:.4}", json["detectors"][name]["f1"].as_f64().unwrap());
+        assert!(roc.contains(&format!("AUC {auc}")), "{name} {auc}");
+        assert!(summary.contains(&auc) && summary.contains(&f1), "{summary}");
+    }
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(html.contains("<img src=\"roc.svg\""), "{html}");
+    // An existing report is not replaced without --force, and is whole with it.
+    let again = netanomaly(&args);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already exists; pass --force"));
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    run_json(&forced);
+    assert_eq!(std::fs::read_dir(&report).unwrap().count(), 8);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no staging left"
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Result, eyre};
 use serde::Serialize;
 
 use super::progress::TrainProgress;
@@ -28,6 +28,15 @@ struct DataReports<'a> {
 }
 
 pub fn run(args: &EvaluateArgs) -> Result<()> {
+    // Refuse before the work if an output could not be written anyway.
+    for path in [&args.report, &args.json].into_iter().flatten() {
+        if path.as_os_str() != "-" && path.exists() && !args.force {
+            return Err(crate::atomic::WriteError::Exists {
+                path: path.display().to_string(),
+            }
+            .into());
+        }
+    }
     let options = args.read.options();
     let (train, train_report) = load(&args.train, &options)?;
     let test = match &args.test {
@@ -72,6 +81,15 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     progress.finish();
     let report = report?;
 
+    if let Some(dir) = &args.report {
+        let files = crate::report::render(&report).map_err(|e| eyre!("drawing the report: {e}"))?;
+        crate::atomic::write_directory(dir, args.force, &files)?;
+        eprintln!(
+            "wrote the report {} ({} files; open index.html)",
+            dir.display(),
+            files.len()
+        );
+    }
     let json = JsonReport {
         evaluation: &report,
         data: DataReports {

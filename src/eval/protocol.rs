@@ -167,6 +167,9 @@ pub struct DetectorReport {
     pub final_val_loss: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<StopReason>,
+    /// Test-row scores, in test order (for plots; not in the JSON).
+    #[serde(skip)]
+    pub test_scores: Vec<f64>,
 }
 
 /// Which rows went where.
@@ -193,6 +196,9 @@ pub struct EvaluationReport {
     pub unseen_in_test: UnseenValues,
     pub encode_seconds: f64,
     pub detectors: std::collections::BTreeMap<&'static str, DetectorReport>,
+    /// Ground truth per test row, true = anomaly class (for plots; not in the JSON).
+    #[serde(skip)]
+    pub test_truth: Vec<bool>,
 }
 
 /// The rows a protocol trains and tests on. Test rows may come from another dataset.
@@ -264,6 +270,7 @@ pub fn evaluate(
         unseen_in_test: unseen,
         encode_seconds,
         detectors,
+        test_truth: plan.test_truth,
     })
 }
 
@@ -465,6 +472,7 @@ fn judge(
         best_epoch: None,
         final_val_loss: None,
         stop: None,
+        test_scores: test_scores.to_vec(),
     })
 }
 

@@ -1,0 +1,444 @@
+//! `evaluate --report DIR`: the evaluation as pictures and a one-page summary people can
+//! paste into a write-up — ROC and PR curves of both detectors, score histograms
+//! (normal vs attack, threshold marked), confusion matrices (SVG, drawn with plotters),
+//! and `index.html` + `summary.md` with the metrics table.
+
+use std::fmt::Write as _;
+
+use plotters::prelude::*;
+
+use crate::commands::thousands;
+use crate::eval::metrics::SortedScores;
+use crate::eval::protocol::{DetectorReport, EvaluationReport};
+
+const SIZE: (u32, u32) = (720, 480);
+const BINS: usize = 60;
+
+fn color(name: &str) -> RGBColor {
+    match name {
+        "iforest" => RGBColor(0x1f, 0x77, 0xb4),
+        _ => RGBColor(0xd6, 0x27, 0x8b),
+    }
+}
+
+fn pretty(name: &str) -> &'static str {
+    match name {
+        "iforest" => "Isolation Forest",
+        _ => "Autoencoder",
+    }
+}
+
+type Plot = Result<String, String>;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Every file of the report, by name.
+pub fn render(report: &EvaluationReport) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut files = vec![
+        ("roc.svg".to_owned(), curves(report, false)?),
+        ("pr.svg".to_owned(), curves(report, true)?),
+    ];
+    for (name, d) in &report.detectors {
+        files.push((format!("{name}-histogram.svg"), histogram(report, name, d)?));
+        files.push((format!("{name}-confusion.svg"), confusion(name, d)?));
+    }
+    files.push(("summary.md".to_owned(), summary_markdown(report)));
+    files.push(("index.html".to_owned(), summary_html(report)));
+    Ok(files
+        .into_iter()
+        .map(|(n, text)| (n, text.into_bytes()))
+        .collect())
+}
+
+/// ROC (false/true positive rate) or precision–recall curves of every detector.
+fn curves(report: &EvaluationReport, pr: bool) -> Plot {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let title = if pr { "Precision–recall" } else { "ROC" };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{title} · {} protocol, test rows", report.protocol),
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..1f64, 0f64..1.02f64)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(if pr { "recall" } else { "false positive rate" })
+            .y_desc(if pr {
+                "precision"
+            } else {
+                "true positive rate"
+            })
+            .draw()
+            .map_err(err)?;
+        if !pr {
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, 0.0), (1.0, 1.0)],
+                    BLACK.mix(0.3).stroke_width(1),
+                ))
+                .map_err(err)?;
+        }
+        for (name, d) in &report.detectors {
+            let Ok(sorted) = SortedScores::new(&d.test_scores, Some(&report.test_truth)) else {
+                continue;
+            };
+            let (points, area): (Vec<(f64, f64)>, Option<f64>) = if pr {
+                let p = sorted.pr_curve_points(2000);
+                (
+                    p.iter().map(|p| (p.recall, p.precision)).collect(),
+                    d.pr_auc,
+                )
+            } else {
+                let p = sorted.roc_curve_points(2000);
+                (p.iter().map(|p| (p.fpr, p.tpr)).collect(), d.roc_auc)
+            };
+            let c = color(name);
+            let label = format!(
+                "{} ({} {})",
+                pretty(name),
+                if pr { "AP" } else { "AUC" },
+                area.map_or("n/a".into(), |a| format!("{a:.4}"))
+            );
+            chart
+                .draw_series(LineSeries::new(points, c.stroke_width(2)))
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(if pr {
+                SeriesLabelPosition::LowerLeft
+            } else {
+                SeriesLabelPosition::LowerRight
+            })
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// Test scores of normal and attack rows as two histograms on a log count axis, with
+/// the threshold. The autoencoder's errors span orders of magnitude: its x axis is
+/// log₁₀(error).
+fn histogram(report: &EvaluationReport, name: &str, d: &DetectorReport) -> Plot {
+    let log_x = name == "autoencoder";
+    let x = |s: f64| if log_x { s.max(1e-12).log10() } else { s };
+    let values: Vec<f64> = d.test_scores.iter().map(|&s| x(s)).collect();
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (lo, hi) = if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    let width = (hi - lo) / BINS as f64;
+    let mut counts = [vec![0u64; BINS], vec![0u64; BINS]];
+    for (&v, &anomaly) in values.iter().zip(&report.test_truth) {
+        let b = (((v - lo) / width) as usize).min(BINS - 1);
+        counts[usize::from(anomaly)][b] += 1;
+    }
+    let top = counts.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!(
+                    "{} {} · test rows",
+                    pretty(name),
+                    if log_x {
+                        "reconstruction error"
+                    } else {
+                        "anomaly score"
+                    }
+                ),
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(lo..hi, (0.8f64..top * 1.5).log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(if log_x { "log10(error)" } else { "score" })
+            .y_desc("rows (log scale)")
+            .draw()
+            .map_err(err)?;
+        // counts[1] holds the anomaly class (attacks, or normal rows under dagmm).
+        let names = if report.anomaly_class == "normal" {
+            ["attack", "normal"]
+        } else {
+            ["normal", "attack"]
+        };
+        for (series, label) in counts.iter().zip(names) {
+            let c = if label == "normal" {
+                RGBColor(0x2c, 0xa0, 0x2c)
+            } else {
+                RGBColor(0xd6, 0x27, 0x28)
+            };
+            chart
+                .draw_series(
+                    series
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(b, &n)| {
+                            let x0 = lo + b as f64 * width;
+                            Rectangle::new([(x0, 0.8), (x0 + width, n as f64)], c.mix(0.5).filled())
+                        }),
+                )
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.mix(0.5).filled())
+                });
+        }
+        let t = x(d.threshold);
+        chart
+            .draw_series(LineSeries::new(
+                [(t, 0.8), (t, top * 1.5)],
+                RGBColor(0xe6, 0x9f, 0x00).stroke_width(3),
+            ))
+            .map_err(err)?
+            .label(format!("threshold {:.4}", d.threshold))
+            .legend(|(x, y)| {
+                PathElement::new(
+                    [(x, y), (x + 20, y)],
+                    RGBColor(0xe6, 0x9f, 0x00).stroke_width(3),
+                )
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// The 2×2 confusion matrix as coloured cells with counts.
+fn confusion(name: &str, d: &DetectorReport) -> Plot {
+    let c = &d.confusion;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (480, 400)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let root = root
+            .titled(
+                &format!("{} · confusion matrix", pretty(name)),
+                ("sans-serif", 20),
+            )
+            .map_err(err)?;
+        let cells = [
+            (0, 0, "true positive", c.tp, true),
+            (1, 0, "false negative", c.fn_, false),
+            (0, 1, "false positive", c.fp, false),
+            (1, 1, "true negative", c.tn, true),
+        ];
+        let (x0, y0, w, h) = (140, 50, 150, 130);
+        let style = ("sans-serif", 16).into_font();
+        for (col, text) in ["flagged", "passed"].iter().enumerate() {
+            root.draw(&Text::new(
+                text.to_string(),
+                (x0 + col as i32 * w + 45, y0 - 25),
+                style.clone(),
+            ))
+            .map_err(err)?;
+        }
+        for (row, text) in ["actual anomaly", "actual normal"].iter().enumerate() {
+            root.draw(&Text::new(
+                text.to_string(),
+                (10, y0 + row as i32 * h + h / 2 - 8),
+                style.clone(),
+            ))
+            .map_err(err)?;
+        }
+        let total = c.total().max(1) as f64;
+        for (col, row, label, n, right) in cells {
+            let (x, y) = (x0 + col * w, y0 + row * h);
+            let base = if right {
+                RGBColor(0x2c, 0xa0, 0x2c)
+            } else {
+                RGBColor(0xd6, 0x27, 0x28)
+            };
+            let alpha = 0.15 + 0.6 * (n as f64 / total).sqrt();
+            root.draw(&Rectangle::new(
+                [(x, y), (x + w - 4, y + h - 4)],
+                base.mix(alpha).filled(),
+            ))
+            .map_err(err)?;
+            root.draw(&Text::new(
+                thousands(n),
+                (x + 20, y + h / 2 - 20),
+                ("sans-serif", 22).into_font(),
+            ))
+            .map_err(err)?;
+            root.draw(&Text::new(
+                label.to_owned(),
+                (x + 20, y + h / 2 + 10),
+                ("sans-serif", 13).into_font(),
+            ))
+            .map_err(err)?;
+        }
+        root.draw(&Text::new(
+            format!(
+                "precision {:.4} · recall {:.4} · F1 {:.4}",
+                d.precision, d.recall, d.f1
+            ),
+            (10, y0 + 2 * h + 20),
+            style,
+        ))
+        .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+fn metrics_rows(report: &EvaluationReport) -> Vec<[String; 9]> {
+    let opt = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.4}"));
+    report
+        .detectors
+        .iter()
+        .map(|(name, d)| {
+            [
+                pretty(name).to_owned(),
+                opt(d.roc_auc),
+                opt(d.pr_auc),
+                format!("{:.4}", d.precision),
+                format!("{:.4}", d.recall),
+                format!("{:.4}", d.f1),
+                format!("{:.6}", d.threshold),
+                thousands(d.flagged),
+                format!("{:.2} s", d.fit_seconds),
+            ]
+        })
+        .collect()
+}
+
+const HEADER: [&str; 9] = [
+    "detector",
+    "ROC AUC",
+    "PR AUC",
+    "precision",
+    "recall",
+    "F1",
+    "threshold",
+    "flagged",
+    "fit",
+];
+
+fn setting_line(report: &EvaluationReport) -> String {
+    format!(
+        "Protocol **{}**, seed {}, feature set {} ({} columns); {} training rows, {} test rows \
+         ({} of the anomaly class, `{}`); threshold: {}.",
+        report.protocol,
+        report.seed,
+        report.feature_set,
+        report.columns,
+        thousands(report.rows.train as u64),
+        thousands(report.rows.test as u64),
+        thousands(report.rows.test_anomalies as u64),
+        report.anomaly_class,
+        report.threshold_rule.describe()
+    )
+}
+
+fn summary_markdown(report: &EvaluationReport) -> String {
+    let mut md = String::from("# netanomaly evaluation\n\n");
+    let _ = writeln!(md, "{}\n", setting_line(report));
+    let _ = writeln!(md, "| {} |", HEADER.join(" | "));
+    let _ = writeln!(md, "|{}", "---|".repeat(HEADER.len()));
+    for row in metrics_rows(report) {
+        let _ = writeln!(md, "| {} |", row.join(" | "));
+    }
+    md.push_str("\n## Detection rate by family\n\n| family | rows |");
+    for name in report.detectors.keys() {
+        let _ = write!(md, " {} |", pretty(name));
+    }
+    md.push_str("\n|---|---|");
+    md.push_str(&"---|".repeat(report.detectors.len()));
+    md.push('\n');
+    if let Some(first) = report.detectors.values().next() {
+        for (i, f) in first.per_family.iter().enumerate() {
+            let _ = write!(md, "| {} | {} |", f.family, thousands(f.rows as u64));
+            for d in report.detectors.values() {
+                let rate = d.per_family.get(i).map_or(0.0, |r| r.rate);
+                let _ = write!(md, " {:.1}% |", rate * 100.0);
+            }
+            md.push('\n');
+        }
+    }
+    md.push_str("\n## Pictures\n\n![ROC](roc.svg) ![Precision–recall](pr.svg)\n\n");
+    for name in report.detectors.keys() {
+        let _ = writeln!(
+            md,
+            "![{0} scores]({1}-histogram.svg) ![{0} confusion matrix]({1}-confusion.svg)\n",
+            pretty(name),
+            name
+        );
+    }
+    md
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn summary_html(report: &EvaluationReport) -> String {
+    let mut html = String::from(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>netanomaly evaluation</title>\n\
+         <style>body{font-family:sans-serif;max-width:1500px;margin:2em auto;padding:0 1em}\
+         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}\
+         td:first-child,th:first-child{text-align:left}img{max-width:720px;margin:4px}</style>\n\
+         </head><body>\n<h1>netanomaly evaluation</h1>\n",
+    );
+    let setting = setting_line(report).replace("**", "");
+    let _ = writeln!(html, "<p>{}</p>", escape(&setting));
+    html.push_str("<table><tr>");
+    for h in HEADER {
+        let _ = write!(html, "<th>{h}</th>");
+    }
+    html.push_str("</tr>\n");
+    for row in metrics_rows(report) {
+        html.push_str("<tr>");
+        for cell in row {
+            let _ = write!(html, "<td>{}</td>", escape(&cell));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str(
+        "</table>\n<div><img src=\"roc.svg\" alt=\"ROC\"><img src=\"pr.svg\" alt=\"PR\"></div>\n",
+    );
+    for name in report.detectors.keys() {
+        let _ = writeln!(
+            html,
+            "<div><img src=\"{name}-histogram.svg\" alt=\"{0} scores\"><img src=\"{name}-confusion.svg\" alt=\"{0} confusion\"></div>",
+            pretty(name)
+        );
+    }
+    html.push_str("</body></html>\n");
+    html
+}
