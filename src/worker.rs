@@ -20,6 +20,7 @@ use crate::detect::autoencoder::{self, AutoencoderConfig, TrainEvent, TrainObser
 use crate::detect::autoencoder::{TrainedAutoencoder, TrainingSummary};
 use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
 use crate::detect::threshold::ScoreDistribution;
+use crate::eval::metrics::{PrPoint, RocPoint, SortedScores};
 use crate::eval::protocol::DetectorKind;
 use crate::features::{Encoder, EncoderConfig, Matrix};
 use crate::model::store::{
@@ -191,7 +192,56 @@ pub struct DetectorResult {
     pub training_summary: ScoreSummary,
     /// Scores of the test rows, in [`TestSet::rows`] order.
     pub test_scores: Vec<f64>,
+    /// The test scores sorted once (with labels when known), and their curves: computed
+    /// here so the UI thread never sorts half a million scores.
+    pub sorted_test: Option<SortedScores>,
+    pub curves: Curves,
     pub fit_seconds: f64,
+}
+
+/// ROC and precision–recall curves for plotting, with their areas.
+#[derive(Debug, Clone, Default)]
+pub struct Curves {
+    pub roc: Vec<RocPoint>,
+    pub pr: Vec<PrPoint>,
+    pub roc_auc: Option<f64>,
+    pub average_precision: Option<f64>,
+}
+
+/// Points kept of each curve for the screen.
+const CURVE_POINTS: usize = 400;
+
+impl DetectorResult {
+    fn new(
+        kind: DetectorKind,
+        model: Model,
+        training: ScoreDistribution,
+        training_summary: ScoreSummary,
+        test_scores: Vec<f64>,
+        truth: Option<&[bool]>,
+        fit_seconds: f64,
+    ) -> DetectorResult {
+        let sorted_test = SortedScores::new(&test_scores, truth).ok();
+        let curves = sorted_test
+            .as_ref()
+            .map(|s| Curves {
+                roc: s.roc_curve_points(CURVE_POINTS),
+                pr: s.pr_curve_points(CURVE_POINTS),
+                roc_auc: s.roc_auc(),
+                average_precision: s.average_precision(),
+            })
+            .unwrap_or_default();
+        DetectorResult {
+            kind,
+            model,
+            training,
+            training_summary,
+            test_scores,
+            sorted_test,
+            curves,
+            fit_seconds,
+        }
+    }
 }
 
 impl DetectorResult {
@@ -478,14 +528,16 @@ fn train_job(
     .map_err(|e| format!("isolation forest: {e}"))?;
     let train_scores = forest.score(&train_matrix);
     let fit_seconds = started.elapsed().as_secs_f64();
-    let result = Arc::new(DetectorResult {
-        kind: DetectorKind::Iforest,
-        training: ScoreDistribution::new(&train_scores).map_err(|e| e.to_string())?,
-        training_summary: ScoreSummary::of(&train_scores),
-        test_scores: forest.score(&test.matrix),
-        model: Model::Forest(Arc::new(forest)),
+    let test_scores = forest.score(&test.matrix);
+    let result = Arc::new(DetectorResult::new(
+        DetectorKind::Iforest,
+        Model::Forest(Arc::new(forest)),
+        ScoreDistribution::new(&train_scores).map_err(|e| e.to_string())?,
+        ScoreSummary::of(&train_scores),
+        test_scores,
+        test.truth.as_deref(),
         fit_seconds,
-    });
+    ));
     lock(shared).iforest = Some(Arc::clone(&result));
     let _ = events.send(Event::DetectorReady(result));
     if cancel.load(Ordering::Relaxed) {
@@ -515,14 +567,16 @@ fn train_job(
         Err(e) => return Err(format!("autoencoder: {e}")),
     };
     let train_scores = model.try_score(&train_matrix).map_err(|e| e.to_string())?;
-    let result = Arc::new(DetectorResult {
-        kind: DetectorKind::Autoencoder,
-        training: ScoreDistribution::new(&train_scores).map_err(|e| e.to_string())?,
-        training_summary: ScoreSummary::of(&train_scores),
-        test_scores: model.try_score(&test.matrix).map_err(|e| e.to_string())?,
-        model: Model::Autoencoder(Arc::new(model)),
-        fit_seconds: started.elapsed().as_secs_f64(),
-    });
+    let test_scores = model.try_score(&test.matrix).map_err(|e| e.to_string())?;
+    let result = Arc::new(DetectorResult::new(
+        DetectorKind::Autoencoder,
+        Model::Autoencoder(Arc::new(model)),
+        ScoreDistribution::new(&train_scores).map_err(|e| e.to_string())?,
+        ScoreSummary::of(&train_scores),
+        test_scores,
+        test.truth.as_deref(),
+        started.elapsed().as_secs_f64(),
+    ));
     lock(shared).autoencoder = Some(Arc::clone(&result));
     let _ = events.send(Event::DetectorReady(result));
     Ok(())
@@ -596,14 +650,15 @@ fn open_bundle(
         let training =
             ScoreDistribution::from_summary(&summary.quantiles, summary.mean, summary.std)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
-        let result = Arc::new(DetectorResult {
+        let result = Arc::new(DetectorResult::new(
             kind,
             model,
             training,
-            training_summary: summary.clone(),
+            summary.clone(),
             test_scores,
-            fit_seconds: started.elapsed().as_secs_f64(),
-        });
+            test.truth.as_deref(),
+            started.elapsed().as_secs_f64(),
+        ));
         {
             let mut s = lock(shared);
             match kind {

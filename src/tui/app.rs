@@ -383,15 +383,15 @@ impl DetectorPanel {
     }
 
     fn ready(&mut self, result: Arc<DetectorResult>, truth: Option<&[bool]>) {
-        self.sorted = SortedScores::new(&result.test_scores, truth).ok();
+        // Sorting and curves were done by the worker; only the histograms are built
+        // here (one pass).
+        self.sorted = result.sorted_test.clone();
         self.histogram = Histogram::build(&result.test_scores, truth, false);
         self.log_histogram = Histogram::build(&result.test_scores, truth, true);
-        if let Some(sorted) = &self.sorted {
-            self.roc = sorted.roc_curve_points(400);
-            self.pr = sorted.pr_curve_points(400);
-            self.roc_auc = sorted.roc_auc();
-            self.average_precision = sorted.average_precision();
-        }
+        self.roc = result.curves.roc.clone();
+        self.pr = result.curves.pr.clone();
+        self.roc_auc = result.curves.roc_auc;
+        self.average_precision = result.curves.average_precision;
         self.result = Some(result);
         self.state = DetectorState::Ready;
         self.apply_threshold();

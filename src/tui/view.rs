@@ -188,9 +188,22 @@ fn state_text(panel: &DetectorPanel, app: &App) -> String {
 }
 
 fn draw_overview(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let [top, bottom] = Layout::vertical([Constraint::Min(9), Constraint::Length(6)]).areas(area);
+    let [top, middle, bottom] = Layout::vertical([
+        Constraint::Length(11),
+        Constraint::Min(0),
+        Constraint::Length(5),
+    ])
+    .areas(area);
     let [data, detectors] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    // What the detectors catch, by family, and where they agree.
+    if middle.height >= 4 {
+        let [families, agreement] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(middle);
+        draw_families(frame, families, app, theme);
+        draw_agreement(frame, agreement, app, theme);
+    }
 
     let mut lines = Vec::new();
     match &app.test {
