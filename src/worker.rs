@@ -183,7 +183,7 @@ pub enum Model {
 }
 
 /// A trained detector and its scores.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DetectorResult {
     pub kind: DetectorKind,
     pub model: Model,

@@ -1,34 +1,32 @@
-//! The real binary in a real terminal: tmux runs the dashboard, keys go in with
-//! `send-keys`, the screen comes back with `capture-pane`.
+//! The real binary in a real terminal: tmux runs a shell, the dashboard is started from
+//! it, keys go in with `send-keys`, the screen comes back with `capture-pane`, and after
+//! the dashboard ends the shell's prompt must be back with the terminal in cooked mode.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A tmux session, killed when dropped.
+const PROMPT: &str = "READY$ ";
+
+/// A tmux session running a plain shell, killed when dropped.
 struct Session {
     name: String,
 }
 
 impl Session {
-    fn start(command: &str) -> Session {
-        let name = format!("netanomaly-test-{}", std::process::id());
+    fn start(tag: &str) -> Session {
+        let name = format!("netanomaly-{tag}-{}", std::process::id());
         let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "120",
-                "-y",
-                "36",
-                command,
-            ])
+            .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "36"])
+            .arg(format!(
+                "env PS1='{PROMPT}' TERM=xterm-256color bash --norc --noprofile"
+            ))
             .status()
             .expect("tmux runs");
         assert!(status.success());
-        Session { name }
+        let session = Session { name };
+        session.wait_for(PROMPT.trim_end(), Duration::from_secs(10));
+        session
     }
 
     fn screen(&self) -> String {
@@ -45,20 +43,44 @@ impl Session {
         assert!(Command::new("tmux").args(&args).status().unwrap().success());
     }
 
-    /// Waits until the screen contains `text`; returns it.
-    fn wait_for(&self, text: &str, timeout: Duration) -> String {
+    /// Types a shell command line.
+    fn run(&self, line: &str) {
+        self.keys(&["-l", line]);
+        self.keys(&["Enter"]);
+    }
+
+    /// Waits until `test` accepts the screen; returns it.
+    fn wait_until(&self, what: &str, timeout: Duration, test: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + timeout;
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if test(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "waited {timeout:?} for {text:?}; the screen shows:\n{screen}"
+                "waited {timeout:?} for {what}; the screen shows:\n{screen}"
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(40));
         }
+    }
+
+    fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        self.wait_until(text, timeout, |s| s.contains(text))
+    }
+
+    /// After the dashboard ends: the prompt is the last line, the dashboard's screen
+    /// is gone (alternate screen left) and the terminal echoes and reads lines again.
+    fn assert_terminal_restored(&self) {
+        let screen = self.wait_until("the shell prompt", Duration::from_secs(15), |s| {
+            s.lines()
+                .rfind(|l| !l.trim().is_empty())
+                .is_some_and(|l| l == PROMPT.trim_end())
+        });
+        assert!(!screen.contains("1 Overview"), "{screen}");
+        self.run("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo");
+        let screen = self.wait_for("icanon echo", Duration::from_secs(5));
+        assert!(!screen.contains("-icanon"), "{screen}");
     }
 }
 
@@ -76,7 +98,7 @@ fn tmux_available() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        let message = "tmux is not installed: the real-terminal test needs it";
+        let message = "tmux is not installed: the real-terminal tests need it";
         if std::env::var("NETANOMALY_REQUIRE_DATA").is_ok_and(|v| v == "1") {
             panic!("{message} (required in CI)");
         }
@@ -85,21 +107,15 @@ fn tmux_available() -> bool {
     found
 }
 
-/// `flags 123 of 1,800 test rows` → 123.
-fn flagged_count(screen: &str) -> u64 {
+/// The numbers of a line of the screen that contains `marker`.
+fn numbers_on(screen: &str, marker: &str) -> Vec<u64> {
     let line = screen
         .lines()
-        .find(|l| l.contains("test rows") && l.contains("flags "))
-        .unwrap_or_else(|| panic!("no flag count on screen:\n{screen}"));
-    let after = line.split("flags ").nth(1).unwrap();
-    after
-        .split(" of ")
-        .next()
-        .unwrap()
-        .replace(',', "")
-        .trim()
-        .parse()
-        .unwrap()
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no {marker:?} on screen:\n{screen}"));
+    line.split(|c: char| !(c.is_ascii_digit() || c == ','))
+        .filter_map(|t| t.replace(',', "").parse().ok())
+        .collect()
 }
 
 #[test]
@@ -108,42 +124,60 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let command = format!(
-        "{} dashboard --demo-rows 3000 --epochs 8 --out-dir {}; echo EXIT=$?; sleep 60",
+    let session = Session::start("e2e");
+    session.run(&format!(
+        "{} dashboard --demo-rows 20000 --epochs 60 --patience 0 --out-dir {}",
         env!("CARGO_BIN_EXE_netanomaly"),
         dir.path().display()
-    );
-    let session = Session::start(&command);
-    // The first frame comes at once and says where the data comes from.
+    ));
+    // The first frame says where the data comes from; then training progress shows.
     let first = session.wait_for("1 Overview", Duration::from_secs(10));
     assert!(first.contains("built-in demo traffic"), "{first}");
-    session.wait_for("both detectors trained", Duration::from_secs(90));
+    let progress = session.wait_for("training: epoch", Duration::from_secs(60));
+    assert!(progress.contains("left"), "{progress}");
+    session.wait_for("both detectors trained", Duration::from_secs(120));
 
-    // The forest's contamination slider: → flags more test rows, at once.
+    // The forest's contamination slider: → moves the confusion matrix at once.
     session.keys(&["2"]);
-    let screen = session.wait_for("Contamination", Duration::from_secs(5));
-    let before = flagged_count(&screen);
+    let screen = session.wait_for("Confusion matrix", Duration::from_secs(5));
+    let before = (
+        numbers_on(&screen, "actual attack"),
+        numbers_on(&screen, "actual normal"),
+    );
     session.keys(&["l", "l", "l", "l", "l"]);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let after = loop {
-        let n = flagged_count(&session.screen());
-        if n != before || Instant::now() > deadline {
-            break n;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(after > before, "{before} → {after}");
+    let screen = session.wait_until(
+        "the confusion matrix to change",
+        Duration::from_secs(5),
+        |s| {
+            (
+                numbers_on(s, "actual attack"),
+                numbers_on(s, "actual normal"),
+            ) != before
+        },
+    );
+    let after = (
+        numbers_on(&screen, "actual attack"),
+        numbers_on(&screen, "actual normal"),
+    );
+    // More flagged: true and false positives can only grow.
+    assert!(
+        after.0[0] >= before.0[0] && after.1[0] >= before.1[0],
+        "{before:?} → {after:?}"
+    );
 
     // Help comes from the key table and goes away on any key.
     session.keys(&["?"]);
     let help = session.wait_for("Keys (?)", Duration::from_secs(5));
     assert!(help.contains("export the flagged rows"), "{help}");
     session.keys(&["?"]);
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(!session.screen().contains("Keys (?)"));
+    session.wait_until("help to close", Duration::from_secs(5), |s| {
+        !s.contains("Keys (?)")
+    });
 
     // Export from the flagged-rows tab: a message names the file, which is complete.
-    session.keys(&["5", "e"]);
+    session.keys(&["5"]);
+    session.wait_for("flagged rows (either detector", Duration::from_secs(5));
+    session.keys(&["e"]);
     let screen = session.wait_for("exported", Duration::from_secs(30));
     let csv = std::fs::read_dir(dir.path())
         .unwrap()
@@ -152,16 +186,52 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
         .unwrap_or_else(|| panic!("no CSV in the output folder:\n{screen}"));
     assert_csv_is_complete(&csv, &screen);
 
-    // q quits cleanly and gives the terminal back (the dashboard's screen is gone).
+    // q quits cleanly and gives the terminal back.
     session.keys(&["q"]);
-    let screen = session.wait_for("EXIT=", Duration::from_secs(10));
-    assert!(screen.contains("EXIT=0"), "{screen}");
-    assert!(!screen.contains("1 Overview"), "{screen}");
+    session.assert_terminal_restored();
 }
 
 fn assert_csv_is_complete(path: &Path, screen: &str) {
     let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(&header[..3], ["row", "line", "duration"]);
+    assert_eq!(
+        &header[43..],
+        [
+            "label",
+            "family",
+            "iforest_score",
+            "iforest_flag",
+            "iforest_why",
+            "autoencoder_score",
+            "autoencoder_flag",
+            "autoencoder_why",
+        ]
+    );
     let rows = reader.records().map(Result::unwrap).count();
-    let announced = format!("exported {} rows", rows);
+    let announced = format!(
+        "exported {} rows",
+        netanomaly::commands::thousands(rows as u64)
+    );
     assert!(screen.contains(&announced), "{announced} in\n{screen}");
+}
+
+#[test]
+fn a_panic_in_the_ui_loop_leaves_the_terminal_restored() {
+    if !tmux_available() {
+        return;
+    }
+    let session = Session::start("panic");
+    session.run(&format!(
+        "RUST_BACKTRACE=0 NETANOMALY_TEST_PANIC_AFTER_FRAMES=1 {} dashboard --demo-rows 2000 --epochs 3",
+        env!("CARGO_BIN_EXE_netanomaly")
+    ));
+    session.assert_terminal_restored();
+    let screen = session.screen();
+    assert!(screen.contains("test panic in the UI loop"), "{screen}");
 }

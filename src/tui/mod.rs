@@ -40,7 +40,12 @@ struct TerminalGuard;
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         let _ = execute!(stdout(), DisableMouseCapture);
-        ratatui::restore();
+        // While unwinding a panic, ratatui's hook has already restored the terminal and
+        // the panic message is on screen: leaving the alternate screen a second time
+        // would move the cursor back above it and the shell would overwrite it.
+        if !std::thread::panicking() {
+            ratatui::restore();
+        }
     }
 }
 
@@ -75,6 +80,17 @@ pub fn run(options: Options) -> Result<()> {
         })
         .wrap_err("cannot read the terminal")?;
 
+    // Debug builds only: panic inside the UI loop after this many frames, so a test can
+    // prove the terminal is restored after a panic.
+    let panic_after: Option<u64> = if cfg!(debug_assertions) {
+        std::env::var("NETANOMALY_TEST_PANIC_AFTER_FRAMES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    } else {
+        None
+    };
+    let mut frames = 0u64;
+
     runtime.block_on(async {
         let mut tick = tokio::time::interval(FRAME);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -92,6 +108,10 @@ pub fn run(options: Options) -> Result<()> {
                 terminal.draw(|frame| view::draw(frame, &app, theme))?;
                 app.dirty = false;
                 last_frame = Some(Instant::now());
+                frames += 1;
+                if panic_after == Some(frames) {
+                    panic!("test panic in the UI loop (NETANOMALY_TEST_PANIC_AFTER_FRAMES)");
+                }
             }
             let msg = tokio::select! {
                 Some(e) = input.recv() => match e {

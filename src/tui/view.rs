@@ -570,7 +570,7 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
 
 fn draw_autoencoder(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+        Layout::vertical([Constraint::Percentage(45), Constraint::Min(13)]).areas(area);
     let [loss, info] =
         Layout::horizontal([Constraint::Percentage(70), Constraint::Percentage(30)]).areas(top);
     draw_loss(frame, loss, app.shown_progress(), theme);
