@@ -133,8 +133,10 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
     // The first frame says where the data comes from; then training progress shows.
     let first = session.wait_for("1 Overview", Duration::from_secs(10));
     assert!(first.contains("built-in demo traffic"), "{first}");
-    let progress = session.wait_for("training: epoch", Duration::from_secs(60));
-    assert!(progress.contains("left"), "{progress}");
+    // Live progress: the epoch counter and, once an epoch has finished, the time left.
+    session.wait_until("training progress", Duration::from_secs(60), |s| {
+        s.contains("training: epoch") && s.contains("left")
+    });
     session.wait_for("both detectors trained", Duration::from_secs(120));
 
     // The forest's contamination slider: → moves the confusion matrix at once.
