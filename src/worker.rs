@@ -408,6 +408,23 @@ fn load(
     }
 }
 
+/// Makes `test` the current test set (forgetting earlier detectors) and announces it.
+fn publish(
+    shared: &Mutex<Shared>,
+    test: &Arc<TestSet>,
+    settings: &Settings,
+    events: &UnboundedSender<Event>,
+) {
+    {
+        let mut s = lock(shared);
+        s.test = Some(Arc::clone(test));
+        s.settings = Some(settings.clone());
+        s.iforest = None;
+        s.autoencoder = None;
+    }
+    let _ = events.send(Event::DataReady(Arc::clone(test)));
+}
+
 fn train_job(
     source: &Source,
     settings: &Settings,
@@ -503,14 +520,7 @@ fn train_job(
         encoder: Arc::clone(&encoder),
         matrix: test_matrix,
     });
-    {
-        let mut s = lock(shared);
-        s.test = Some(Arc::clone(&test));
-        s.settings = Some(settings.clone());
-        s.iforest = None;
-        s.autoencoder = None;
-    }
-    let _ = events.send(Event::DataReady(Arc::clone(&test)));
+    publish(shared, &test, settings, events);
 
     // The forest first: it takes a second, so the screen fills while the autoencoder
     // trains.
@@ -622,14 +632,7 @@ fn open_bundle(
         encoder: Arc::new(bundle.encoder.clone()),
         matrix,
     });
-    {
-        let mut s = lock(shared);
-        s.test = Some(Arc::clone(&test));
-        s.settings = Some(settings.clone());
-        s.iforest = None;
-        s.autoencoder = None;
-    }
-    let _ = events.send(Event::DataReady(Arc::clone(&test)));
+    publish(shared, &test, settings, events);
     let mut models: Vec<(DetectorKind, Model)> = Vec::new();
     if let Some(f) = bundle.iforest.clone() {
         models.push((DetectorKind::Iforest, Model::Forest(Arc::new(f))));

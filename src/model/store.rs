@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -186,65 +186,33 @@ impl ModelBundle {
     /// Writes the bundle to `path` atomically. Without `overwrite`, refuses an existing path.
     pub fn save(&self, path: &Path, overwrite: bool) -> Result<(), BundleError> {
         let shown = path.display().to_string();
-        let write_err = |source: io::Error| BundleError::Write {
-            path: shown.clone(),
-            source,
-        };
         if path.exists() && !overwrite {
             return Err(BundleError::Exists { path: shown });
         }
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(&write_err)?;
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".netanomaly-bundle-");
-        // Not the private 0700 of a temporary directory: the bundle is an ordinary
-        // output (0777 less the umask), as `mkdir` would make it.
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777));
-        let staging = builder.tempdir_in(&parent).map_err(&write_err)?;
         let json = |value: &dyn erased::Json| value.to_vec();
-        let mut files: Vec<(&str, Vec<u8>)> = vec![
-            (MANIFEST, json(&self.manifest)),
-            (ENCODER, json(&self.encoder)),
+        let mut files: Vec<(String, Vec<u8>)> = vec![
+            (MANIFEST.into(), json(&self.manifest)),
+            (ENCODER.into(), json(&self.encoder)),
         ];
         if let Some(forest) = &self.iforest {
-            files.push((IFOREST, json(forest)));
+            files.push((IFOREST.into(), json(forest)));
         }
         if let Some(model) = &self.autoencoder {
             let weights = model.to_bytes().map_err(|e| BundleError::Write {
                 path: shown.clone(),
                 source: io::Error::other(e.to_string()),
             })?;
-            files.push((AUTOENCODER, weights));
+            files.push((AUTOENCODER.into(), weights));
         }
-        let mut sums = String::new();
-        for (name, bytes) in &files {
-            fs::write(staging.path().join(name), bytes).map_err(&write_err)?;
-            sums.push_str(&format!("{}  {name}\n", hex(&Sha256::digest(bytes))));
-        }
-        fs::write(staging.path().join(SUMS), sums).map_err(&write_err)?;
-        for (name, _) in &files {
-            fs::File::open(staging.path().join(name))
-                .and_then(|f| f.sync_all())
-                .map_err(&write_err)?;
-        }
-        let staged = staging.keep();
-        let result = if path.exists() {
-            // Swap: the old bundle is moved aside first so the target is never partial.
-            let aside = parent.join(format!(".netanomaly-replaced-{}", std::process::id()));
-            fs::rename(path, &aside)
-                .and_then(|()| fs::rename(&staged, path))
-                .and_then(|()| fs::remove_dir_all(&aside))
-        } else {
-            fs::rename(&staged, path)
-        };
-        if result.is_err() {
-            let _ = fs::remove_dir_all(&staged);
-        }
-        result.map_err(write_err)
+        let sums: String = files
+            .iter()
+            .map(|(name, bytes)| format!("{}  {name}\n", hex(&Sha256::digest(bytes))))
+            .collect();
+        files.push((SUMS.into(), sums.into_bytes()));
+        crate::atomic::write_directory(path, overwrite, &files).map_err(|e| match e {
+            crate::atomic::WriteError::Exists { path } => BundleError::Exists { path },
+            crate::atomic::WriteError::Io { path, source } => BundleError::Write { path, source },
+        })
     }
 
     /// Reads and verifies a bundle.
