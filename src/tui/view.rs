@@ -669,7 +669,9 @@ fn draw_loss(frame: &mut Frame, area: Rect, p: &TrainingProgress, theme: Theme) 
                 .bounds([lo, hi])
                 .labels(y_labels)
                 .style(theme.dim()),
-        );
+        )
+        .legend_position(Some(ratatui::widgets::LegendPosition::TopRight))
+        .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(70)));
     frame.render_widget(chart, area);
 }
 
