@@ -77,26 +77,29 @@ impl Network {
         x
     }
 
-    /// Loaded weights must be finite: a NaN would make every score NaN.
-    pub(super) fn check_finite(&self) -> Result<(), AutoencoderError> {
-        for (i, layer) in self.layers.iter().enumerate() {
-            let mut values = layer
-                .weight
-                .val()
-                .try_into_vec_as::<f32>()
-                .map_err(backend_error)?;
-            if let Some(b) = &layer.bias {
-                values.extend(b.val().try_into_vec_as::<f32>().map_err(backend_error)?);
-            }
-            if values.iter().any(|v| !v.is_finite()) {
-                return Err(AutoencoderError::InvalidModel(format!(
-                    "layer {i} has non-finite weights"
-                )));
-            }
-        }
-        Ok(())
+    /// Every layer's weight (`[fan_in, fan_out]`, row-major) and bias, copied to the
+    /// host, input layer first.
+    pub(super) fn parameters(&self) -> Result<Vec<LayerParameters>, AutoencoderError> {
+        self.layers
+            .iter()
+            .map(|layer| {
+                let weight = layer
+                    .weight
+                    .val()
+                    .try_into_vec_as::<f32>()
+                    .map_err(backend_error)?;
+                let bias = match &layer.bias {
+                    Some(b) => b.val().try_into_vec_as::<f32>().map_err(backend_error)?,
+                    None => vec![0.0; layer.weight.dims()[1]],
+                };
+                Ok((weight, bias))
+            })
+            .collect()
     }
 }
+
+/// One layer's `(weight, bias)` on the host: `[fan_in, fan_out]` row-major, `[fan_out]`.
+pub(super) type LayerParameters = (Vec<f32>, Vec<f32>);
 
 /// `tanh(x) = 2·σ(2x) − 1`. Both CPU backends compute `tanh` with the C library's
 /// scalar `tanhf` (built on `expm1f`), which profiling showed taking ~70% of training
@@ -161,7 +164,7 @@ pub(super) fn row_errors(
     Ok(errors)
 }
 
-fn row_mse(x: &[f32], y: &[f32]) -> f64 {
+pub(super) fn row_mse(x: &[f32], y: &[f32]) -> f64 {
     let sum: f64 = x
         .iter()
         .zip(y)
@@ -173,7 +176,9 @@ fn row_mse(x: &[f32], y: &[f32]) -> f64 {
     sum / x.len() as f64
 }
 
-/// Per-element squared reconstruction error, same layout as `data`.
+/// Per-element squared reconstruction error, same layout as `data`: the reference the
+/// plain scoring path is tested against.
+#[cfg(test)]
 pub(super) fn squared_errors(
     network: &Network,
     device: &Device,

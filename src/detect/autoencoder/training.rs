@@ -218,9 +218,9 @@ pub fn train_on(
     else {
         return Err(AutoencoderError::Cancelled);
     };
-    Ok(TrainedAutoencoder {
+    TrainedAutoencoder::new(
         architecture,
-        summary: TrainingSummary {
+        TrainingSummary {
             config: config.clone(),
             backend,
             train_rows: n_train,
@@ -235,9 +235,8 @@ pub fn train_on(
             seconds,
         },
         network,
-        device,
         backend,
-    })
+    )
 }
 
 /// Rejects NaN and ±∞: one of them would turn every loss into NaN.
