@@ -45,7 +45,7 @@ impl Source {
     pub fn describe(&self) -> String {
         match self {
             Source::Demo { rows, seed } => format!(
-                "built-in demo traffic (seeded generator, seed {seed}, {} rows) — no --data given",
+                "built-in demo traffic (seed {seed}, {} rows; no --data given)",
                 crate::commands::thousands(*rows as u64)
             ),
             Source::Files { train, test: None } => train.display().to_string(),

@@ -367,3 +367,29 @@ fn a_saved_bundle_opens_without_training_and_keeps_its_thresholds() {
             < bundle.manifest.detectors["autoencoder"].threshold.value
     );
 }
+
+#[test]
+fn keys_switch_the_preset_and_the_protocol_and_retrain() {
+    let mut app = App::new(SOURCE.describe(), true, settings());
+    assert!(matches!(app.take_commands()[..], [Command::Train(_)]));
+    key(&mut app, KeyCode::Char('a'));
+    let commands = app.take_commands();
+    let [Command::Train(s)] = &commands[..] else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(s.autoencoder.hidden, [14, 7, 7]);
+    assert_eq!(s.autoencoder.batch_size, 32);
+    assert!(render(&app, 140, 30).contains("autoencoder reference"));
+    key(&mut app, KeyCode::Char('a'));
+    let commands = app.take_commands();
+    let [Command::Train(s)] = &commands[..] else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(s.autoencoder.hidden, [128, 32, 128]);
+    key(&mut app, KeyCode::Char('t'));
+    let commands = app.take_commands();
+    let [Command::Train(s)] = &commands[..] else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(s.protocol.name(), "unsupervised");
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 use super::keymap::{self, Action};
-use crate::detect::autoencoder::{StopReason, TrainEvent};
+use crate::detect::autoencoder::{AutoencoderConfig, Preset, StopReason, TrainEvent};
 use crate::detect::explain;
 use crate::detect::threshold::ThresholdRule;
 use crate::eval::metrics::{Confusion, PrPoint, RocPoint, SortedScores};
@@ -540,6 +540,8 @@ pub struct FlaggedTable {
 
 /// The whole dashboard state.
 pub struct App {
+    /// The autoencoder preset `a` switches between (other settings come from the CLI).
+    pub preset: Preset,
     pub source: String,
     pub synthetic: bool,
     pub settings: Settings,
@@ -569,6 +571,13 @@ pub struct App {
 impl App {
     pub fn new(source: String, synthetic: bool, settings: Settings) -> App {
         let mut app = App {
+            preset: if settings.autoencoder.hidden
+                == AutoencoderConfig::preset(Preset::Reference).hidden
+            {
+                Preset::Reference
+            } else {
+                Preset::Default
+            },
             source,
             synthetic,
             settings,
@@ -729,6 +738,22 @@ impl App {
             Action::Retrain => {
                 self.status = "retraining …".into();
                 self.settings.bundle = None;
+                self.start_training();
+            }
+            Action::Preset => {
+                self.settings.bundle = None;
+                self.preset = match self.preset {
+                    Preset::Default => Preset::Reference,
+                    Preset::Reference => Preset::Default,
+                };
+                self.settings.autoencoder = AutoencoderConfig::preset(self.preset);
+                self.status = format!(
+                    "autoencoder preset {}: retraining …",
+                    match self.preset {
+                        Preset::Default => "default",
+                        Preset::Reference => "reference (the notebook's 14-7-7 network)",
+                    }
+                );
                 self.start_training();
             }
             Action::Protocol => {

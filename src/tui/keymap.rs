@@ -24,6 +24,8 @@ pub enum Action {
     Retrain,
     /// Switch profile / unsupervised and retrain.
     Protocol,
+    /// Switch the autoencoder's preset and retrain.
+    Preset,
     Cancel,
     Pause,
     Save,
@@ -170,6 +172,14 @@ pub const BINDINGS: &[Binding] = &[
         [Char('t')],
         Action::Protocol,
         "switch protocol (profile / unsupervised) and retrain",
+        Scope::Global,
+        false
+    ),
+    bind!(
+        "a",
+        [Char('a')],
+        Action::Preset,
+        "switch the autoencoder preset (default / the notebook's reference) and retrain",
         Scope::Global,
         false
     ),

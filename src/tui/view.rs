@@ -102,9 +102,13 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         match &app.settings.bundle {
             Some(path) => Span::raw(format!(" · saved model {}", path.display())),
             None => Span::raw(format!(
-                " · protocol {} · seed {}",
+                " · protocol {} · seed {} · autoencoder {}",
                 app.settings.protocol.name(),
-                app.settings.seed
+                app.settings.seed,
+                match app.preset {
+                    crate::detect::autoencoder::Preset::Default => "default",
+                    crate::detect::autoencoder::Preset::Reference => "reference",
+                }
             )),
         },
     ];
