@@ -167,6 +167,21 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
         "{before:?} → {after:?}"
     );
 
+    // A mouse click on a tab's title opens it (an SGR mouse press and release, as a
+    // terminal sends them with mouse capture on).
+    let tabs_line = screen.lines().nth(1).unwrap().to_owned();
+    let column = tabs_line
+        .chars()
+        .collect::<Vec<_>>()
+        .windows(9)
+        .position(|w| w.iter().collect::<String>() == "4 Compare")
+        .unwrap_or_else(|| panic!("no Compare tab in {tabs_line:?}"))
+        + 2;
+    session.keys(&["-l", &format!("\x1b[<0;{column};2M\x1b[<0;{column};2m")]);
+    session.wait_for("Precision–recall ·", Duration::from_secs(5));
+    session.keys(&["2"]);
+    session.wait_for("Contamination", Duration::from_secs(5));
+
     // Help comes from the key table and goes away on any key.
     session.keys(&["?"]);
     let help = session.wait_for("Keys (?)", Duration::from_secs(5));
