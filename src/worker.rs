@@ -16,8 +16,8 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use crate::data::split::seeded_split;
 use crate::data::synth::{SynthConfig, generate};
 use crate::data::{Dataset, Family, FeatureSet, ReadOptions, read_path};
+use crate::detect::autoencoder::TrainedAutoencoder;
 use crate::detect::autoencoder::{self, AutoencoderConfig, TrainEvent, TrainObserver};
-use crate::detect::autoencoder::{TrainedAutoencoder, TrainingSummary};
 use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
 use crate::detect::threshold::ScoreDistribution;
 use crate::eval::metrics::{PrPoint, RocPoint, SortedScores};
@@ -240,15 +240,6 @@ impl DetectorResult {
             sorted_test,
             curves,
             fit_seconds,
-        }
-    }
-}
-
-impl DetectorResult {
-    pub fn autoencoder_summary(&self) -> Option<&TrainingSummary> {
-        match &self.model {
-            Model::Autoencoder(m) => Some(m.summary()),
-            Model::Forest(_) => None,
         }
     }
 }

@@ -42,13 +42,7 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
     let rows: Vec<usize> = (0..data.len())
         .filter(|&r| args.all || scored.any_flagged(r))
         .collect();
-    let explainer = Explainer {
-        encoder: &bundle.encoder,
-        iforest: bundle.iforest.as_ref(),
-        autoencoder: bundle.autoencoder.as_ref(),
-        matrix: &scored.matrix,
-        data: &data,
-    };
+    let explainer = Explainer::for_bundle(&bundle, &scored.matrix, &data);
     let columns: Vec<ScoreColumn<'_>> = scored
         .detectors
         .iter()

@@ -94,26 +94,6 @@ pub fn score(bundle: &ModelBundle, data: &Dataset) -> Result<ScoredRows, Autoenc
     })
 }
 
-/// Why `detector` scored each of `rows` as it did, per original feature, largest first
-/// (one list per row, in the order given; empty for a detector the bundle lacks).
-pub fn explain_rows(
-    bundle: &ModelBundle,
-    scored: &ScoredRows,
-    data: &Dataset,
-    detector: &str,
-    rows: &[usize],
-) -> Result<Vec<Vec<Contribution>>, AutoencoderError> {
-    let explainer = Explainer {
-        encoder: &bundle.encoder,
-        iforest: bundle.iforest.as_ref(),
-        autoencoder: bundle.autoencoder.as_ref(),
-        matrix: &scored.matrix,
-        data,
-    };
-    let pairs: Vec<(usize, usize)> = rows.iter().map(|&r| (r, r)).collect();
-    explainer.explain(detector, &pairs)
-}
-
 /// Explains rows of an encoded matrix whose rows come from `data` (not necessarily
 /// one for one: a test matrix holds a subset of the file's rows).
 pub struct Explainer<'a> {
@@ -124,7 +104,19 @@ pub struct Explainer<'a> {
     pub data: &'a Dataset,
 }
 
-impl Explainer<'_> {
+impl<'a> Explainer<'a> {
+    /// Explains the rows of `matrix`, encoded from `data` one for one, with a bundle's
+    /// detectors.
+    pub fn for_bundle(bundle: &'a ModelBundle, matrix: &'a Matrix, data: &'a Dataset) -> Self {
+        Explainer {
+            encoder: &bundle.encoder,
+            iforest: bundle.iforest.as_ref(),
+            autoencoder: bundle.autoencoder.as_ref(),
+            matrix,
+            data,
+        }
+    }
+
     /// One list per `(matrix row, data row)` pair, in order.
     ///
     /// The forest's evidence is how strongly each column isolated the row on its paths;
@@ -167,17 +159,4 @@ impl Explainer<'_> {
             _ => Ok(vec![Vec::new(); rows.len()]),
         }
     }
-}
-
-/// [`explain_rows`] for one row.
-pub fn explain(
-    bundle: &ModelBundle,
-    scored: &ScoredRows,
-    data: &Dataset,
-    detector: &str,
-    row: usize,
-) -> Result<Vec<Contribution>, AutoencoderError> {
-    Ok(explain_rows(bundle, scored, data, detector, &[row])?
-        .pop()
-        .unwrap_or_default())
 }
