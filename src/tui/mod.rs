@@ -95,6 +95,7 @@ pub fn run(options: Options) -> Result<()> {
         let mut tick = tokio::time::interval(FRAME);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut last_frame: Option<Instant> = None;
+        let mut worker_alive = true;
         loop {
             for command in app.take_commands() {
                 worker.send(command);
@@ -120,22 +121,20 @@ pub fn run(options: Options) -> Result<()> {
                     Input::Resize(..) => Msg::Resize,
                     _ => continue,
                 },
-                e = events.recv() => match e {
+                // A closed channel is ready at once: poll it only while it is open.
+                e = events.recv(), if worker_alive => match e {
                     Some(e) => Msg::Worker(e),
-                    None => Msg::WorkerGone,
+                    None => {
+                        worker_alive = false;
+                        Msg::WorkerGone
+                    }
                 },
                 _ = tick.tick() => Msg::Tick,
             };
-            let gone = matches!(msg, Msg::WorkerGone);
             app.update(msg);
             // Take whatever else the worker has queued before drawing again.
             while let Ok(e) = events.try_recv() {
                 app.update(Msg::Worker(e));
-            }
-            if gone {
-                // Keep showing the error; stop polling the closed channel.
-                let (_, closed) = unbounded_channel();
-                events = closed;
             }
         }
         Ok::<(), color_eyre::Report>(())
