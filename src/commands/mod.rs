@@ -71,3 +71,13 @@ pub fn thousands(n: u64) -> String {
     }
     out
 }
+
+/// `42 s`, `3 min 05 s`, `1 h 02 min`.
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
+        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+    }
+}

@@ -102,7 +102,7 @@ fn render(rx: &mpsc::Receiver<TrainEvent>, live: bool) {
                 bar.set_message(format!(
                     "loss {running_loss:.5} · {} rows/s · ≤ {} left",
                     super::thousands(rows_per_second as u64),
-                    duration(left)
+                    super::duration(left)
                 ));
             }
             TrainEvent::Epoch {
@@ -156,14 +156,4 @@ fn render(rx: &mpsc::Receiver<TrainEvent>, live: bool) {
         }
     }
     bar.finish_and_clear();
-}
-
-/// `42 s`, `3 min 05 s`, `1 h 02 min`.
-fn duration(seconds: f64) -> String {
-    let s = seconds.round() as u64;
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
-        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
-    }
 }

@@ -328,7 +328,7 @@ fn progress_label(p: &TrainingProgress, ready: bool) -> String {
         Some(left) => format!(
             "{:.0}% · ≤ {} left",
             p.fraction() * 100.0,
-            human_duration(left.as_secs_f64())
+            crate::commands::duration(left.as_secs_f64())
         ),
         None => format!("{:.0}%", p.fraction() * 100.0),
     }
@@ -359,15 +359,6 @@ fn training_lines(p: &TrainingProgress, theme: Theme) -> Vec<Line<'static>> {
         theme.dim(),
     ));
     lines
-}
-
-fn human_duration(seconds: f64) -> String {
-    let s = seconds.round() as u64;
-    if s < 60 {
-        format!("{s} s")
-    } else {
-        format!("{} min {:02} s", s / 60, s % 60)
-    }
 }
 
 fn opt4(v: Option<f64>) -> String {
@@ -586,7 +577,7 @@ fn draw_autoencoder(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     {
         lines.push(Line::raw(format!(
             "  ≤ {} left (early stopping may end sooner)",
-            human_duration(left.as_secs_f64())
+            crate::commands::duration(left.as_secs_f64())
         )));
     }
     if let Some((stop, seconds)) = p.finished {
