@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{NSL20, netanomaly, real_data, stderr};
+use common::{NSL20, SCORED_COLUMNS, netanomaly, read_csv, real_data, stderr};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
 
@@ -28,18 +28,6 @@ fn score(model: &Path, data: &str, out: &Path, extra: &[&str]) -> std::process::
     ];
     args.extend_from_slice(extra);
     netanomaly(&args)
-}
-
-fn read_csv(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader.records().map(Result::unwrap).collect();
-    (header, rows)
 }
 
 /// Column index by name.
@@ -104,19 +92,7 @@ fn train_then_score_writes_the_documented_csv() {
     let (header, rows) = read_csv(&out);
     assert_eq!(&header[..3], ["row", "line", "duration"]);
     assert_eq!(header[42], "dst_host_srv_rerror_rate");
-    assert_eq!(
-        &header[43..],
-        [
-            "label",
-            "family",
-            "iforest_score",
-            "iforest_flag",
-            "iforest_why",
-            "autoencoder_score",
-            "autoencoder_flag",
-            "autoencoder_why",
-        ]
-    );
+    assert_eq!(&header[43..], SCORED_COLUMNS);
     // The announced count is the count written, and every written row is flagged by a
     // detector that says why; the other detector's why is empty.
     let announced = format!("wrote {} rows to", rows.len());

@@ -1,6 +1,8 @@
 //! The dashboard drawn on ratatui's TestBackend, from a real training run on generated
 //! traffic: snapshots of every tab, and what keys do to the state.
 
+mod common;
+
 use std::time::Duration;
 
 use insta::assert_snapshot;
@@ -249,16 +251,10 @@ fn the_worker_exports_and_saves_what_the_screen_shows() {
     }
     let (path, rows) = exported.unwrap();
     assert_eq!(rows, app.flagged.rows.len());
-    let mut reader = csv::Reader::from_path(&path).unwrap();
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let (header, records) = common::read_csv(&path);
     assert_eq!(header[0], "row");
     assert!(header.contains(&"autoencoder_why".to_owned()));
-    assert_eq!(reader.records().count(), rows);
+    assert_eq!(records.len(), rows);
     assert!(
         app.status.contains("exported") || app.status.contains("saved"),
         "{}",

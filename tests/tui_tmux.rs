@@ -2,6 +2,8 @@
 //! it, keys go in with `send-keys`, the screen comes back with `capture-pane`, and after
 //! the dashboard ends the shell's prompt must be back with the terminal in cooked mode.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -209,31 +211,12 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
 }
 
 fn assert_csv_is_complete(path: &Path, screen: &str) {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let (header, rows) = common::read_csv(path);
     assert_eq!(&header[..3], ["row", "line", "duration"]);
-    assert_eq!(
-        &header[43..],
-        [
-            "label",
-            "family",
-            "iforest_score",
-            "iforest_flag",
-            "iforest_why",
-            "autoencoder_score",
-            "autoencoder_flag",
-            "autoencoder_why",
-        ]
-    );
-    let rows = reader.records().map(Result::unwrap).count();
+    assert_eq!(&header[43..], common::SCORED_COLUMNS);
     let announced = format!(
         "exported {} rows",
-        netanomaly::commands::thousands(rows as u64)
+        netanomaly::commands::thousands(rows.len() as u64)
     );
     assert!(screen.contains(&announced), "{announced} in\n{screen}");
 }

@@ -50,3 +50,29 @@ pub fn stderr(output: &Output) -> String {
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// The columns of a scored CSV after `row`, `line` and the 41 features, for labelled
+/// data scored by both detectors (README: `train` and `score`).
+pub const SCORED_COLUMNS: [&str; 8] = [
+    "label",
+    "family",
+    "iforest_score",
+    "iforest_flag",
+    "iforest_why",
+    "autoencoder_score",
+    "autoencoder_flag",
+    "autoencoder_why",
+];
+
+/// A CSV file's header and records.
+pub fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader.records().map(Result::unwrap).collect();
+    (header, rows)
+}
