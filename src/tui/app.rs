@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 use super::keymap::{self, Action};
+use crate::data::Family;
 use crate::detect::autoencoder::{AutoencoderConfig, Preset, StopReason, TrainEvent};
 use crate::detect::explain;
 use crate::detect::threshold::ThresholdRule;
@@ -484,6 +485,62 @@ impl TrainingProgress {
     }
 }
 
+/// How the detectors' flags fall over the test rows.
+#[derive(Debug, Clone, Default)]
+pub struct FlagCounts {
+    /// `(rows, attacks)` flagged by both, only the forest, only the autoencoder,
+    /// neither; `None` until both detectors have a threshold.
+    pub agreement: Option<[(usize, usize); 4]>,
+    /// Per family present in the test rows: its rows, and how many each detector
+    /// (forest, autoencoder) flags (`None` while that detector has no threshold).
+    pub families: Vec<(Family, usize, [Option<usize>; 2])>,
+}
+
+impl FlagCounts {
+    fn of(app: &App) -> FlagCounts {
+        let Some(test) = &app.test else {
+            return FlagCounts::default();
+        };
+        let panels = [&app.iforest, &app.autoencoder];
+        let ready = panels.map(|p| p.threshold.is_some());
+        let mut agreement = [(0usize, 0usize); 4];
+        let mut rows_by_family = [0usize; 6];
+        let mut flagged = [[0usize; 6]; 2];
+        for (i, &r) in test.rows.iter().enumerate() {
+            let flags = panels.map(|p| p.is_flagged(i).unwrap_or(false));
+            let k = match flags {
+                [true, true] => 0,
+                [true, false] => 1,
+                [false, true] => 2,
+                [false, false] => 3,
+            };
+            agreement[k].0 += 1;
+            if test.truth.as_ref().is_some_and(|t| t[i]) {
+                agreement[k].1 += 1;
+            }
+            if let Some(f) = test.data.family(r) {
+                let k = Family::ALL.iter().position(|&x| x == f).unwrap_or(5);
+                rows_by_family[k] += 1;
+                for d in 0..2 {
+                    flagged[d][k] += usize::from(flags[d]);
+                }
+            }
+        }
+        FlagCounts {
+            agreement: (ready[0] && ready[1]).then_some(agreement),
+            families: Family::ALL
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| rows_by_family[*k] > 0)
+                .map(|(k, &f)| {
+                    let by = |d: usize| ready[d].then_some(flagged[d][k]);
+                    (f, rows_by_family[k], [by(0), by(1)])
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Which flagged rows the table shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
@@ -556,6 +613,8 @@ pub struct App {
     pub progress: TrainingProgress,
     pub log_errors: bool,
     pub flagged: FlaggedTable,
+    /// Agreement and per-family flag counts over the test rows.
+    pub counts: FlagCounts,
     /// Latest status line, and whether it reports a problem.
     pub status: String,
     pub error: Option<String>,
@@ -604,6 +663,7 @@ impl App {
                 why: HashMap::new(),
                 stale: true,
             },
+            counts: FlagCounts::default(),
             status: "starting …".into(),
             error: None,
             training: false,
@@ -640,6 +700,7 @@ impl App {
         self.flagged.rows.clear();
         self.flagged.why.clear();
         self.flagged.stale = true;
+        self.counts = FlagCounts::default();
         self.commands.push(Command::Train(self.settings.clone()));
     }
 
@@ -727,12 +788,12 @@ impl App {
                     Tab::Autoencoder => self.autoencoder.slide(steps),
                     _ => {}
                 }
-                self.flagged.stale = true;
+                self.thresholds_changed();
             }
             Action::ThresholdMode => {
                 let next = self.autoencoder.mode.next();
                 self.autoencoder.set_mode(next);
-                self.flagged.stale = true;
+                self.thresholds_changed();
             }
             Action::LogScale => self.log_errors = !self.log_errors,
             Action::Retrain => {
@@ -852,6 +913,7 @@ impl App {
                     crate::commands::thousands(test.rows.len() as u64)
                 );
                 self.test = Some(test);
+                self.thresholds_changed();
             }
             Event::DataReady(test) => {
                 self.status = format!(
@@ -861,6 +923,7 @@ impl App {
                     crate::commands::thousands(test.rows.len() as u64)
                 );
                 self.test = Some(test);
+                self.thresholds_changed();
             }
             Event::Training(kind) => match kind {
                 DetectorKind::Iforest => self.iforest.state = DetectorState::Training,
@@ -877,7 +940,7 @@ impl App {
                     DetectorKind::Iforest => self.iforest.ready(result, truth.as_deref()),
                     DetectorKind::Autoencoder => self.autoencoder.ready(result, truth.as_deref()),
                 }
-                self.flagged.stale = true;
+                self.thresholds_changed();
                 self.status = format!("{} ready", kind.name());
             }
             Event::DetectorLoaded(result, saved) => {
@@ -888,7 +951,7 @@ impl App {
                 };
                 panel.ready(result, truth.as_deref());
                 panel.apply_saved(saved);
-                self.flagged.stale = true;
+                self.thresholds_changed();
             }
             Event::Done { seconds } => {
                 self.training = false;
@@ -988,6 +1051,13 @@ impl App {
                 p.finished = Some((stop, seconds));
             }
         }
+    }
+
+    /// After a threshold or the test set changed: the table is rebuilt when next shown,
+    /// the counts at once (one pass over the test rows, here rather than every frame).
+    fn thresholds_changed(&mut self) {
+        self.flagged.stale = true;
+        self.counts = FlagCounts::of(self);
     }
 
     fn thresholds(&self) -> Thresholds {

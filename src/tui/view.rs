@@ -767,33 +767,9 @@ fn two_curves<'a>(
         .hidden_legend_constraints((Constraint::Percentage(90), Constraint::Percentage(60)))
 }
 
-/// Counts of (forest flag, autoencoder flag) over the test rows, with how many are
-/// attacks.
-fn agreement_counts(app: &App) -> Option<[(usize, usize); 4]> {
-    let test = app.test.as_ref()?;
-    app.iforest.threshold?;
-    app.autoencoder.threshold?;
-    let mut counts = [(0usize, 0usize); 4];
-    for i in 0..test.rows.len() {
-        let f = app.iforest.is_flagged(i)?;
-        let a = app.autoencoder.is_flagged(i)?;
-        let k = match (f, a) {
-            (true, true) => 0,
-            (true, false) => 1,
-            (false, true) => 2,
-            (false, false) => 3,
-        };
-        counts[k].0 += 1;
-        if test.truth.as_ref().is_some_and(|t| t[i]) {
-            counts[k].1 += 1;
-        }
-    }
-    Some(counts)
-}
-
 fn draw_agreement(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let block = Block::bordered().title(" Agreement (test rows) ");
-    let Some(counts) = agreement_counts(app) else {
+    let Some(counts) = app.counts.agreement else {
         frame.render_widget(
             Paragraph::new("waiting for both detectors …").block(block),
             area,
@@ -833,43 +809,25 @@ fn draw_agreement(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 fn draw_families(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let block = Block::bordered().title(" Detection rate by family (test rows) ");
-    let Some(test) = &app.test else {
+    if app.test.is_none() {
         frame.render_widget(block, area);
         return;
-    };
-    let mut rows_by_family = [0usize; 6];
-    let mut flagged = [[0usize; 6]; 2];
-    for (i, &r) in test.rows.iter().enumerate() {
-        let Some(f) = test.data.family(r) else {
-            continue;
-        };
-        let k = Family::ALL.iter().position(|&x| x == f).unwrap_or(5);
-        rows_by_family[k] += 1;
-        for (d, panel) in [&app.iforest, &app.autoencoder].iter().enumerate() {
-            flagged[d][k] += usize::from(panel.is_flagged(i).unwrap_or(false));
-        }
     }
-    let rate = |d: usize, k: usize, ready: bool| {
-        if ready {
-            format!(
-                "{:.1}%",
-                100.0 * flagged[d][k] as f64 / rows_by_family[k].max(1) as f64
-            )
-        } else {
-            "–".into()
-        }
+    let rate = |flagged: Option<usize>, rows: usize| {
+        flagged.map_or("–".into(), |n| {
+            format!("{:.1}%", 100.0 * n as f64 / rows.max(1) as f64)
+        })
     };
-    let rows: Vec<Row> = Family::ALL
+    let rows: Vec<Row> = app
+        .counts
+        .families
         .iter()
-        .enumerate()
-        .filter(|(k, _)| rows_by_family[*k] > 0)
-        .map(|(k, f)| {
+        .map(|&(family, rows, [forest, autoencoder])| {
             Row::new(vec![
-                Cell::from(f.name()),
-                Cell::from(thousands(rows_by_family[k] as u64)),
-                Cell::from(rate(0, k, app.iforest.threshold.is_some())).style(theme.iforest()),
-                Cell::from(rate(1, k, app.autoencoder.threshold.is_some()))
-                    .style(theme.autoencoder()),
+                Cell::from(family.name()),
+                Cell::from(thousands(rows as u64)),
+                Cell::from(rate(forest, rows)).style(theme.iforest()),
+                Cell::from(rate(autoencoder, rows)).style(theme.autoencoder()),
             ])
         })
         .collect();
