@@ -33,6 +33,9 @@ pub enum Command {
     Train(TrainArgs),
     /// Score a file with a saved model bundle; write the flagged rows (or all) as CSV.
     Score(ScoreArgs),
+    /// Score connection records as they arrive (a file, a growing file, or standard
+    /// input) with a saved model bundle; print every record with its scores and flags.
+    Monitor(MonitorArgs),
     /// Write the built-in seeded demo traffic (normal traffic with injected attacks) as a
     /// KDD Cup 99 file.
     DemoData(DemoDataArgs),
@@ -143,6 +146,46 @@ pub struct ScoreArgs {
     pub force: bool,
     #[command(flatten)]
     pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Bundle directory written by `netanomaly train`.
+    #[arg(long, value_name = "BUNDLE")]
+    pub model: PathBuf,
+    /// Records to read: a file, or `-` for standard input (plain or gzip).
+    #[arg(long, value_name = "PATH", default_value = "-")]
+    pub input: PathBuf,
+    /// kdd: KDD Cup 99 / NSL-KDD connection records, one per line (41 fields, with or
+    /// without a label).
+    #[arg(long, value_enum, default_value_t = MonitorFormat::Kdd)]
+    pub format: MonitorFormat,
+    /// Keep reading --input as it grows, like `tail -F` (survives log rotation); stop
+    /// with Ctrl-C.
+    #[arg(long, requires = "input")]
+    pub follow: bool,
+    /// Also append each flagged record to this file as a JSON line.
+    #[arg(long, value_name = "PATH")]
+    pub alerts: Option<PathBuf>,
+    /// Print JSON lines (one per record, then a summary line) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print only the records some detector flags.
+    #[arg(long)]
+    pub flagged_only: bool,
+    /// How many "why" features to name per flagging detector (0: none, faster).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=41))]
+    pub why: u32,
+    /// Stop at the first malformed record instead of skipping it (skipped records are
+    /// counted and named on stderr).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// What `monitor` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MonitorFormat {
+    Kdd,
 }
 
 /// The autoencoder's training settings: a preset, with any of its values overridden.

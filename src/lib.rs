@@ -5,6 +5,7 @@
 
 pub mod atomic;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod data;
 pub mod detect;
@@ -13,6 +14,7 @@ pub mod export;
 pub mod features;
 pub mod json;
 pub mod model;
+pub mod monitor;
 pub mod report;
 pub mod tui;
 pub mod worker;

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Some(Command::Evaluate(args)) => commands::evaluate::run(args),
         Some(Command::Train(args)) => commands::train::run(args),
         Some(Command::Score(args)) => commands::score::run(args),
+        Some(Command::Monitor(args)) => commands::monitor::run(args),
         Some(Command::DemoData(args)) => commands::demo_data::run(args),
         Some(Command::Dashboard(args)) => commands::dashboard::run(args),
         // No subcommand: the dashboard with its defaults.

@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod demo_data;
 pub mod evaluate;
+pub mod monitor;
 pub mod progress;
 pub mod score;
 pub mod train;
@@ -79,5 +80,19 @@ pub fn duration(seconds: f64) -> String {
         0..60 => format!("{s} s"),
         60..3600 => format!("{} min {:02} s", s / 60, s % 60),
         _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// `v` with `digits` significant digits, trailing zeros dropped: 0.04521, 0.6121, 35.2.
+pub fn significant(v: f64, digits: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (digits - 1 - v.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
     }
 }

@@ -129,6 +129,12 @@ impl Chunk {
         Chunk { buf, start: 0, end }
     }
 
+    /// A chunk of exactly this text (whole lines).
+    pub(crate) fn from_text(text: Vec<u8>) -> Self {
+        let end = text.len();
+        Chunk::new(text, end)
+    }
+
     pub(crate) fn text(&self) -> &[u8] {
         &self.buf[self.start..self.end]
     }

@@ -5,6 +5,7 @@ pub mod dataset;
 pub mod reader;
 pub mod schema;
 pub mod split;
+pub mod stream;
 pub mod synth;
 
 pub use dataset::{Dataset, RawRecord};

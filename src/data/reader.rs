@@ -111,6 +111,8 @@ pub struct RowError {
 pub enum RowErrorKind {
     /// The row has a different number of fields than the file's first record.
     FieldCount { found: usize, expected: usize },
+    /// Before any record: a field count that fits no layout.
+    UnknownLayout { found: usize },
     /// A field could not be used; `column` is 1-based.
     Field {
         column: usize,
@@ -131,6 +133,10 @@ impl fmt::Display for RowError {
             RowErrorKind::FieldCount { found, expected } => write!(
                 f,
                 "line {line}: expected {expected} comma-separated fields (like the first record), found {found}"
+            ),
+            RowErrorKind::UnknownLayout { found } => write!(
+                f,
+                "line {line}: expected 41 comma-separated fields (unlabelled), 42 (KDD Cup 99) or 43 (NSL-KDD), found {found}"
             ),
             RowErrorKind::Field {
                 column,
@@ -221,7 +227,7 @@ impl LoadReport {
 const MAX_FIELDS: usize = 44;
 
 /// How many skipped-row reasons to keep for the report.
-const KEEP_REASONS: usize = 5;
+pub(crate) const KEEP_REASONS: usize = 5;
 
 /// Reads a file (or `-` for standard input).
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadReport), DataError> {
@@ -384,24 +390,24 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// How to parse the lines of a chunk, once the layout is known.
 #[derive(Debug, Clone, Copy)]
-struct Rules {
-    format: FileFormat,
-    missing: MissingPolicy,
-    skip_bad_rows: bool,
-    max_line_bytes: usize,
+pub(crate) struct Rules {
+    pub(crate) format: FileFormat,
+    pub(crate) missing: MissingPolicy,
+    pub(crate) skip_bad_rows: bool,
+    pub(crate) max_line_bytes: usize,
 }
 
 /// What parsing one chunk found. Line numbers (of rows and errors) count from the
 /// chunk's first line, as 1: the merger knows where the chunk starts in the file.
-struct Parsed {
-    block: Block,
+pub(crate) struct Parsed {
+    pub(crate) block: Block,
     /// Lines in the chunk, blank and bad ones included.
-    lines: u64,
+    pub(crate) lines: u64,
     header_skipped: bool,
-    skipped_bad: usize,
+    pub(crate) skipped_bad: usize,
     /// The first bad rows; when not skipping, the one that ends the read.
-    bad: Vec<RowError>,
-    skipped_missing: usize,
+    pub(crate) bad: Vec<RowError>,
+    pub(crate) skipped_missing: usize,
     missing: [usize; N_FEATURES],
     /// The buffer the chunk was read into, handed back for reuse.
     buffer: Vec<u8>,
@@ -607,7 +613,7 @@ impl<'a> Merger<'a> {
 }
 
 /// The start of the file's first record.
-enum FirstRecord {
+pub(crate) enum FirstRecord {
     At {
         offset: usize,
         format: FileFormat,
@@ -621,7 +627,10 @@ enum FirstRecord {
 /// Scans a chunk for the file's first record: blank and header lines before it are
 /// skipped, too-long ones are bad rows. The first other line decides the layout.
 /// Returns what came before it and, once found, where it starts.
-fn find_first_record(text: &[u8], options: &ReadOptions) -> (Parsed, Option<FirstRecord>) {
+pub(crate) fn find_first_record(
+    text: &[u8],
+    options: &ReadOptions,
+) -> (Parsed, Option<FirstRecord>) {
     let mut before = Parsed::new();
     for (start, raw) in lines(text) {
         before.lines += 1;
@@ -690,7 +699,7 @@ fn split_fields(line: &[u8]) -> ([&[u8]; MAX_FIELDS], usize) {
 }
 
 /// Parses the lines of one chunk (after the first record's layout is known).
-fn parse_chunk(chunk: Chunk, block: Block, rules: Rules) -> Parsed {
+pub(crate) fn parse_chunk(chunk: Chunk, block: Block, rules: Rules) -> Parsed {
     let text = chunk.text();
     let mut parsed = Parsed::new();
     let mut builder = BlockBuilder::new(block);

@@ -12,7 +12,7 @@ use ratatui::widgets::{
 use super::app::{App, DetectorPanel, DetectorState, Tab, TrainingProgress, tab_titles};
 use super::keymap::{self, Scope};
 use super::widgets::{HistogramChart, Theme, confusion_table, metrics_line, slider_line};
-use crate::commands::thousands;
+use crate::commands::{significant, thousands};
 use crate::data::Family;
 use crate::data::schema::FEATURES;
 use crate::detect::autoencoder::StopReason;
@@ -1039,20 +1039,6 @@ fn rule_text(rule: crate::detect::threshold::ThresholdRule) -> String {
 
 fn percent(fraction: f64) -> String {
     format!("{}%", significant(fraction * 100.0, 3))
-}
-
-/// `digits` significant digits, no trailing zeros.
-fn significant(v: f64, digits: i32) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let decimals = (digits - 1 - v.abs().log10().floor() as i32).max(0) as usize;
-    let text = format!("{v:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -1,0 +1,290 @@
+//! `netanomaly monitor`: score records as they arrive and print each with its verdicts.
+//!
+//! Records go to stdout (text, or JSON lines with `--json`), skipped records and the
+//! closing summary to stderr. Ctrl-C (or SIGTERM) ends the run like the end of the
+//! input: what has arrived is scored and the summary printed.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use color_eyre::eyre::{Result, WrapErr};
+use serde::Serialize;
+
+use super::{significant, thousands};
+use crate::cli::MonitorArgs;
+use crate::data::ReadOptions;
+use crate::model::ModelBundle;
+use crate::monitor::alerts::AlertLog;
+use crate::monitor::{
+    self, Input, MonitorConfig, MonitorError, MonitorEvent, ScoredBatch, Summary,
+};
+
+pub fn run(args: &MonitorArgs) -> Result<()> {
+    let bundle = ModelBundle::load(&args.model)?;
+    let input = if args.input.as_os_str() == "-" {
+        Input::Stdin
+    } else {
+        Input::File {
+            path: args.input.clone(),
+            follow: args.follow,
+        }
+    };
+    let config = MonitorConfig {
+        input,
+        read: ReadOptions {
+            skip_bad_rows: !args.strict,
+            ..ReadOptions::default()
+        },
+        why: args.why as usize,
+    };
+    let mut alerts = match &args.alerts {
+        Some(path) => {
+            let log = AlertLog::open(path)
+                .wrap_err_with(|| format!("cannot open the alerts file {}", path.display()))?;
+            if log.repaired_bytes > 0 {
+                eprintln!(
+                    "{}: removed a cut last line ({} bytes) left by an interrupted run",
+                    path.display(),
+                    log.repaired_bytes
+                );
+            }
+            Some(log)
+        }
+        None => None,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second Ctrl-C while finishing up is ignored: the summary is moments away.
+        ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed))
+            .wrap_err("cannot install the Ctrl-C handler")?;
+    }
+    eprintln!(
+        "monitoring {} with {} ({}); Ctrl-C ends",
+        config.input.name(),
+        args.model.display(),
+        monitor::detector_names(&bundle).join(" + ")
+    );
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut printer = Printer {
+        json: args.json,
+        flagged_only: args.flagged_only,
+        line: Vec::with_capacity(512),
+        alert_lines: Vec::new(),
+    };
+    let mut sink = |event: MonitorEvent| -> io::Result<()> {
+        match event {
+            MonitorEvent::Skipped(message) => {
+                eprintln!("{message}");
+                Ok(())
+            }
+            MonitorEvent::Batch(batch) => {
+                printer.batch(&batch, &mut out, alerts.as_mut())?;
+                out.flush()
+            }
+        }
+    };
+    let summary = match monitor::run(&bundle, &config, &stop, &mut sink) {
+        Ok(summary) => summary,
+        // `| head` closed the pipe: not an error for a filter.
+        Err(MonitorError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    if args.json {
+        let line = serde_json::to_string(&JsonSummary {
+            kind: "summary",
+            summary: &summary,
+        })?;
+        writeln!(out, "{line}").and_then(|()| out.flush()).ok();
+    }
+    print_summary(&summary, alerts.as_ref());
+    Ok(())
+}
+
+fn print_summary(summary: &Summary, alerts: Option<&AlertLog>) {
+    let c = &summary.counts;
+    eprintln!(
+        "{}: {} records in {} ({}/s), {}",
+        summary.source,
+        thousands(c.records),
+        super::duration(summary.seconds),
+        thousands(summary.records_per_second.round() as u64),
+        summary.ended
+    );
+    let share = |n: u64| {
+        if c.records == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / c.records as f64
+        }
+    };
+    for (name, n) in &c.flagged {
+        eprintln!("  {name}: {} flagged ({:.2}%)", thousands(*n), share(*n));
+    }
+    eprintln!(
+        "  either detector: {} flagged ({:.2}%)",
+        thousands(c.flagged_any),
+        share(c.flagged_any)
+    );
+    if c.skipped_bad_records > 0 {
+        eprintln!(
+            "  skipped {} malformed records",
+            thousands(c.skipped_bad_records)
+        );
+    }
+    if c.unseen_category_records > 0 {
+        eprintln!(
+            "  {} records carry categorical values the model never saw",
+            thousands(c.unseen_category_records)
+        );
+    }
+    if let Some(log) = alerts {
+        eprintln!("  alerts appended to {}", log.path().display());
+    }
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    kind: &'static str,
+    #[serde(flatten)]
+    summary: &'a Summary,
+}
+
+/// One record as a JSON line.
+#[derive(Serialize)]
+struct JsonRecord<'a> {
+    kind: &'static str,
+    time: String,
+    line: u64,
+    protocol_type: Option<&'a str>,
+    service: Option<&'a str>,
+    flag: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
+    flagged: bool,
+    #[serde(flatten)]
+    detectors: BTreeMap<&'static str, JsonVerdict<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    score: f64,
+    threshold: f64,
+    flagged: bool,
+    why: Vec<JsonWhy<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWhy<'a> {
+    feature: &'a str,
+    share: f64,
+}
+
+struct Printer {
+    json: bool,
+    flagged_only: bool,
+    line: Vec<u8>,
+    alert_lines: Vec<u8>,
+}
+
+impl Printer {
+    fn batch(
+        &mut self,
+        batch: &ScoredBatch,
+        out: &mut impl Write,
+        alerts: Option<&mut AlertLog>,
+    ) -> io::Result<()> {
+        let time = crate::clock::rfc3339(batch.scored_at);
+        self.alert_lines.clear();
+        for row in 0..batch.len() {
+            let flagged = batch.any_flagged(row);
+            let alert = flagged && alerts.is_some();
+            if self.flagged_only && !flagged {
+                continue;
+            }
+            if self.json || alert {
+                self.line.clear();
+                serde_json::to_writer(&mut self.line, &json_record(batch, row, &time))?;
+                self.line.push(b'\n');
+                if alert {
+                    self.alert_lines.extend_from_slice(&self.line);
+                }
+            }
+            if !self.json {
+                self.line.clear();
+                text_record(batch, row, &time, &mut self.line)?;
+            }
+            out.write_all(&self.line)?;
+        }
+        if let Some(log) = alerts {
+            log.append(&self.alert_lines)?;
+        }
+        Ok(())
+    }
+}
+
+fn json_record<'a>(batch: &'a ScoredBatch, row: usize, time: &str) -> JsonRecord<'a> {
+    let data = &batch.records;
+    JsonRecord {
+        kind: "record",
+        time: time.to_owned(),
+        line: data.line(row),
+        protocol_type: data.category(row, 0),
+        service: data.category(row, 1),
+        flag: data.category(row, 2),
+        label: data.label(row),
+        flagged: batch.any_flagged(row),
+        detectors: batch
+            .detectors
+            .iter()
+            .map(|d| {
+                let verdict = JsonVerdict {
+                    score: d.scores[row],
+                    threshold: d.threshold,
+                    flagged: d.flagged(row),
+                    why: d.why[row]
+                        .iter()
+                        .map(|c| JsonWhy {
+                            feature: &c.feature,
+                            share: (c.share * 1e4).round() / 1e4,
+                        })
+                        .collect(),
+                };
+                (d.name, verdict)
+            })
+            .collect(),
+    }
+}
+
+/// `2026-11-24T14:03:05.123456Z  line 12  tcp/http/SF  iforest 0.6121 FLAG  autoencoder
+/// 0.04521 FLAG  why[autoencoder] count (+41%), …`
+fn text_record(batch: &ScoredBatch, row: usize, time: &str, line: &mut Vec<u8>) -> io::Result<()> {
+    let data = &batch.records;
+    let category = |k| data.category(row, k).unwrap_or("?");
+    write!(
+        line,
+        "{time}  line {:<7} {}/{}/{}",
+        data.line(row),
+        category(0),
+        category(1),
+        category(2)
+    )?;
+    for d in &batch.detectors {
+        let mark = if d.flagged(row) { " FLAG" } else { "" };
+        write!(line, "  {} {}{mark}", d.name, significant(d.scores[row], 4))?;
+    }
+    for d in &batch.detectors {
+        if !d.why[row].is_empty() {
+            let why = crate::detect::explain::summary(&d.why[row], d.why[row].len());
+            write!(line, "  why[{}] {why}", d.name)?;
+        }
+    }
+    if let Some(label) = data.label(row) {
+        write!(line, "  label {label}")?;
+    }
+    line.push(b'\n');
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! `monitor`: a saved bundle scores records as they arrive, through the real binary.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{netanomaly, read_csv, stderr};
+use serde_json::Value;
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+
+fn train(out: &Path) {
+    let run = netanomaly(&[
+        "train",
+        "--data",
+        DEMO,
+        "--out",
+        out.to_str().unwrap(),
+        "--epochs",
+        "3",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+}
+
+fn monitor(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_netanomaly"));
+    command.arg("monitor").args(args);
+    command
+}
+
+/// Lines of the child's stdout, as they come.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn next_json(rx: &mpsc::Receiver<String>) -> Value {
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("monitor printed a line in time");
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+/// Every record `monitor` prints carries the scores and flags `score --all` writes for
+/// the same record; bad lines are skipped, named and counted; the summary adds up.
+#[test]
+fn monitor_scores_each_record_as_score_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m");
+    train(&model);
+    let csv = dir.path().join("all.csv");
+    let run = netanomaly(&[
+        "score",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        DEMO,
+        "--out",
+        csv.to_str().unwrap(),
+        "--all",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (header, rows) = read_csv(&csv);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+
+    // The demo file with a malformed line slipped in after line 500.
+    let text = std::fs::read_to_string(DEMO).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let bad = lines[500].replacen(",tcp,", ",tcp,x,", 1);
+    lines.insert(500, &bad);
+    let input = lines.join("\n") + "\n";
+    let mut child = monitor(&["--model", model.to_str().unwrap(), "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{err}");
+    assert!(
+        err.contains("skipped a record: standard input: line 501"),
+        "{err}"
+    );
+    let printed: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (summary, records) = printed.split_last().unwrap();
+    assert_eq!(records.len(), rows.len());
+    let mut flagged = [0u64; 2];
+    for (record, row) in records.iter().zip(&rows) {
+        assert_eq!(record["kind"], "record");
+        // Line numbers count the inserted line: records after it are one further on.
+        let line: u64 = row[col("line")].parse().unwrap();
+        let expected_line = if line > 500 { line + 1 } else { line };
+        assert_eq!(record["line"], expected_line);
+        assert_eq!(record["service"], row[col("service")]);
+        for (k, name) in ["iforest", "autoencoder"].iter().enumerate() {
+            let score = record[name]["score"].as_f64().unwrap();
+            let csv_score: f64 = row[col(&format!("{name}_score"))].parse().unwrap();
+            assert!(
+                (score - csv_score).abs() <= 6e-7 + 1e-6 * csv_score.abs(),
+                "{name} line {line}: {score} vs {csv_score}"
+            );
+            let flag = record[name]["flagged"].as_bool().unwrap();
+            assert_eq!(flag, &row[col(&format!("{name}_flag"))] == "1");
+            let why = record[name]["why"].as_array().unwrap();
+            assert_eq!(why.is_empty(), !flag, "{record}");
+            flagged[k] += u64::from(flag);
+        }
+    }
+    assert!(flagged[0] > 0 && flagged[1] > 0, "{flagged:?}");
+    assert_eq!(summary["kind"], "summary");
+    assert_eq!(summary["counts"]["records"], rows.len() as u64);
+    assert_eq!(summary["counts"]["skipped_bad_records"], 1);
+    assert_eq!(summary["counts"]["flagged"]["iforest"], flagged[0]);
+    assert_eq!(summary["counts"]["flagged"]["autoencoder"], flagged[1]);
+
+    // --strict stops at the bad line, naming it.
+    let strict = netanomaly(&[
+        "monitor",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        dir.path().join("bad.csv").to_str().unwrap(),
+    ]);
+    assert!(!strict.status.success());
+    std::fs::write(dir.path().join("bad.csv"), format!("{}\n{bad}\n", lines[0])).unwrap();
+    let strict = netanomaly(&[
+        "monitor",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        dir.path().join("bad.csv").to_str().unwrap(),
+        "--strict",
+    ]);
+    let err = stderr(&strict);
+    assert!(!strict.status.success());
+    assert!(err.contains("bad.csv: line 2"), "{err}");
+}
+
+/// `--follow` keeps reading a file as it grows and across a rotation; Ctrl-C ends the
+/// run with a summary; `--alerts` holds exactly the flagged records, as JSON lines.
+#[test]
+#[cfg(unix)]
+fn follow_tails_a_rotating_file_until_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m");
+    train(&model);
+    let text = std::fs::read_to_string(DEMO).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let chunk = |range: std::ops::Range<usize>| lines[range].join("\n") + "\n";
+    let log = dir.path().join("records.log");
+    let alerts = dir.path().join("alerts.jsonl");
+    std::fs::write(&log, chunk(0..300)).unwrap();
+    let mut child = monitor(&[
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        log.to_str().unwrap(),
+        "--follow",
+        "--json",
+        "--alerts",
+        alerts.to_str().unwrap(),
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let rx = lines_of(&mut child);
+    let mut flagged = 0;
+    let mut read = |n: usize, first_line: u64| {
+        for i in 0..n {
+            let record = next_json(&rx);
+            assert_eq!(record["kind"], "record");
+            assert_eq!(record["line"], first_line + i as u64);
+            flagged += usize::from(record["flagged"].as_bool().unwrap());
+        }
+    };
+    read(300, 1);
+    // Growth.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    file.write_all(chunk(300..600).as_bytes()).unwrap();
+    read(300, 301);
+    // Rotation: renamed away, a new file under the same name.
+    std::fs::rename(&log, dir.path().join("records.log.1")).unwrap();
+    std::fs::write(&log, chunk(600..1000)).unwrap();
+    read(400, 601);
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let summary = next_json(&rx);
+    assert_eq!(summary["kind"], "summary");
+    assert_eq!(summary["ended"], "stopped");
+    assert_eq!(summary["counts"]["records"], 1000);
+    assert_eq!(summary["counts"]["flagged_any"], flagged as u64);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+
+    let alerts = std::fs::read_to_string(&alerts).unwrap();
+    assert!(alerts.ends_with('\n'));
+    let alerts: Vec<Value> = alerts
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts.len(), flagged);
+    assert!(flagged > 0);
+    assert!(alerts.iter().all(|a| a["flagged"] == true));
+}
