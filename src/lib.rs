@@ -4,6 +4,7 @@
 //! and (later) the dashboard drive it.
 
 pub mod atomic;
+pub mod capture;
 pub mod cli;
 pub mod clock;
 pub mod commands;
