@@ -36,6 +36,12 @@ pub enum Command {
     /// Score connection records as they arrive (a file, a growing file, or standard
     /// input) with a saved model bundle; print every record with its scores and flags.
     Monitor(MonitorArgs),
+    /// Turn a packet capture (pcap or pcapng, e.g. from `tcpdump -w`) into KDD connection
+    /// records (41 fields, content features 0), to inspect or to train on.
+    Pcap2kdd(Pcap2kddArgs),
+    /// Write a seeded synthetic packet capture (normal sessions with injected attacks) to
+    /// try `monitor --format pcap` and `pcap2kdd` on.
+    DemoCapture(DemoCaptureArgs),
     /// Write the built-in seeded demo traffic (normal traffic with injected attacks) as a
     /// KDD Cup 99 file.
     DemoData(DemoDataArgs),
@@ -157,7 +163,8 @@ pub struct MonitorArgs {
     #[arg(long, value_name = "PATH", default_value = "-")]
     pub input: PathBuf,
     /// kdd: KDD Cup 99 / NSL-KDD connection records, one per line (41 fields, with or
-    /// without a label).
+    /// without a label). pcap: a packet capture (pcap or pcapng, e.g. `tcpdump -U -w -`),
+    /// turned into connection records as connections end.
     #[arg(long, value_enum, default_value_t = MonitorFormat::Kdd)]
     pub format: MonitorFormat,
     /// Keep reading --input as it grows, like `tail -F` (survives log rotation); stop
@@ -180,12 +187,100 @@ pub struct MonitorArgs {
     /// counted and named on stderr).
     #[arg(long)]
     pub strict: bool,
+    /// With --format pcap: accept a model trained on all 41 features although packets
+    /// give 0 for the 13 content features (a model for packets is trained with
+    /// `--feature-set header`).
+    #[arg(long)]
+    pub allow_content_features_zero: bool,
+    #[command(flatten)]
+    pub tracker: TrackerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct Pcap2kddArgs {
+    /// Capture to read (pcap in either byte order, µs or ns, or pcapng); `-` for
+    /// standard input.
+    #[arg(long, value_name = "PATH", default_value = "-")]
+    pub input: PathBuf,
+    /// KDD file to write; `-` for standard output.
+    #[arg(long, value_name = "PATH", default_value = "-")]
+    pub out: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub tracker: TrackerArgs,
+}
+
+/// How packets become connections.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Connection tracking")]
+pub struct TrackerArgs {
+    /// Most connections tracked at once; beyond it the oldest half-open ones are
+    /// reported early (a SYN flood cannot exhaust memory).
+    #[arg(long, default_value_t = 1 << 17, value_parser = clap::value_parser!(u64).range(16..=1 << 26))]
+    pub max_connections: u64,
+}
+
+impl TrackerArgs {
+    pub fn config(&self) -> crate::capture::conntrack::TrackerConfig {
+        crate::capture::conntrack::TrackerConfig {
+            max_connections: self.max_connections as usize,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DemoCaptureArgs {
+    /// Capture file to write; `-` for standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = CaptureFileFormat::Pcap)]
+    pub format: CaptureFileFormat,
+    /// Seconds of traffic.
+    #[arg(long, default_value_t = 60.0, value_parser = |s: &str| parse_open_range(s, 0.0, 86_400.0, "number of seconds", true))]
+    pub seconds: f64,
+    /// Normal sessions started per second, on average.
+    #[arg(long, default_value_t = 20.0, value_parser = |s: &str| parse_open_range(s, 0.0, 100_000.0, "rate", true))]
+    pub sessions_per_second: f64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Attacks to inject, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "all")]
+    pub attacks: Vec<DemoAttack>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CaptureFileFormat {
+    Pcap,
+    Pcapng,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoAttack {
+    None,
+    All,
+    /// An nmap -sS style SYN scan of 1000 ports.
+    PortScan,
+    /// A spoofed SYN flood (3000 SYNs, never answered).
+    SynFlood,
+    /// Oversized fragmented ICMP echo requests.
+    PingOfDeath,
+    /// Overlapping UDP fragments.
+    Teardrop,
+    /// An ICMP echo-reply flood from 50 amplifiers.
+    Smurf,
 }
 
 /// What `monitor` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MonitorFormat {
     Kdd,
+    Pcap,
 }
 
 /// The autoencoder's training settings: a preset, with any of its values overridden.

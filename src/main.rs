@@ -13,6 +13,8 @@ fn main() -> ExitCode {
         Some(Command::Train(args)) => commands::train::run(args),
         Some(Command::Score(args)) => commands::score::run(args),
         Some(Command::Monitor(args)) => commands::monitor::run(args),
+        Some(Command::Pcap2kdd(args)) => commands::pcap2kdd::run(args),
+        Some(Command::DemoCapture(args)) => commands::demo_capture::run(args),
         Some(Command::DemoData(args)) => commands::demo_data::run(args),
         Some(Command::Dashboard(args)) => commands::dashboard::run(args),
         // No subcommand: the dashboard with its defaults.

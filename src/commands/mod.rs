@@ -2,9 +2,11 @@
 //! stdout (or as JSON on request).
 
 pub mod dashboard;
+pub mod demo_capture;
 pub mod demo_data;
 pub mod evaluate;
 pub mod monitor;
+pub mod pcap2kdd;
 pub mod progress;
 pub mod score;
 pub mod train;

@@ -13,12 +13,13 @@ use color_eyre::eyre::{Result, WrapErr};
 use serde::Serialize;
 
 use super::{significant, thousands};
-use crate::cli::MonitorArgs;
+use crate::capture::record::{ConnRecord, EndReason};
+use crate::cli::{MonitorArgs, MonitorFormat};
 use crate::data::ReadOptions;
 use crate::model::ModelBundle;
 use crate::monitor::alerts::AlertLog;
 use crate::monitor::{
-    self, Input, MonitorConfig, MonitorError, MonitorEvent, ScoredBatch, Summary,
+    self, Format, Input, MonitorConfig, MonitorError, MonitorEvent, ScoredBatch, Summary,
 };
 
 pub fn run(args: &MonitorArgs) -> Result<()> {
@@ -33,6 +34,12 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
     };
     let config = MonitorConfig {
         input,
+        format: match args.format {
+            MonitorFormat::Kdd => Format::Kdd,
+            MonitorFormat::Pcap => Format::Pcap,
+        },
+        tracker: args.tracker.config(),
+        allow_content_features_zero: args.allow_content_features_zero,
         read: ReadOptions {
             skip_bad_rows: !args.strict,
             ..ReadOptions::default()
@@ -141,6 +148,9 @@ fn print_summary(summary: &Summary, alerts: Option<&AlertLog>) {
             thousands(c.unseen_category_records)
         );
     }
+    if let Some(capture) = &summary.capture {
+        super::pcap2kdd::report("  capture", capture, capture.records, summary.seconds);
+    }
     if let Some(log) = alerts {
         eprintln!("  alerts appended to {}", log.path().display());
     }
@@ -159,6 +169,8 @@ struct JsonRecord<'a> {
     kind: &'static str,
     time: String,
     line: u64,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    connection: Option<JsonConnection>,
     protocol_type: Option<&'a str>,
     service: Option<&'a str>,
     flag: Option<&'a str>,
@@ -167,6 +179,21 @@ struct JsonRecord<'a> {
     flagged: bool,
     #[serde(flatten)]
     detectors: BTreeMap<&'static str, JsonVerdict<'a>>,
+}
+
+/// The connection behind a record made from packets.
+#[derive(Serialize)]
+struct JsonConnection {
+    src: std::net::IpAddr,
+    src_port: u16,
+    dst: std::net::IpAddr,
+    dst_port: u16,
+    end: String,
+    duration_seconds: f64,
+    packets: u32,
+    src_bytes: u64,
+    dst_bytes: u64,
+    ended_by: &'static str,
 }
 
 #[derive(Serialize)]
@@ -228,10 +255,23 @@ impl Printer {
 
 fn json_record<'a>(batch: &'a ScoredBatch, row: usize, time: &str) -> JsonRecord<'a> {
     let data = &batch.records;
+    let connection = batch.connections.get(row);
     JsonRecord {
         kind: "record",
-        time: time.to_owned(),
+        time: connection.map_or_else(|| time.to_owned(), |c| crate::clock::rfc3339(c.start)),
         line: data.line(row),
+        connection: connection.map(|c| JsonConnection {
+            src: c.orig_ip,
+            src_port: c.orig_port,
+            dst: c.resp_ip,
+            dst_port: c.resp_port,
+            end: crate::clock::rfc3339(c.end),
+            duration_seconds: (c.end - c.start) as f64 / 1e9,
+            packets: c.packets(),
+            src_bytes: c.src_bytes,
+            dst_bytes: c.dst_bytes,
+            ended_by: ended_by(c.end_reason),
+        }),
         protocol_type: data.category(row, 0),
         service: data.category(row, 1),
         flag: data.category(row, 2),
@@ -264,14 +304,16 @@ fn json_record<'a>(batch: &'a ScoredBatch, row: usize, time: &str) -> JsonRecord
 fn text_record(batch: &ScoredBatch, row: usize, time: &str, line: &mut Vec<u8>) -> io::Result<()> {
     let data = &batch.records;
     let category = |k| data.category(row, k).unwrap_or("?");
-    write!(
-        line,
-        "{time}  line {:<7} {}/{}/{}",
-        data.line(row),
-        category(0),
-        category(1),
-        category(2)
-    )?;
+    match batch.connections.get(row) {
+        Some(c) => write!(
+            line,
+            "{}  {}  ",
+            crate::clock::rfc3339(c.start),
+            endpoints(c)
+        )?,
+        None => write!(line, "{time}  line {:<7} ", data.line(row))?,
+    }
+    write!(line, "{}/{}/{}", category(0), category(1), category(2))?;
     for d in &batch.detectors {
         let mark = if d.flagged(row) { " FLAG" } else { "" };
         write!(line, "  {} {}{mark}", d.name, significant(d.scores[row], 4))?;
@@ -287,4 +329,23 @@ fn text_record(batch: &ScoredBatch, row: usize, time: &str, line: &mut Vec<u8>) 
     }
     line.push(b'\n');
     Ok(())
+}
+
+fn ended_by(reason: EndReason) -> &'static str {
+    match reason {
+        EndReason::Closed => "close",
+        EndReason::Timeout => "timeout",
+        EndReason::Evicted => "table-full",
+        EndReason::Flushed => "end-of-capture",
+    }
+}
+
+/// `10.0.0.5:51234 -> 10.0.1.80:80` (IPv6 addresses in brackets).
+fn endpoints(c: &ConnRecord) -> String {
+    let end = |ip: std::net::IpAddr, port: u16| std::net::SocketAddr::new(ip, port).to_string();
+    format!(
+        "{} -> {}",
+        end(c.orig_ip, c.orig_port),
+        end(c.resp_ip, c.resp_port)
+    )
 }

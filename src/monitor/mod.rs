@@ -11,17 +11,23 @@
 
 pub mod alerts;
 pub mod follow;
+mod input;
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use crate::data::Dataset;
+use crate::capture::conntrack::{Tracker, TrackerConfig};
+use crate::capture::packet::Nanos;
+use crate::capture::pcap::{CaptureError, CaptureStats};
+use crate::capture::record::ConnRecord;
+use crate::capture::{CaptureSummary, push_record};
 use crate::data::reader::{DataError, FileFormat, ReadOptions, RowError};
 use crate::data::stream::StreamParser;
+use crate::data::{Dataset, FeatureSet};
 use crate::detect::autoencoder::AutoencoderError;
 use crate::detect::explain::Contribution;
 use crate::model::ModelBundle;
@@ -45,10 +51,24 @@ impl Input {
     }
 }
 
+/// What the input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// KDD connection records, one per line.
+    Kdd,
+    /// A packet capture (pcap or pcapng), turned into connection records.
+    Pcap,
+}
+
 /// How the monitor reads and explains.
 #[derive(Debug, Clone)]
 pub struct MonitorConfig {
     pub input: Input,
+    pub format: Format,
+    /// Connection tracking, for packets.
+    pub tracker: TrackerConfig,
+    /// Score packets with a model that needs content features (they are 0 from packets).
+    pub allow_content_features_zero: bool,
     /// Bad lines are skipped and counted unless `read.skip_bad_rows` is false.
     pub read: ReadOptions,
     /// "Why" features named per flagged record and detector (0: no explanations).
@@ -75,6 +95,8 @@ impl Verdicts {
 #[derive(Debug)]
 pub struct ScoredBatch {
     pub records: Dataset,
+    /// For records made from packets: the connection behind each record (else empty).
+    pub connections: Vec<ConnRecord>,
     pub detectors: Vec<Verdicts>,
     /// When the batch was scored (nanoseconds since the Unix epoch).
     pub scored_at: u64,
@@ -128,6 +150,9 @@ pub struct Summary {
     pub records_per_second: f64,
     /// Why the run ended: `end of input` or `stopped`.
     pub ended: &'static str,
+    /// For packets: what the capture held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<CaptureSummary>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +161,12 @@ pub enum MonitorError {
     Open { path: String, source: io::Error },
     #[error("{path}: read failed: {source}")]
     Read { path: String, source: io::Error },
+    #[error("{path}: {source}")]
+    Capture { path: String, source: CaptureError },
+    #[error(
+        "the model uses the content features (hot … is_guest_login), which packets cannot give (they would all be 0); train a model for packets with `--feature-set header`, or pass --allow-content-features-zero"
+    )]
+    NeedsContentFeatures,
     #[error(transparent)]
     Data(#[from] DataError),
     #[error(transparent)]
@@ -148,8 +179,6 @@ pub enum MonitorError {
 /// Pieces of input in flight between the reader thread and the scoring loop: enough to
 /// keep scoring busy, few enough to bound memory (and to slow a fast writer down).
 const CHANNEL_PIECES: usize = 16;
-/// Bytes read at a time.
-const READ_BYTES: usize = 256 * 1024;
 /// Most input gathered into one batch (about 25k KDD records).
 const BATCH_BYTES: usize = 4 << 20;
 /// The loop wakes at least this often.
@@ -159,6 +188,7 @@ const TICK: Duration = Duration::from_millis(100);
 pub fn score_batch(
     bundle: &ModelBundle,
     records: Dataset,
+    connections: Vec<ConnRecord>,
     why: usize,
 ) -> Result<ScoredBatch, AutoencoderError> {
     let scored = scorer::score(bundle, &records)?;
@@ -184,17 +214,12 @@ pub fn score_batch(
         });
     }
     Ok(ScoredBatch {
+        connections,
         detectors,
         scored_at: crate::clock::now_nanos(),
         unseen_rows: scored.unseen.rows,
         records,
     })
-}
-
-/// What the reader thread sends.
-enum Piece {
-    Bytes(Vec<u8>),
-    Failed(io::Error),
 }
 
 /// Runs the monitor until the input ends or `stop` is set, handing every scored batch
@@ -205,20 +230,33 @@ pub fn run(
     stop: &Arc<AtomicBool>,
     sink: &mut dyn FnMut(MonitorEvent) -> io::Result<()>,
 ) -> Result<Summary, MonitorError> {
+    if config.format == Format::Pcap
+        && bundle.manifest.schema.feature_set == FeatureSet::All
+        && !config.allow_content_features_zero
+    {
+        return Err(MonitorError::NeedsContentFeatures);
+    }
     let started = Instant::now();
     let source = config.input.name();
-    let input = open(&config.input, stop)?;
+    let opened = input::open(&config.input, stop)?;
     let (tx, rx) = mpsc::sync_channel(CHANNEL_PIECES);
+    let format = config.format;
     // Detached: a reader blocked on a silent pipe must not hold up the end of the run.
     std::thread::Builder::new()
         .name("monitor-input".into())
-        .spawn(move || read_pieces(input, &tx))
+        .spawn(move || match format {
+            Format::Kdd => input::read_bytes(opened, &tx),
+            Format::Pcap => input::read_packets(opened, &tx),
+        })
         .map_err(|source| MonitorError::Read {
-            path: source_name(&config.input),
+            path: config.input.name(),
             source,
         })?;
 
-    let mut parser = StreamParser::new(source.clone(), config.read.clone());
+    let mut stage = match config.format {
+        Format::Kdd => Stage::Kdd(StreamParser::new(source.clone(), config.read.clone())),
+        Format::Pcap => Stage::Pcap(Box::new(PcapStage::new(&source, config))),
+    };
     let mut counts = Counts {
         flagged: detector_names(bundle)
             .into_iter()
@@ -226,21 +264,20 @@ pub fn run(
             .collect(),
         ..Counts::default()
     };
-    let deliver = |parsed: crate::data::stream::Parsed,
-                   counts: &mut Counts,
-                   sink: &mut dyn FnMut(MonitorEvent) -> io::Result<()>|
-     -> Result<(), MonitorError> {
-        for error in parsed.bad_rows {
+    let mut deliver = |batch: Batch, counts: &mut Counts| -> Result<(), MonitorError> {
+        for error in batch.bad_rows {
             counts.skipped_bad_records += 1;
-            sink(MonitorEvent::Skipped(skipped_message(&source, &error)))
-                .map_err(MonitorError::Output)?;
+            sink(MonitorEvent::Skipped(format!(
+                "skipped a record: {source}: {error}"
+            )))
+            .map_err(MonitorError::Output)?;
         }
-        if parsed.records.is_empty() {
+        if batch.records.is_empty() {
             return Ok(());
         }
-        let batch = score_batch(bundle, parsed.records, config.why)?;
-        tally(&batch, counts);
-        sink(MonitorEvent::Batch(Box::new(batch))).map_err(MonitorError::Output)
+        let scored = score_batch(bundle, batch.records, batch.connections, config.why)?;
+        tally(&scored, counts);
+        sink(MonitorEvent::Batch(Box::new(scored))).map_err(MonitorError::Output)
     };
 
     let ended = loop {
@@ -249,56 +286,235 @@ pub fn run(
         }
         let first = match rx.recv_timeout(TICK) {
             Ok(piece) => piece,
-            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Timeout) => {
+                deliver(stage.tick(), &mut counts)?;
+                continue;
+            }
             // A followed file ends only when stopped.
-            Err(RecvTimeoutError::Disconnected) if stop.load(Ordering::Relaxed) => break "stopped",
+            Err(RecvTimeoutError::Disconnected) if stop.load(Ordering::Relaxed) => {
+                break "stopped";
+            }
             Err(RecvTimeoutError::Disconnected) => break "end of input",
         };
-        let mut text = Vec::new();
-        let mut failure = None;
+        // Gather what has arrived into one batch.
+        let mut gathered = Gathered::default();
         let mut next = Some(first);
         while let Some(piece) = next.take() {
-            match piece {
-                Piece::Bytes(bytes) => {
-                    if text.is_empty() {
-                        text = bytes;
-                    } else {
-                        text.extend_from_slice(&bytes);
-                    }
-                }
-                Piece::Failed(error) => failure = Some(error),
-            }
-            if text.len() < BATCH_BYTES && failure.is_none() {
+            gathered.add(piece);
+            if gathered.size < BATCH_BYTES && gathered.failure.is_none() {
                 next = rx.try_recv().ok();
             }
         }
-        deliver(parser.feed(&text)?, &mut counts, sink)?;
-        if let Some(source) = failure {
-            deliver(parser.finish()?, &mut counts, sink)?;
-            return Err(MonitorError::Read {
-                path: source_name(&config.input),
-                source,
+        deliver(stage.ingest(&gathered)?, &mut counts)?;
+        if let Some(failure) = gathered.failure {
+            deliver(stage.finish()?, &mut counts)?;
+            return Err(match failure {
+                input::Failure::Io(source) => MonitorError::Read {
+                    path: config.input.name(),
+                    source,
+                },
+                input::Failure::Capture(source) => MonitorError::Capture {
+                    path: config.input.name(),
+                    source,
+                },
             });
         }
     };
-    deliver(parser.finish()?, &mut counts, sink)?;
+    deliver(stage.finish()?, &mut counts)?;
     let seconds = started.elapsed().as_secs_f64();
+    let (format, capture) = match &stage {
+        Stage::Kdd(parser) => (parser.format(), None),
+        Stage::Pcap(p) => (None, Some(p.summary())),
+    };
     Ok(Summary {
         source,
-        format: parser.format(),
+        format,
         records_per_second: counts.records as f64 / seconds.max(1e-9),
         counts,
         seconds,
         ended,
+        capture,
     })
 }
 
-fn source_name(input: &Input) -> String {
-    input.name()
+/// Pieces that arrived together.
+#[derive(Default)]
+struct Gathered {
+    text: Vec<u8>,
+    packets: Vec<crate::capture::packet::Packet>,
+    captures_ended: Vec<input::CaptureEnd>,
+    failure: Option<input::Failure>,
+    /// Bytes (or packets × 64) gathered, to bound the batch.
+    size: usize,
 }
 
-fn skipped_message(source: &str, error: &RowError) -> String {
-    format!("skipped a record: {source}: {error}")
+impl Gathered {
+    fn add(&mut self, piece: input::Piece) {
+        match piece {
+            input::Piece::Bytes(bytes) => {
+                self.size += bytes.len();
+                if self.text.is_empty() {
+                    self.text = bytes;
+                } else {
+                    self.text.extend_from_slice(&bytes);
+                }
+            }
+            input::Piece::Packets(packets) => {
+                self.size += packets.len() * 64;
+                if self.packets.is_empty() {
+                    self.packets = packets;
+                } else {
+                    self.packets.extend_from_slice(&packets);
+                }
+            }
+            input::Piece::CaptureEnd(end) => self.captures_ended.push(end),
+            input::Piece::Failed(failure) => self.failure = Some(failure),
+        }
+    }
+}
+
+/// Records ready to score, and the bad input skipped on the way.
+struct Batch {
+    records: Dataset,
+    connections: Vec<ConnRecord>,
+    bad_rows: Vec<RowError>,
+}
+
+/// Turns input into records: lines parsed, or packets tracked into connections.
+enum Stage {
+    Kdd(StreamParser),
+    Pcap(Box<PcapStage>),
+}
+
+impl Stage {
+    fn ingest(&mut self, gathered: &Gathered) -> Result<Batch, MonitorError> {
+        match self {
+            Stage::Kdd(parser) => {
+                let parsed = parser.feed(&gathered.text)?;
+                Ok(Batch {
+                    records: parsed.records,
+                    connections: Vec::new(),
+                    bad_rows: parsed.bad_rows,
+                })
+            }
+            Stage::Pcap(p) => {
+                for end in &gathered.captures_ended {
+                    p.capture_ended(end);
+                }
+                for packet in &gathered.packets {
+                    p.tracker.push(packet, &mut p.pending);
+                }
+                if let Some(last) = gathered.packets.last() {
+                    p.last_packet = Some((last.ts, Instant::now()));
+                }
+                Ok(p.take())
+            }
+        }
+    }
+
+    /// No input for a while: connections of a live capture time out on the clock.
+    fn tick(&mut self) -> Batch {
+        match self {
+            Stage::Kdd(_) => Batch {
+                records: Dataset::new(""),
+                connections: Vec::new(),
+                bad_rows: Vec::new(),
+            },
+            Stage::Pcap(p) => {
+                if p.live
+                    && let Some((ts, at)) = p.last_packet
+                {
+                    let now = ts.saturating_add(at.elapsed().as_nanos() as Nanos);
+                    p.tracker.advance(now, &mut p.pending);
+                }
+                p.take()
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<Batch, MonitorError> {
+        match self {
+            Stage::Kdd(parser) => {
+                let parsed = parser.finish()?;
+                Ok(Batch {
+                    records: parsed.records,
+                    connections: Vec::new(),
+                    bad_rows: parsed.bad_rows,
+                })
+            }
+            Stage::Pcap(p) => {
+                p.tracker.finish(&mut p.pending);
+                Ok(p.take())
+            }
+        }
+    }
+}
+
+struct PcapStage {
+    name: String,
+    tracker: Tracker,
+    pending: Vec<ConnRecord>,
+    /// Records made so far (their 1-based numbers are the `line`s).
+    records: u64,
+    /// Time of the last packet and when it arrived, to move packet time on when a live
+    /// capture goes quiet.
+    last_packet: Option<(Nanos, Instant)>,
+    live: bool,
+    capture: CaptureStats,
+    format: Option<String>,
+}
+
+impl PcapStage {
+    fn new(name: &str, config: &MonitorConfig) -> Self {
+        PcapStage {
+            name: name.to_owned(),
+            tracker: Tracker::new(config.tracker),
+            pending: Vec::new(),
+            records: 0,
+            last_packet: None,
+            live: !matches!(config.input, Input::File { follow: false, .. }),
+            capture: CaptureStats::default(),
+            format: None,
+        }
+    }
+
+    fn capture_ended(&mut self, end: &input::CaptureEnd) {
+        self.format.get_or_insert_with(|| end.format.to_string());
+        let (total, s) = (&mut self.capture, &end.stats);
+        total.frames += s.frames;
+        total.packets += s.packets;
+        total.skipped_not_ip += s.skipped_not_ip;
+        total.skipped_other_protocol += s.skipped_other_protocol;
+        total.skipped_truncated += s.skipped_truncated;
+        total.skipped_malformed += s.skipped_malformed;
+        total.skipped_unsupported_link += s.skipped_unsupported_link;
+        total.fragments.orphaned += s.fragments.orphaned;
+        total.fragments.wrong += s.fragments.wrong;
+        if s.truncated_tail.is_some() {
+            total.truncated_tail = s.truncated_tail;
+        }
+    }
+
+    fn take(&mut self) -> Batch {
+        let mut records = Dataset::new(self.name.clone());
+        for record in &self.pending {
+            self.records += 1;
+            push_record(&mut records, record, self.records);
+        }
+        Batch {
+            records,
+            connections: std::mem::take(&mut self.pending),
+            bad_rows: Vec::new(),
+        }
+    }
+
+    fn summary(&self) -> CaptureSummary {
+        CaptureSummary::of(
+            &self.format.as_deref().unwrap_or("no capture header read"),
+            &self.capture,
+            &self.tracker.stats(),
+        )
+    }
 }
 
 /// The detectors a bundle scores with, in scoring order (as `scorer::score`).
@@ -321,57 +537,4 @@ fn tally(batch: &ScoredBatch, counts: &mut Counts) {
         *n += d.scores.iter().filter(|&&s| s >= d.threshold).count() as u64;
     }
     counts.flagged_any += (0..batch.len()).filter(|&r| batch.any_flagged(r)).count() as u64;
-}
-
-type Source = Box<dyn Read + Send>;
-
-fn open(input: &Input, stop: &Arc<AtomicBool>) -> Result<Source, MonitorError> {
-    let error = |source| MonitorError::Open {
-        path: input.name(),
-        source,
-    };
-    Ok(match input {
-        Input::Stdin => Box::new(io::stdin()),
-        Input::File { path, follow: true } => {
-            Box::new(Follow::open(path, stop.clone()).map_err(error)?)
-        }
-        Input::File {
-            path,
-            follow: false,
-        } => Box::new(std::fs::File::open(path).map_err(error)?),
-    })
-}
-
-/// The reader thread: pieces of input, as they come (a gzip stream decompressed).
-fn read_pieces(input: Source, tx: &mpsc::SyncSender<Piece>) {
-    let mut input = BufReader::with_capacity(READ_BYTES, input);
-    let gzip = match input.fill_buf() {
-        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
-        Err(error) => {
-            let _ = tx.send(Piece::Failed(error));
-            return;
-        }
-    };
-    let mut input: Box<dyn Read> = if gzip {
-        Box::new(flate2::bufread::MultiGzDecoder::new(input))
-    } else {
-        Box::new(input)
-    };
-    loop {
-        let mut buf = vec![0u8; READ_BYTES];
-        match input.read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => {
-                buf.truncate(n);
-                if tx.send(Piece::Bytes(buf)).is_err() {
-                    return;
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => {
-                let _ = tx.send(Piece::Failed(error));
-                return;
-            }
-        }
-    }
 }
