@@ -22,7 +22,7 @@ pub struct Contribution {
     pub share: f64,
 }
 
-/// Folds per-column evidence into per-feature shares, largest first.
+/// Folds per-column evidence into per-feature shares, largest first (ties by name).
 ///
 /// `encoded_row` names the categorical value (its hot column); `raw_categories`
 /// (protocol_type, service, flag as read) names a value the encoder had not seen.
@@ -32,49 +32,100 @@ pub fn by_feature(
     encoded_row: &[f32],
     raw_categories: Option<[Option<&str>; 3]>,
 ) -> Vec<Contribution> {
+    top_features(evidence, columns, encoded_row, raw_categories, usize::MAX)
+}
+
+/// The first `k` contributions of [`by_feature`], without naming (allocating) the
+/// others: the folding is done on the stack and only the `k` kept are named.
+/// `evidence` may be `f32` (the autoencoder's errors), widened exactly to `f64`.
+pub fn top_features<E: Copy + Into<f64>>(
+    evidence: &[E],
+    columns: &[Column],
+    encoded_row: &[f32],
+    raw_categories: Option<[Option<&str>; 3]>,
+    k: usize,
+) -> Vec<Contribution> {
     let mut totals = [0.0f64; 41];
-    let mut value_of: [Option<String>; 41] = std::array::from_fn(|_| None);
+    // The last hot column of each feature names a categorical value.
+    let mut hot: [Option<&ColumnSource>; 41] = [None; 41];
     for ((column, &e), &x) in columns.iter().zip(evidence).zip(encoded_row) {
-        totals[column.feature] += e.max(0.0);
+        totals[column.feature] += e.into().max(0.0);
         if x >= 0.5 {
-            let slot = [1, 2, 3].iter().position(|&f| f == column.feature);
-            let raw = slot.and_then(|k| raw_categories.and_then(|r| r[k]));
-            value_of[column.feature] = match &column.source {
-                ColumnSource::Category(v) => Some(v.clone()),
-                ColumnSource::Missing => Some("<missing>".to_owned()),
-                ColumnSource::Unseen => {
-                    Some(raw.map_or("<unseen>".to_owned(), |v| format!("{v} (unseen)")))
-                }
-                ColumnSource::Numeric { .. } => None,
-            };
+            hot[column.feature] = Some(&column.source);
         }
     }
     let sum: f64 = totals.iter().sum();
-    if !(sum > 0.0 && sum.is_finite()) {
+    if !(sum > 0.0 && sum.is_finite()) || k == 0 {
         return Vec::new();
     }
-    let mut out: Vec<Contribution> = totals
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| **t > 0.0)
-        .map(|(f, &t)| {
-            let name = FEATURES[f].name;
-            let feature = match (&value_of[f], FEATURES[f].kind) {
-                (Some(v), FeatureKind::Categorical) => format!("{name}={v}"),
-                _ => name.to_owned(),
-            };
-            Contribution {
-                feature,
-                share: t / sum,
-            }
+    let mut candidates = [(0u8, 0.0f64); 41];
+    let mut n = 0;
+    for (f, &t) in totals.iter().enumerate() {
+        if t > 0.0 {
+            candidates[n] = (f as u8, t / sum);
+            n += 1;
+        }
+    }
+    let candidates = &mut candidates[..n];
+    let name = |f: u8| -> Name<'_> {
+        let f = f as usize;
+        let raw = [1, 2, 3]
+            .iter()
+            .position(|&c| c == f)
+            .and_then(|slot| raw_categories.and_then(|r| r[slot]));
+        Name::of(f, hot[f], raw)
+    };
+    // Shares descending, then names ascending: a total order (names are unique), so an
+    // unstable selection and sort give the stable sort's order.
+    let order = |a: &(u8, f64), b: &(u8, f64)| {
+        b.1.total_cmp(&a.1)
+            .then_with(|| name(a.0).cmp_text(&name(b.0)))
+    };
+    let k = k.min(n);
+    if k < n {
+        candidates.select_nth_unstable_by(k - 1, order);
+    }
+    let kept = &mut candidates[..k];
+    kept.sort_unstable_by(order);
+    kept.iter()
+        .map(|&(f, share)| Contribution {
+            feature: name(f).to_text(),
+            share,
         })
-        .collect();
-    out.sort_by(|a, b| {
-        b.share
-            .total_cmp(&a.share)
-            .then_with(|| a.feature.cmp(&b.feature))
-    });
-    out
+        .collect()
+}
+
+/// A feature's display name in pieces: `src_bytes`, `service` `=` `ecr_i`,
+/// `service` `=` `gopher` ` (unseen)`.
+struct Name<'a>([&'a str; 4]);
+
+impl<'a> Name<'a> {
+    fn of(feature: usize, hot: Option<&'a ColumnSource>, raw: Option<&'a str>) -> Self {
+        let name = FEATURES[feature].name;
+        let value: Option<[&'a str; 2]> = match hot {
+            Some(ColumnSource::Category(v)) => Some([v.as_str(), ""]),
+            Some(ColumnSource::Missing) => Some(["<missing>", ""]),
+            Some(ColumnSource::Unseen) => Some(match raw {
+                Some(v) => [v, " (unseen)"],
+                None => ["<unseen>", ""],
+            }),
+            Some(ColumnSource::Numeric { .. }) | None => None,
+        };
+        match (value, FEATURES[feature].kind) {
+            (Some([v, suffix]), FeatureKind::Categorical) => Name([name, "=", v, suffix]),
+            _ => Name([name, "", "", ""]),
+        }
+    }
+
+    /// Compares as the joined strings would (bytewise, as `String`'s `Ord`).
+    fn cmp_text(&self, other: &Name<'_>) -> std::cmp::Ordering {
+        let a = self.0.iter().flat_map(|p| p.bytes());
+        a.cmp(other.0.iter().flat_map(|p| p.bytes()))
+    }
+
+    fn to_text(&self) -> String {
+        self.0.concat()
+    }
 }
 
 /// `src_bytes (+62%), service=ecr_i (+21%), count (+9%)`: the top `k`.
@@ -167,6 +218,111 @@ mod tests {
             why.iter().any(|c| c.feature == "service=gopher (unseen)"),
             "{why:?}"
         );
+    }
+
+    /// The fold and full sort `by_feature` had before `top_features`: every feature
+    /// named, all sorted.
+    fn reference(
+        evidence: &[f64],
+        columns: &[Column],
+        encoded_row: &[f32],
+        raw_categories: Option<[Option<&str>; 3]>,
+    ) -> Vec<Contribution> {
+        let mut totals = [0.0f64; 41];
+        let mut value_of: [Option<String>; 41] = std::array::from_fn(|_| None);
+        for ((column, &e), &x) in columns.iter().zip(evidence).zip(encoded_row) {
+            totals[column.feature] += e.max(0.0);
+            if x >= 0.5 {
+                let slot = [1, 2, 3].iter().position(|&f| f == column.feature);
+                let raw = slot.and_then(|k| raw_categories.and_then(|r| r[k]));
+                value_of[column.feature] = match &column.source {
+                    ColumnSource::Category(v) => Some(v.clone()),
+                    ColumnSource::Missing => Some("<missing>".to_owned()),
+                    ColumnSource::Unseen => {
+                        Some(raw.map_or("<unseen>".to_owned(), |v| format!("{v} (unseen)")))
+                    }
+                    ColumnSource::Numeric { .. } => None,
+                };
+            }
+        }
+        let sum: f64 = totals.iter().sum();
+        if !(sum > 0.0 && sum.is_finite()) {
+            return Vec::new();
+        }
+        let mut out: Vec<Contribution> = totals
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t > 0.0)
+            .map(|(f, &t)| {
+                let name = FEATURES[f].name;
+                let feature = match (&value_of[f], FEATURES[f].kind) {
+                    (Some(v), FeatureKind::Categorical) => format!("{name}={v}"),
+                    _ => name.to_owned(),
+                };
+                Contribution {
+                    feature,
+                    share: t / sum,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.share
+                .total_cmp(&a.share)
+                .then_with(|| a.feature.cmp(&b.feature))
+        });
+        out
+    }
+
+    /// The top `k` are the full sort's first `k`, ties (equal shares, ordered by name)
+    /// included, for every `k`, whatever the evidence; `f32` evidence gives what its
+    /// widening to `f64` gives.
+    #[test]
+    fn top_k_is_the_full_sorts_first_k_ties_included() {
+        use rand::{RngExt, SeedableRng};
+        let mut d = dataset();
+        // A missing service and an unseen flag, for the `<missing>` and raw names.
+        d.push(&RawRecord {
+            numeric: [1.0; N_NUMERIC],
+            categorical: [Some("udp"), None, Some("S0")],
+            label: None,
+            difficulty: None,
+            line: 0,
+        });
+        let enc = Encoder::fit(&d, &[0, 1, 2, 3], &EncoderConfig::default()).unwrap();
+        let (m, _) = enc.transform_all(&d);
+        let columns = enc.columns();
+        let raws = [
+            None,
+            Some([Some("tcp"), Some("gopher"), Some("SF")]),
+            Some([Some("icmp"), None, Some("REJ")]),
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        // Few distinct values, so that many features tie; some negative, some zero.
+        let values = [0.0, 0.0, -1.0, 0.25, 0.5, 0.5, 1.0, 3.0];
+        for trial in 0..400 {
+            let row = trial % d.len();
+            let raw = raws[trial % raws.len()];
+            let evidence: Vec<f64> = (0..columns.len())
+                .map(|_| {
+                    if trial % 5 == 0 {
+                        rng.random::<f64>()
+                    } else {
+                        values[rng.random_range(0..values.len())]
+                    }
+                })
+                .collect();
+            let full = reference(&evidence, columns, m.row(row), raw);
+            assert_eq!(by_feature(&evidence, columns, m.row(row), raw), full);
+            let narrow: Vec<f32> = evidence.iter().map(|&e| e as f32).collect();
+            let widened: Vec<f64> = narrow.iter().map(|&e| f64::from(e)).collect();
+            let full_narrow = reference(&widened, columns, m.row(row), raw);
+            for k in 0..=full.len() + 1 {
+                let top = top_features(&evidence, columns, m.row(row), raw, k);
+                assert_eq!(top, full[..k.min(full.len())], "trial {trial}, k {k}");
+                let top = top_features(&narrow, columns, m.row(row), raw, k);
+                assert_eq!(top, full_narrow[..k.min(full_narrow.len())]);
+            }
+        }
     }
 
     #[test]

@@ -127,20 +127,37 @@ impl<'a> Explainer<'a> {
         detector: &str,
         rows: &[(usize, usize)],
     ) -> Result<Vec<Vec<Contribution>>, AutoencoderError> {
-        let fold = |(m, d): (usize, usize), evidence: &[f64]| {
-            let raw: [Option<&str>; 3] = std::array::from_fn(|k| self.data.category(d, k));
+        self.explain_top(detector, rows, usize::MAX)
+    }
+
+    /// As [`explain`](Self::explain), keeping the first `k` contributions of each list
+    /// (only those are named).
+    pub fn explain_top(
+        &self,
+        detector: &str,
+        rows: &[(usize, usize)],
+        k: usize,
+    ) -> Result<Vec<Vec<Contribution>>, AutoencoderError> {
+        fn fold<E: Copy + Into<f64>>(
+            explainer: &Explainer<'_>,
+            (m, d): (usize, usize),
+            evidence: &[E],
+            k: usize,
+        ) -> Vec<Contribution> {
+            let raw: [Option<&str>; 3] = std::array::from_fn(|c| explainer.data.category(d, c));
             debug_assert_eq!(CATEGORICAL.len(), 3);
-            explain::by_feature(
+            explain::top_features(
                 evidence,
-                self.encoder.columns(),
-                self.matrix.row(m),
+                explainer.encoder.columns(),
+                explainer.matrix.row(m),
                 Some(raw),
+                k,
             )
-        };
+        }
         match (detector, self.iforest, self.autoencoder) {
             ("iforest", Some(forest), _) => Ok(rows
                 .par_iter()
-                .map(|&(m, d)| fold((m, d), &forest.path_features(self.matrix.row(m))))
+                .map(|&(m, d)| fold(self, (m, d), &forest.path_features(self.matrix.row(m)), k))
                 .collect()),
             ("autoencoder", _, Some(model)) => {
                 let mut out = Vec::with_capacity(rows.len());
@@ -148,11 +165,12 @@ impl<'a> Explainer<'a> {
                     let matrix_rows: Vec<usize> = chunk.iter().map(|&(m, _)| m).collect();
                     let errors =
                         model.try_squared_errors(&self.matrix.select_rows(&matrix_rows))?;
-                    out.par_extend(chunk.par_iter().enumerate().map(|(i, &pair)| {
-                        let evidence: Vec<f64> =
-                            errors.row(i).iter().map(|&e| f64::from(e)).collect();
-                        fold(pair, &evidence)
-                    }));
+                    out.par_extend(
+                        chunk
+                            .par_iter()
+                            .enumerate()
+                            .map(|(i, &pair)| fold(self, pair, errors.row(i), k)),
+                    );
                 }
                 Ok(out)
             }

@@ -194,22 +194,22 @@ pub fn score_batch(
     let scored = scorer::score(bundle, &records)?;
     let explainer = Explainer::for_bundle(bundle, &scored.matrix, &records);
     let mut detectors = Vec::with_capacity(scored.detectors.len());
-    for d in &scored.detectors {
+    for d in scored.detectors {
         let mut reasons = vec![Vec::new(); records.len()];
         if why > 0 {
             let flagged: Vec<(usize, usize)> = (0..records.len())
                 .filter(|&r| d.flagged(r))
                 .map(|r| (r, r))
                 .collect();
-            for (&(r, _), mut list) in flagged.iter().zip(explainer.explain(d.name, &flagged)?) {
-                list.truncate(why);
+            let lists = explainer.explain_top(d.name, &flagged, why)?;
+            for (&(r, _), list) in flagged.iter().zip(lists) {
                 reasons[r] = list;
             }
         }
         detectors.push(Verdicts {
             name: d.name,
             threshold: d.threshold,
-            scores: d.scores.clone(),
+            scores: d.scores,
             why: reasons,
         });
     }
