@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::data::Dataset;
 use crate::data::schema::CATEGORICAL;
@@ -17,6 +18,34 @@ use crate::model::ModelBundle;
 /// Rows explained per autoencoder pass: one batched forward pass instead of one per
 /// row, with the per-column error matrix bounded to a few MB.
 const EXPLAIN_BATCH: usize = 8192;
+
+/// Rows per chunk within which the forest walks identical rows once.
+const DEDUP_CHUNK: usize = 2048;
+
+/// An encoded row compared and hashed by its bits (equal bits, equal paths).
+#[derive(Clone, Copy)]
+struct RowBits<'a>(&'a [f32]);
+
+impl PartialEq for RowBits<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(other.0)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl Eq for RowBits<'_> {}
+
+impl std::hash::Hash for RowBits<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for x in self.0 {
+            state.write_u32(x.to_bits());
+        }
+    }
+}
 
 /// One detector's scores on the scored rows.
 #[derive(Debug, Clone)]
@@ -155,9 +184,23 @@ impl<'a> Explainer<'a> {
             )
         }
         match (detector, self.iforest, self.autoencoder) {
+            // A row's paths depend on its encoded values only: identical rows (a flood
+            // repeats one record) are walked once per chunk.
             ("iforest", Some(forest), _) => Ok(rows
-                .par_iter()
-                .map(|&(m, d)| fold(self, (m, d), &forest.path_features(self.matrix.row(m)), k))
+                .par_chunks(DEDUP_CHUNK)
+                .flat_map_iter(|chunk| {
+                    let mut walked: FxHashMap<RowBits<'_>, Vec<f64>> = FxHashMap::default();
+                    chunk
+                        .iter()
+                        .map(|&(m, d)| {
+                            let row = self.matrix.row(m);
+                            let evidence = walked
+                                .entry(RowBits(row))
+                                .or_insert_with(|| forest.path_features(row));
+                            fold(self, (m, d), evidence, k)
+                        })
+                        .collect::<Vec<_>>()
+                })
                 .collect()),
             ("autoencoder", _, Some(model)) => {
                 let mut out = Vec::with_capacity(rows.len());
