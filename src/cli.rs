@@ -79,6 +79,24 @@ pub struct DashboardArgs {
     /// Folder for saved bundles and exported CSV files.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
+    /// Score records as they arrive with --model and show them on the Live tab: a file,
+    /// or `-` for standard input (e.g. `tcpdump -U -w - | netanomaly dashboard --model m
+    /// --monitor - --format pcap`). Without --data the other tabs stay empty.
+    #[arg(long, value_name = "PATH|-", requires = "model")]
+    pub monitor: Option<PathBuf>,
+    /// What --monitor reads: kdd (connection records, one per line) or pcap (a packet
+    /// capture, pcap or pcapng).
+    #[arg(long, value_enum, default_value_t = MonitorFormat::Kdd, requires = "monitor")]
+    pub format: MonitorFormat,
+    /// Keep reading the --monitor file as it grows, like `tail -F`.
+    #[arg(long, requires = "monitor")]
+    pub follow: bool,
+    /// With --format pcap: accept a model trained on all 41 features although packets
+    /// give 0 for the 13 content features.
+    #[arg(long, requires = "monitor")]
+    pub allow_content_features_zero: bool,
+    #[command(flatten)]
+    pub tracker: TrackerArgs,
     #[command(flatten)]
     pub autoencoder: AutoencoderArgs,
 }

@@ -4,6 +4,9 @@
 //!
 //! Jobs run on their own threads, so a `Cancel` (or a new `Train`) is acted on while a
 //! training is in progress: the autoencoder checks the cancel flag between batches.
+//! Live monitoring ([`live`]) is one more job, started by [`Command::Monitor`].
+
+pub mod live;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,6 +41,9 @@ pub enum Source {
         train: PathBuf,
         test: Option<PathBuf>,
     },
+    /// No records to train on or evaluate: only live monitoring (`--monitor` without
+    /// `--data`).
+    LiveOnly,
 }
 
 impl Source {
@@ -53,6 +59,7 @@ impl Source {
                 train,
                 test: Some(test),
             } => format!("{} (test: {})", train.display(), test.display()),
+            Source::LiveOnly => "no --data: live monitoring only".into(),
         }
     }
 }
@@ -118,6 +125,10 @@ pub enum Command {
         rows: Vec<usize>,
         thresholds: Thresholds,
     },
+    /// Start monitoring (stopping a monitor already running).
+    Monitor(live::LiveConfig),
+    /// Stop monitoring (what has arrived is still scored and reported).
+    StopMonitor,
 }
 
 /// What the worker reports.
@@ -150,6 +161,8 @@ pub enum Event {
     },
     /// A job failed; the message is one sentence for the user.
     Failed(String),
+    /// Live monitoring's news.
+    Live(live::LiveEvent),
 }
 
 /// The rows the detectors are judged on, with everything needed to trace a row back
@@ -259,6 +272,8 @@ struct Shared {
 pub struct Worker {
     commands: std::sync::mpsc::Sender<Command>,
     cancel: Arc<Mutex<Arc<AtomicBool>>>,
+    /// The running monitor's stop flag.
+    monitor_stop: Arc<Mutex<Arc<AtomicBool>>>,
 }
 
 impl Worker {
@@ -268,6 +283,8 @@ impl Worker {
         let (commands, inbox) = std::sync::mpsc::channel::<Command>();
         let cancel = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
         let job_cancel = Arc::clone(&cancel);
+        let monitor_stop = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
+        let job_monitor_stop = Arc::clone(&monitor_stop);
         let shared = Arc::new(Mutex::new(Shared::default()));
         // If the thread cannot start, the event channel closes at once and the UI
         // reports the worker as stopped.
@@ -310,6 +327,19 @@ impl Worker {
                                 current.store(true, Ordering::Relaxed);
                             }
                         }
+                        Command::Monitor(config) => {
+                            let stop = Arc::new(AtomicBool::new(false));
+                            if let Ok(mut current) = job_monitor_stop.lock() {
+                                current.store(true, Ordering::Relaxed);
+                                *current = Arc::clone(&stop);
+                            }
+                            live::start(config, events.clone(), stop);
+                        }
+                        Command::StopMonitor => {
+                            if let Ok(current) = job_monitor_stop.lock() {
+                                current.store(true, Ordering::Relaxed);
+                            }
+                        }
                         Command::Save { path, thresholds } => {
                             let (events, shared) = (events.clone(), Arc::clone(&shared));
                             std::thread::spawn(move || {
@@ -338,7 +368,11 @@ impl Worker {
                     }
                 }
                 // The UI is gone: stop training and wait for it, so nothing is left
-                // writing.
+                // writing; stop monitoring (its reader may be blocked on a silent
+                // pipe, so it is not waited for).
+                if let Ok(current) = job_monitor_stop.lock() {
+                    current.store(true, Ordering::Relaxed);
+                }
                 if let Ok(current) = job_cancel.lock() {
                     current.store(true, Ordering::Relaxed);
                 }
@@ -346,7 +380,14 @@ impl Worker {
                     let _ = job.join();
                 }
             });
-        (Worker { commands, cancel }, receiver)
+        (
+            Worker {
+                commands,
+                cancel,
+                monitor_stop,
+            },
+            receiver,
+        )
     }
 
     /// Queues a command (never blocks).
@@ -354,6 +395,12 @@ impl Worker {
         // Cancel acts at once, even if the worker is busy starting a job.
         if matches!(command, Command::Cancel)
             && let Ok(current) = self.cancel.lock()
+        {
+            current.store(true, Ordering::Relaxed);
+        }
+        // So does a stop, and the run ends within ~100 ms.
+        if matches!(command, Command::StopMonitor)
+            && let Ok(current) = self.monitor_stop.lock()
         {
             current.store(true, Ordering::Relaxed);
         }
@@ -396,6 +443,10 @@ fn load(
             let test = test.as_ref().map(read).transpose()?;
             Ok((train, test))
         }
+        Source::LiveOnly => Err(
+            "no --data given: nothing to train on or evaluate (the Live tab scores the --monitor input)"
+                .into(),
+        ),
     }
 }
 

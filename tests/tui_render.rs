@@ -115,6 +115,7 @@ fn every_tab_renders_the_trained_state() {
             assert!(!small.contains("too small"), "{small}");
             assert_snapshot!(format!("tab_{}_80x24", i + 1), small);
         }
+        key(&mut app, KeyCode::Char('5'));
         key(&mut app, KeyCode::Enter);
         assert_snapshot!("flagged_detail", render(&app, 120, 36));
         key(&mut app, KeyCode::Enter);
@@ -388,4 +389,346 @@ fn keys_switch_the_preset_and_the_protocol_and_retrain() {
         panic!("{commands:?}");
     };
     assert_eq!(s.protocol.name(), "unsupervised");
+}
+
+mod live {
+    //! The Live tab, from fixed live events with pinned times.
+
+    use super::*;
+    use netanomaly::capture::CaptureSummary;
+    use netanomaly::detect::explain::Contribution;
+    use netanomaly::monitor::Format;
+    use netanomaly::tui::live::LiveStatus;
+    use netanomaly::worker::live::{
+        Alert, AlertVerdict, CategoryCount, LiveDelta, LiveEnd, LiveEvent, Origin, SecondCounts,
+    };
+
+    /// 2025-11-24T16:00:00Z.
+    const NOW: u64 = 1_764_000_000;
+
+    fn why(list: &[(&str, f64)]) -> Vec<Contribution> {
+        list.iter()
+            .map(|&(feature, share)| Contribution {
+                feature: feature.to_owned(),
+                share,
+            })
+            .collect()
+    }
+
+    fn alert(i: u64, format: Format) -> Alert {
+        let attack = !i.is_multiple_of(3);
+        let (service, flag) = match i % 4 {
+            0 => ("http", "SF"),
+            1 => ("private", "REJ"),
+            2 => ("ecr_i", "SF"),
+            _ => ("telnet", "S0"),
+        };
+        let forest = 0.48 + (i % 7) as f64 * 0.01;
+        let autoencoder = 0.02 + (i % 5) as f64 * 0.031;
+        Alert {
+            time: (NOW - 30 + i) * 1_000_000_000 + 123_456_000,
+            origin: match format {
+                Format::Kdd => Origin::Line(1000 + i * 17),
+                Format::Pcap => Origin::Connection {
+                    src: format!("10.0.0.{}:{}", 10 + i % 20, 40000 + i)
+                        .parse()
+                        .unwrap(),
+                    dst: format!("10.0.1.{}:80", 1 + i % 3).parse().unwrap(),
+                },
+            },
+            protocol: if service == "ecr_i" { "icmp" } else { "tcp" }.into(),
+            service: service.into(),
+            flag: flag.into(),
+            label: (format == Format::Kdd)
+                .then(|| if attack { "neptune" } else { "normal" }.to_owned()),
+            verdicts: vec![
+                AlertVerdict {
+                    detector: "iforest",
+                    score: forest,
+                    threshold: 0.5,
+                    flagged: forest >= 0.5,
+                    why: if forest >= 0.5 {
+                        why(&[
+                            ("service=private", 0.31),
+                            ("count", 0.22),
+                            ("flag=REJ", 0.1),
+                        ])
+                    } else {
+                        Vec::new()
+                    },
+                },
+                AlertVerdict {
+                    detector: "autoencoder",
+                    score: autoencoder,
+                    threshold: 0.05,
+                    flagged: autoencoder >= 0.05,
+                    why: if autoencoder >= 0.05 {
+                        why(&[
+                            ("serror_rate", 0.41),
+                            ("dst_host_count", 0.2),
+                            ("src_bytes", 0.08),
+                        ])
+                    } else {
+                        Vec::new()
+                    },
+                },
+            ],
+        }
+    }
+
+    fn count(name: &str, records: u64, flagged: u64) -> CategoryCount {
+        CategoryCount {
+            name: name.into(),
+            records,
+            flagged,
+        }
+    }
+
+    /// A minute of traffic with a burst of flags, as the live job would report it.
+    fn delta(format: Format) -> LiveDelta {
+        let seconds: Vec<SecondCounts> = (0..60)
+            .map(|k| {
+                let records = 40 + (k * 37 % 60);
+                let burst = if (35..45).contains(&k) { 25 } else { k % 3 };
+                SecondCounts {
+                    second: NOW - 59 + k,
+                    records,
+                    flagged: vec![burst, burst / 2 + k % 2],
+                    flagged_any: burst + k % 2,
+                }
+            })
+            .collect();
+        let sum = |f: &dyn Fn(&SecondCounts) -> u64| seconds.iter().map(f).sum::<u64>();
+        LiveDelta {
+            records: sum(&|s| s.records),
+            flagged: vec![sum(&|s| s.flagged[0]), sum(&|s| s.flagged[1])],
+            flagged_any: sum(&|s| s.flagged_any),
+            unseen: 3,
+            skipped: 2,
+            last_skipped: Some(
+                "skipped a record: /var/log/kdd.log: line 812: expected 41 to 43 fields, found 12"
+                    .into(),
+            ),
+            packets: if format == Format::Pcap { 21_480 } else { 0 },
+            evicted: if format == Format::Pcap { 4 } else { 0 },
+            services: vec![
+                count("http", 2210, 12),
+                count("private", 310, 300),
+                count("ecr_i", 260, 190),
+                count("domain_u", 180, 0),
+                count("smtp", 90, 3),
+                count("telnet", 22, 20),
+                count("ftp_data", 20, 1),
+            ],
+            flags: vec![
+                count("SF", 2600, 210),
+                count("REJ", 280, 280),
+                count("S0", 150, 36),
+                count("RSTO", 52, 0),
+            ],
+            alerts: (0..40).map(|i| alert(i, format)).collect(),
+            seconds,
+        }
+    }
+
+    fn live_app(format: Format) -> App {
+        let mut app = App::live_only(
+            Source::LiveOnly.describe(),
+            Settings {
+                bundle: Some("models/kdd".into()),
+                ..settings()
+            },
+        );
+        let (source, follow) = match format {
+            Format::Kdd => ("/var/log/kdd.log", true),
+            Format::Pcap => ("standard input", false),
+        };
+        app.update(Msg::Worker(Event::Live(LiveEvent::Started {
+            source: source.into(),
+            format,
+            follow,
+            detectors: vec!["iforest", "autoencoder"],
+        })));
+        app.update(Msg::Worker(Event::Live(LiveEvent::Update(Box::new(
+            delta(format),
+        )))));
+        app.live.advance(NOW);
+        app
+    }
+
+    #[test]
+    fn the_live_tab_renders_a_running_kdd_monitor() {
+        let mut app = live_app(Format::Kdd);
+        assert_eq!(app.tab, Tab::Live);
+        let screen = render(&app, 120, 36);
+        assert!(screen.contains("6 Live"), "{screen}");
+        assert!(
+            screen.contains("● running · /var/log/kdd.log (followed)"),
+            "{screen}"
+        );
+        assert_snapshot!("live_kdd", screen);
+        assert_snapshot!("live_kdd_80x24", render(&app, 80, 24));
+        // The selection moves down the alerts; Enter opens the selected one.
+        key(&mut app, KeyCode::Down);
+        key(&mut app, KeyCode::Down);
+        assert_eq!(app.live.selected, 2);
+        key(&mut app, KeyCode::Enter);
+        let detail = render(&app, 120, 36);
+        assert!(detail.contains("line 1,629 · tcp/private/REJ"), "{detail}");
+        assert_snapshot!("live_detail", detail);
+        key(&mut app, KeyCode::Enter);
+        assert!(!app.live.detail);
+        // q stops the monitor as well as any training.
+        key(&mut app, KeyCode::Char('q'));
+        assert!(matches!(
+            app.take_commands()[..],
+            [Command::Cancel, Command::StopMonitor]
+        ));
+    }
+
+    #[test]
+    fn the_live_tab_renders_an_ended_packet_monitor_with_its_capture_summary() {
+        let mut app = live_app(Format::Pcap);
+        app.update(Msg::Worker(Event::Live(LiveEvent::Ended(
+            LiveEnd::Finished {
+                reason: "end of input",
+                seconds: 61.0,
+                capture: Some(CaptureSummary {
+                    format: "pcap".into(),
+                    packets: 21_517,
+                    connections: 3_100,
+                    records: 3_094,
+                    evicted_half_open: 4,
+                    ..CaptureSummary::default()
+                }),
+            },
+        ))));
+        let screen = render(&app, 120, 36);
+        assert!(screen.contains("■ ended (end of input)"), "{screen}");
+        assert!(screen.contains("evicted 4 half-open"), "{screen}");
+        assert!(
+            screen.contains("10.0.0.29:40039 -> 10.0.1.1:80"),
+            "{screen}"
+        );
+        assert_snapshot!("live_pcap_ended", screen);
+        assert_snapshot!("live_pcap_ended_80x24", render(&app, 80, 24));
+    }
+
+    #[test]
+    fn a_failed_monitor_says_why_and_other_tabs_say_there_is_no_data() {
+        let mut app = live_app(Format::Kdd);
+        app.update(Msg::Worker(Event::Live(LiveEvent::Ended(LiveEnd::Failed(
+            "cannot open /var/log/kdd.log: permission denied".into(),
+        )))));
+        assert!(matches!(app.live.status, LiveStatus::Failed(_)));
+        let screen = render(&app, 80, 24);
+        assert!(
+            screen.contains("✗ failed: cannot open /var/log/kdd.log"),
+            "{screen}"
+        );
+        key(&mut app, KeyCode::Char('1'));
+        let screen = render(&app, 80, 24);
+        assert!(screen.contains("No data to evaluate"), "{screen}");
+        // Nothing to retrain without data: a message, no job.
+        key(&mut app, KeyCode::Char('r'));
+        assert!(app.take_commands().is_empty());
+        assert!(app.status.contains("nothing to train on"), "{}", app.status);
+    }
+
+    #[test]
+    fn without_monitor_the_live_tab_says_how_to_start_it() {
+        let mut app = App::new(SOURCE.describe(), true, settings());
+        key(&mut app, KeyCode::Char('6'));
+        let screen = render(&app, 80, 24);
+        assert!(screen.contains("Not monitoring."), "{screen}");
+        assert_snapshot!("live_off_80x24", screen);
+    }
+    /// The live job through the real worker: what the Live tab counts is what
+    /// `monitor::run` counts on the same file, and the tab's memory stays bounded.
+    #[test]
+    fn the_live_job_summarises_what_the_monitor_scores() {
+        use netanomaly::data::ReadOptions;
+        use netanomaly::monitor::{Input, MonitorConfig};
+        use netanomaly::worker::live::{LiveConfig, MAX_ALERTS};
+
+        let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("model");
+        let run = common::netanomaly(&[
+            "train",
+            "--data",
+            demo,
+            "--out",
+            model.to_str().unwrap(),
+            "--epochs",
+            "3",
+            "--iforest-threshold",
+            "contamination:0.6",
+        ]);
+        assert!(run.status.success(), "{}", common::stderr(&run));
+        // Three copies and a bad line: more alerts than the tab keeps.
+        let text = std::fs::read_to_string(demo).unwrap();
+        let input = dir.path().join("traffic.kdd");
+        std::fs::write(&input, format!("{text}{text}1,2,3\n{text}")).unwrap();
+        let config = MonitorConfig {
+            input: Input::File {
+                path: input,
+                follow: false,
+            },
+            format: Format::Kdd,
+            tracker: Default::default(),
+            allow_content_features_zero: false,
+            read: ReadOptions {
+                skip_bad_rows: true,
+                ..ReadOptions::default()
+            },
+            why: 3,
+        };
+        let bundle = netanomaly::model::ModelBundle::load(&model).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let expected = netanomaly::monitor::run(&bundle, &config, &stop, &mut |_| Ok(())).unwrap();
+
+        let (worker, mut events) = Worker::start(Source::LiveOnly);
+        let mut app = App::live_only(Source::LiveOnly.describe(), settings());
+        app.start_live(LiveConfig {
+            bundle: model,
+            monitor: config,
+        });
+        for c in app.take_commands() {
+            worker.send(c);
+        }
+        loop {
+            let event = events.blocking_recv().expect("worker alive");
+            let ended = matches!(event, Event::Live(LiveEvent::Ended(_)));
+            app.update(Msg::Worker(event));
+            if ended {
+                break;
+            }
+        }
+        assert!(
+            matches!(
+                app.live.status,
+                LiveStatus::Ended {
+                    reason: "end of input",
+                    ..
+                }
+            ),
+            "{:?}",
+            app.live.status
+        );
+        let (t, c) = (&app.live.totals, &expected.counts);
+        assert_eq!(t.records, c.records);
+        assert_eq!(t.records, 3000);
+        assert_eq!(t.skipped, 1);
+        assert_eq!(t.flagged_any, c.flagged_any);
+        let per_detector: Vec<u64> = c.flagged.iter().map(|(_, n)| *n).collect();
+        assert_eq!(t.flagged, per_detector);
+        assert!(c.flagged_any > MAX_ALERTS as u64, "{c:?}");
+        assert_eq!(app.live.alerts.len(), MAX_ALERTS);
+        assert!(app.live.seconds.len() as u64 <= netanomaly::tui::live::WINDOW);
+        // The newest alert is the last flagged line of the file.
+        assert!(matches!(app.live.alerts[0].origin, Origin::Line(n) if n > 2900));
+        let services: u64 = app.live.top_services.iter().map(|s| s.records).sum();
+        assert!(services <= 3000 && services > 0);
+    }
 }

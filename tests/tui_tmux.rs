@@ -235,3 +235,85 @@ fn a_panic_in_the_ui_loop_leaves_the_terminal_restored() {
     let screen = session.screen();
     assert!(screen.contains("test panic in the UI loop"), "{screen}");
 }
+
+/// The number written just before `word` on the screen (`1,234 records` → 1234).
+fn count_before(screen: &str, word: &str) -> Option<u64> {
+    let at = screen.find(&format!(" {word}"))?;
+    let digits: String = screen[..at]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    digits.parse().ok()
+}
+
+#[test]
+fn the_live_tab_follows_a_growing_file_and_q_stops_it() {
+    if !tmux_available() {
+        return;
+    }
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    let run = common::netanomaly(&[
+        "train",
+        "--data",
+        demo,
+        "--out",
+        model.to_str().unwrap(),
+        "--epochs",
+        "3",
+    ]);
+    assert!(run.status.success(), "{}", common::stderr(&run));
+    // The first 300 records now, the rest once the dashboard shows them.
+    let text = std::fs::read_to_string(demo).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("duration"))
+        .collect();
+    let log = dir.path().join("traffic.kdd");
+    std::fs::write(&log, lines[..300].join("\n") + "\n").unwrap();
+
+    let session = Session::start("live");
+    session.run(&format!(
+        "{} dashboard --model {} --monitor {} --follow",
+        env!("CARGO_BIN_EXE_netanomaly"),
+        model.display(),
+        log.display()
+    ));
+    // The Live tab comes first, and counts what is in the file.
+    let screen = session.wait_until("300 records", Duration::from_secs(20), |s| {
+        count_before(s, "records") == Some(300)
+    });
+    assert!(screen.contains("● running"), "{screen}");
+    assert!(screen.contains("(followed)"), "{screen}");
+    assert!(screen.contains("Latest alerts"), "{screen}");
+    let flagged = |s: &str| count_before(s, "kept of").zip(count_before(s, "flagged)"));
+    let before = flagged(&screen);
+
+    // Appending grows the counters on screen.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut file, (lines[300..].join("\n") + "\n").as_bytes()).unwrap();
+    drop(file);
+    let total = lines.len() as u64;
+    let screen = session.wait_until(&format!("{total} records"), Duration::from_secs(20), |s| {
+        count_before(s, "records") == Some(total)
+    });
+    let after = flagged(&screen);
+    assert!(
+        after.map(|a| a.1) >= before.map(|b| b.1),
+        "{before:?} → {after:?}\n{screen}"
+    );
+    let shown_total = format!("total {}", netanomaly::commands::thousands(total));
+    assert!(screen.contains(&shown_total), "{shown_total} in\n{screen}");
+
+    // Another tab says there is no data to evaluate; q quits from anywhere.
+    session.keys(&["1"]);
+    session.wait_for("No data to evaluate", Duration::from_secs(5));
+    session.keys(&["q"]);
+    session.assert_terminal_restored();
+}

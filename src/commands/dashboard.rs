@@ -4,32 +4,50 @@ use std::io::IsTerminal;
 
 use color_eyre::eyre::{Result, bail};
 
-use crate::cli::DashboardArgs;
+use crate::cli::{DashboardArgs, MonitorFormat};
+use crate::data::{FeatureSet, ReadOptions};
 use crate::detect::iforest::IsolationForestConfig;
+use crate::monitor::{Format, Input, MonitorConfig, MonitorError};
 use crate::tui::{self, Options};
+use crate::worker::live::LiveConfig;
 use crate::worker::{Settings, Source};
 
+/// "Why" features named per alert and detector.
+const WHY: usize = 3;
+
 pub fn run(args: &DashboardArgs) -> Result<()> {
+    // Keys come from the terminal (crossterm opens /dev/tty when standard input is a
+    // pipe), so only the screen has to be a terminal.
     if !std::io::stdout().is_terminal() {
         bail!(
             "the dashboard needs a terminal; for scripts use the headless commands \
-             (evaluate, train, score; see `netanomaly --help`)"
+             (evaluate, train, score, monitor; see `netanomaly --help`)"
         );
     }
-    let source = match &args.data {
-        Some(train) => Source::Files {
+    let stdin_monitored = args.monitor.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if stdin_monitored && std::io::stdin().is_terminal() {
+        bail!(
+            "--monitor - reads standard input, which is this terminal: pipe records in \
+             (e.g. `tcpdump -i eth0 -U -w - | netanomaly dashboard --model m --monitor - \
+             --format pcap`) or give a file"
+        );
+    }
+    let source = match (&args.data, &args.monitor) {
+        (Some(train), _) => Source::Files {
             train: train.clone(),
             test: args.test.clone(),
         },
-        None => Source::Demo {
+        (None, Some(_)) => Source::LiveOnly,
+        (None, None) => Source::Demo {
             rows: args.demo_rows as usize,
             seed: args.demo_seed,
         },
     };
     // Check the files now, so a typo is one sentence on the shell, not a screen.
-    if let Some(model) = &args.model {
-        crate::model::ModelBundle::load(model)?;
-    }
+    let bundle = match &args.model {
+        Some(model) => Some(crate::model::ModelBundle::load(model)?),
+        None => None,
+    };
     if let Source::Files { train, test } = &source {
         for path in std::iter::once(train).chain(test) {
             if !path.is_file() {
@@ -37,6 +55,47 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
             }
         }
     }
+    let live = match (&args.monitor, &args.model, &bundle) {
+        (Some(path), Some(model), Some(bundle)) => {
+            let format = match args.format {
+                MonitorFormat::Kdd => Format::Kdd,
+                MonitorFormat::Pcap => Format::Pcap,
+            };
+            if format == Format::Pcap
+                && bundle.manifest.schema.feature_set == FeatureSet::All
+                && !args.allow_content_features_zero
+            {
+                bail!(MonitorError::NeedsContentFeatures);
+            }
+            let input = if stdin_monitored {
+                Input::Stdin
+            } else {
+                // A followed file may not exist yet; otherwise it must.
+                if !args.follow && !path.is_file() {
+                    bail!("{} does not exist or is not a file", path.display());
+                }
+                Input::File {
+                    path: path.clone(),
+                    follow: args.follow,
+                }
+            };
+            Some(LiveConfig {
+                bundle: model.clone(),
+                monitor: MonitorConfig {
+                    input,
+                    format,
+                    tracker: args.tracker.config(),
+                    allow_content_features_zero: args.allow_content_features_zero,
+                    read: ReadOptions {
+                        skip_bad_rows: true,
+                        ..ReadOptions::default()
+                    },
+                    why: WHY,
+                },
+            })
+        }
+        _ => None,
+    };
     tui::run(Options {
         source,
         settings: Settings {
@@ -49,5 +108,6 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
         },
         ascii: args.ascii,
         out_dir: args.out_dir.clone(),
+        live,
     })
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 use super::keymap::{self, Action};
+use super::live::{LiveState, LiveStatus};
 use crate::data::Family;
 use crate::detect::autoencoder::{AutoencoderConfig, Preset, StopReason, TrainEvent};
 use crate::detect::explain;
@@ -18,6 +19,7 @@ use crate::eval::protocol::DetectorKind;
 use crate::model::scorer::Explainer;
 use crate::model::store::SavedThreshold;
 use crate::model::train::TrainProtocol;
+use crate::worker::live::{LiveConfig, LiveEnd, LiveEvent};
 use crate::worker::{Command, DetectorResult, Event, Model, Settings, TestSet, Thresholds};
 
 /// The screens, in tab order.
@@ -28,15 +30,17 @@ pub enum Tab {
     Autoencoder,
     Compare,
     Flagged,
+    Live,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Overview,
         Tab::Iforest,
         Tab::Autoencoder,
         Tab::Compare,
         Tab::Flagged,
+        Tab::Live,
     ];
 
     pub fn title(self) -> &'static str {
@@ -46,6 +50,16 @@ impl Tab {
             Tab::Autoencoder => "Autoencoder",
             Tab::Compare => "Compare",
             Tab::Flagged => "Flagged rows",
+            Tab::Live => "Live",
+        }
+    }
+
+    /// The title on a narrow tab bar (below [`WIDE_TABS`] columns).
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Iforest => "Forest",
+            Tab::Flagged => "Flagged",
+            other => other.title(),
         }
     }
 
@@ -615,6 +629,10 @@ pub struct App {
     pub flagged: FlaggedTable,
     /// Agreement and per-family flag counts over the test rows.
     pub counts: FlagCounts,
+    /// The Live tab.
+    pub live: LiveState,
+    /// False with `--monitor` and no `--data`: nothing to train on or evaluate.
+    pub has_data: bool,
     /// Latest status line, and whether it reports a problem.
     pub status: String,
     pub error: Option<String>,
@@ -629,7 +647,33 @@ pub struct App {
 
 impl App {
     pub fn new(source: String, synthetic: bool, settings: Settings) -> App {
-        let mut app = App {
+        let mut app = App::blank(source, synthetic, settings);
+        app.start_training();
+        app
+    }
+
+    /// A dashboard with no data to train on or evaluate: only the Live tab has work
+    /// (`--monitor` without `--data`).
+    pub fn live_only(source: String, settings: Settings) -> App {
+        let mut app = App::blank(source, false, settings);
+        app.has_data = false;
+        app.tab = Tab::Live;
+        app.status = "no --data: the other tabs have nothing to evaluate; see the Live tab".into();
+        app
+    }
+
+    /// Starts monitoring and shows the Live tab.
+    pub fn start_live(&mut self, config: LiveConfig) {
+        self.live.status = LiveStatus::Starting;
+        self.live.source = config.monitor.input.name();
+        self.live.format = config.monitor.format;
+        self.tab = Tab::Live;
+        self.commands.push(Command::Monitor(config));
+        self.dirty = true;
+    }
+
+    fn blank(source: String, synthetic: bool, settings: Settings) -> App {
+        App {
             preset: if settings.autoencoder.hidden
                 == AutoencoderConfig::preset(Preset::Reference).hidden
             {
@@ -664,6 +708,8 @@ impl App {
                 stale: true,
             },
             counts: FlagCounts::default(),
+            live: LiveState::default(),
+            has_data: true,
             status: "starting …".into(),
             error: None,
             training: false,
@@ -672,9 +718,7 @@ impl App {
             out_dir: PathBuf::from("."),
             commands: Vec::new(),
             dirty: true,
-        };
-        app.start_training();
-        app
+        }
     }
 
     /// Commands for the worker produced by the last updates.
@@ -683,6 +727,12 @@ impl App {
     }
 
     fn start_training(&mut self) {
+        if !self.has_data {
+            self.status =
+                "nothing to train on: start the dashboard with --data FILE (the Live tab scores --monitor)"
+                    .into();
+            return;
+        }
         self.training = true;
         self.error = None;
         self.iforest = DetectorPanel {
@@ -732,9 +782,17 @@ impl App {
             Msg::Mouse(mouse) => self.mouse(mouse),
             Msg::Resize => self.dirty = true,
             Msg::Tick => {
-                // Only the elapsed-time figures move between events.
+                // Only the elapsed-time figures move between events, and the live
+                // window once a second.
                 if self.training {
                     self.dirty = true;
+                }
+                if self.live.status == LiveStatus::Running {
+                    let now = crate::clock::now_nanos() / 1_000_000_000;
+                    if now > self.live.now {
+                        self.live.advance(now);
+                        self.dirty = true;
+                    }
                 }
             }
             Msg::Worker(event) => {
@@ -766,6 +824,9 @@ impl App {
             Action::Quit => {
                 self.quit = true;
                 self.commands.push(Command::Cancel);
+                if self.live.is_on() {
+                    self.commands.push(Command::StopMonitor);
+                }
             }
             Action::Help => self.help = true,
             Action::NextTab => self.tab = Tab::ALL[(self.tab.index() + 1) % Tab::ALL.len()],
@@ -855,8 +916,15 @@ impl App {
             Action::Down => self.move_selection(1),
             Action::PageUp => self.move_selection(-(self.flagged.page.max(1) as i64)),
             Action::PageDown => self.move_selection(self.flagged.page.max(1) as i64),
+            Action::Top if self.tab == Tab::Live => self.live.selected = 0,
             Action::Top => self.flagged.selected = 0,
+            Action::Bottom if self.tab == Tab::Live => {
+                self.live.selected = self.live.alerts.len().saturating_sub(1)
+            }
             Action::Bottom => self.flagged.selected = self.flagged.rows.len().saturating_sub(1),
+            Action::Open if self.tab == Tab::Live => {
+                self.live.detail = !self.live.detail && !self.live.alerts.is_empty()
+            }
             Action::Open => {
                 self.flagged.detail = !self.flagged.detail && !self.flagged.rows.is_empty()
             }
@@ -878,16 +946,16 @@ impl App {
         match mouse.kind {
             // The tab bar is the second line; tabs are laid out by `tab_at`.
             MouseEventKind::Down(MouseButton::Left) if mouse.row == 1 => {
-                if let Some(tab) = tab_at(mouse.column) {
+                if let Some(tab) = tab_at(mouse.column, self.size.0) {
                     self.tab = tab;
                     self.dirty = true;
                 }
             }
-            MouseEventKind::ScrollDown if self.tab == Tab::Flagged => {
+            MouseEventKind::ScrollDown if matches!(self.tab, Tab::Flagged | Tab::Live) => {
                 self.move_selection(3);
                 self.dirty = true;
             }
-            MouseEventKind::ScrollUp if self.tab == Tab::Flagged => {
+            MouseEventKind::ScrollUp if matches!(self.tab, Tab::Flagged | Tab::Live) => {
                 self.move_selection(-3);
                 self.dirty = true;
             }
@@ -896,6 +964,10 @@ impl App {
     }
 
     fn move_selection(&mut self, by: i64) {
+        if self.tab == Tab::Live {
+            self.live.move_selection(by);
+            return;
+        }
         let n = self.flagged.rows.len();
         if n == 0 {
             return;
@@ -906,6 +978,21 @@ impl App {
 
     fn worker_event(&mut self, event: Event) {
         match event {
+            Event::Live(event) => {
+                match &event {
+                    LiveEvent::Started { source, .. } => {
+                        self.status = format!("monitoring {source}");
+                    }
+                    LiveEvent::Ended(LiveEnd::Failed(message)) => {
+                        self.status = format!("monitoring failed: {message}");
+                    }
+                    LiveEvent::Ended(LiveEnd::Finished { reason, .. }) => {
+                        self.status = format!("monitoring ended: {reason}");
+                    }
+                    LiveEvent::Update(_) => {}
+                }
+                self.live.apply(event);
+            }
             Event::Status(s) => self.status = s,
             Event::DataReady(test) if self.settings.bundle.is_some() => {
                 self.status = format!(
@@ -1200,20 +1287,32 @@ fn timestamp() -> String {
     crate::clock::file_stamp(crate::clock::now_nanos() / 1_000_000_000)
 }
 
-/// Tab titles as drawn on the tab bar: ` 1 Overview │ 2 Isolation Forest │ …`.
-pub fn tab_titles() -> Vec<String> {
+/// A tab bar this wide shows the full titles; a narrower one the short ones, so that
+/// every tab fits 80 columns.
+pub const WIDE_TABS: u16 = 90;
+
+/// Tab titles as drawn on a tab bar `width` columns wide: ` 1 Overview │ 2 Isolation
+/// Forest │ …`.
+pub fn tab_titles(width: u16) -> Vec<String> {
     Tab::ALL
         .iter()
         .enumerate()
-        .map(|(i, t)| format!("{} {}", i + 1, t.title()))
+        .map(|(i, t)| {
+            let title = if width >= WIDE_TABS {
+                t.title()
+            } else {
+                t.short_title()
+            };
+            format!("{} {title}", i + 1)
+        })
         .collect()
 }
 
 /// The tab under column `x` of the tab bar (ratatui's Tabs: one space of padding on
 /// each side of a title and a one-character divider).
-pub fn tab_at(x: u16) -> Option<Tab> {
+pub fn tab_at(x: u16, width: u16) -> Option<Tab> {
     let mut start = 0u16;
-    for (title, tab) in tab_titles().iter().zip(Tab::ALL) {
+    for (title, tab) in tab_titles(width).iter().zip(Tab::ALL) {
         let width = title.chars().count() as u16 + 2;
         if x >= start && x < start + width {
             return Some(tab);
@@ -1256,9 +1355,20 @@ mod tests {
 
     #[test]
     fn tab_positions_follow_the_titles() {
-        assert_eq!(tab_at(0), Some(Tab::Overview));
-        assert_eq!(tab_at(11), Some(Tab::Overview));
-        assert_eq!(tab_at(13), Some(Tab::Iforest));
-        assert_eq!(tab_at(500), None);
+        assert_eq!(tab_at(0, 120), Some(Tab::Overview));
+        assert_eq!(tab_at(11, 120), Some(Tab::Overview));
+        assert_eq!(tab_at(13, 120), Some(Tab::Iforest));
+        assert_eq!(tab_at(83, 120), Some(Tab::Live));
+        assert_eq!(tab_at(500, 120), None);
+        // Short titles on 80 columns: the Live tab still fits.
+        assert_eq!(tab_at(24, 80), Some(Tab::Autoencoder));
+        assert_eq!(tab_at(66, 80), Some(Tab::Live));
+        assert!(
+            tab_titles(80)
+                .iter()
+                .map(|t| t.chars().count() + 3)
+                .sum::<usize>()
+                <= 81
+        );
     }
 }

@@ -48,6 +48,8 @@ pub enum Scope {
     /// Tabs with a threshold slider.
     Slider,
     Autoencoder,
+    /// Tabs with a table of records: flagged rows and live alerts.
+    Table,
     Flagged,
 }
 
@@ -57,6 +59,7 @@ impl Scope {
             Scope::Global => true,
             Scope::Slider => matches!(tab, Tab::Iforest | Tab::Autoencoder),
             Scope::Autoencoder => tab == Tab::Autoencoder,
+            Scope::Table => matches!(tab, Tab::Flagged | Tab::Live),
             Scope::Flagged => tab == Tab::Flagged,
         }
     }
@@ -66,6 +69,7 @@ impl Scope {
             Scope::Global => "Everywhere",
             Scope::Slider => "Isolation Forest and Autoencoder tabs",
             Scope::Autoencoder => "Autoencoder tab",
+            Scope::Table => "Flagged rows and Live tabs",
             Scope::Flagged => "Flagged rows tab",
         }
     }
@@ -136,10 +140,10 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Global
     ),
     bind!(
-        "1-5",
+        "1-6",
         [Char('1')],
         Action::GoTab(0),
-        "go to a tab by number",
+        "go to a tab by number (6: Live)",
         Scope::Global,
         false
     ),
@@ -269,14 +273,14 @@ pub const BINDINGS: &[Binding] = &[
         [Code(KeyCode::Up), Char('k')],
         Action::Up,
         "move the selection",
-        Scope::Flagged
+        Scope::Table
     ),
     bind!(
         "",
         [Code(KeyCode::Down), Char('j')],
         Action::Down,
         "",
-        Scope::Flagged,
+        Scope::Table,
         false
     ),
     bind!(
@@ -284,7 +288,7 @@ pub const BINDINGS: &[Binding] = &[
         [Code(KeyCode::PageUp)],
         Action::PageUp,
         "a page up / down",
-        Scope::Flagged,
+        Scope::Table,
         false
     ),
     bind!(
@@ -292,7 +296,7 @@ pub const BINDINGS: &[Binding] = &[
         [Code(KeyCode::PageDown)],
         Action::PageDown,
         "",
-        Scope::Flagged,
+        Scope::Table,
         false
     ),
     bind!(
@@ -300,7 +304,7 @@ pub const BINDINGS: &[Binding] = &[
         [Code(KeyCode::Home)],
         Action::Top,
         "first / last row",
-        Scope::Flagged,
+        Scope::Table,
         false
     ),
     bind!(
@@ -308,7 +312,7 @@ pub const BINDINGS: &[Binding] = &[
         [Code(KeyCode::End)],
         Action::Bottom,
         "",
-        Scope::Flagged,
+        Scope::Table,
         false
     ),
     bind!(
@@ -316,8 +320,8 @@ pub const BINDINGS: &[Binding] = &[
         "details",
         [Code(KeyCode::Enter)],
         Action::Open,
-        "open / close the record's details",
-        Scope::Flagged
+        "open / close the record's details (flagged row or alert)",
+        Scope::Table
     ),
     bind!(
         "f",
@@ -339,7 +343,7 @@ pub const BINDINGS: &[Binding] = &[
 
 /// The action of a key on `tab`; tab-specific bindings win over global ones.
 pub fn action_for(event: &KeyEvent, tab: Tab) -> Option<Action> {
-    if let KeyCode::Char(c @ '1'..='5') = event.code
+    if let KeyCode::Char(c @ '1'..='6') = event.code
         && !event.modifiers.contains(KeyModifiers::CONTROL)
     {
         return Some(Action::GoTab(c as usize - '1' as usize));
@@ -424,6 +428,20 @@ mod tests {
             action_for(&key(KeyCode::Char('m'), none), Tab::Iforest),
             None
         );
+        // The live alerts scroll like the flagged rows; filter and sort are not theirs.
+        assert_eq!(
+            action_for(&key(KeyCode::Char('6'), none), Tab::Overview),
+            Some(Action::GoTab(5))
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Down, none), Tab::Live),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Enter, none), Tab::Live),
+            Some(Action::Open)
+        );
+        assert_eq!(action_for(&key(KeyCode::Char('f'), none), Tab::Live), None);
     }
 
     #[test]

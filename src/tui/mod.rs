@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod keymap;
+pub mod live;
 pub mod view;
 pub mod widgets;
 
@@ -17,6 +18,7 @@ use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, E
 use ratatui::crossterm::execute;
 use tokio::sync::mpsc::unbounded_channel;
 
+use crate::worker::live::LiveConfig;
 use crate::worker::{Settings, Source, Worker};
 use app::{App, Msg};
 use widgets::Theme;
@@ -31,6 +33,8 @@ pub struct Options {
     pub ascii: bool,
     /// Where saves and exports go.
     pub out_dir: std::path::PathBuf,
+    /// Monitor this input on the Live tab.
+    pub live: Option<LiveConfig>,
 }
 
 /// Restores the terminal when dropped: on quit, on error and while unwinding a panic
@@ -60,12 +64,18 @@ pub fn run(options: Options) -> Result<()> {
     execute!(stdout(), EnableMouseCapture).wrap_err("cannot enable the mouse")?;
     let theme = Theme::from_env(options.ascii);
     let (worker, mut events) = Worker::start(options.source.clone());
-    let mut app = App::new(
-        options.source.describe(),
-        matches!(options.source, Source::Demo { .. }),
-        options.settings,
-    );
+    let mut app = match options.source {
+        Source::LiveOnly => App::live_only(options.source.describe(), options.settings),
+        _ => App::new(
+            options.source.describe(),
+            matches!(options.source, Source::Demo { .. }),
+            options.settings,
+        ),
+    };
     app.out_dir = options.out_dir;
+    if let Some(config) = options.live {
+        app.start_live(config);
+    }
 
     // Terminal input is read on its own thread (crossterm's read blocks).
     let (input_tx, mut input) = unbounded_channel();

@@ -1,5 +1,7 @@
 //! Drawing: a pure function of the state, one function per panel.
 
+mod live;
+
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -47,7 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     .areas(area);
     draw_header(frame, header, app, theme);
     frame.render_widget(
-        Tabs::new(tab_titles())
+        Tabs::new(tab_titles(area.width))
             .select(Tab::ALL.iter().position(|&t| t == app.tab))
             .highlight_style(theme.selected())
             .divider("│"),
@@ -71,6 +73,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         None => body,
     };
     match app.tab {
+        Tab::Live => live::draw(frame, body, app, theme),
+        _ if !app.has_data => draw_no_data(frame, body, theme),
         Tab::Overview => draw_overview(frame, body, app, theme),
         Tab::Iforest => draw_detector(frame, body, app, DetectorKind::Iforest, theme),
         Tab::Autoencoder => draw_autoencoder(frame, body, app, theme),
@@ -83,8 +87,25 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     );
     draw_footer(frame, footer, app, theme);
     if app.help {
-        draw_help(frame, body, theme);
+        draw_help(frame, area, theme);
     }
+}
+
+/// A tab that evaluates `--data` when there is none (`--monitor` alone).
+fn draw_no_data(frame: &mut Frame, area: Rect, theme: Theme) {
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::styled("No data to evaluate.", theme.title()),
+            Line::raw(""),
+            Line::raw(
+                "This tab trains on or scores --data FILE; the dashboard was started without it.",
+            ),
+            Line::raw("Live traffic is on the 6 Live tab."),
+        ])
+        .wrap(Wrap { trim: true })
+        .block(Block::bordered()),
+        area,
+    );
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -140,6 +161,7 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
         Scope::Global,
         Scope::Slider,
         Scope::Autoencoder,
+        Scope::Table,
         Scope::Flagged,
     ] {
         lines.push(Line::styled(scope.title(), theme.title()));
@@ -152,7 +174,7 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled(
-        "Mouse: click a tab; scroll the flagged rows. Any key closes this help.",
+        "Mouse: click a tab; scroll the flagged rows and live alerts. Any key closes this help.",
         theme.dim(),
     ));
     let height = (lines.len() as u16 + 2).min(area.height);
