@@ -79,7 +79,6 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
     let mut printer = Printer {
         json: args.json,
         flagged_only: args.flagged_only,
-        line: Vec::with_capacity(512),
         alert_lines: Vec::new(),
     };
     let mut sink = |event: MonitorEvent| -> io::Result<()> {
@@ -213,41 +212,75 @@ struct JsonWhy<'a> {
 struct Printer {
     json: bool,
     flagged_only: bool,
-    line: Vec<u8>,
     alert_lines: Vec<u8>,
 }
 
+/// Records formatted per parallel task.
+const PRINT_CHUNK: usize = 2048;
+
 impl Printer {
+    /// Formats the batch's records in parallel (chunks of rows, each into its own
+    /// buffer), then writes them in order.
     fn batch(
         &mut self,
         batch: &ScoredBatch,
         out: &mut impl Write,
         alerts: Option<&mut AlertLog>,
     ) -> io::Result<()> {
+        use rayon::prelude::*;
         let time = crate::clock::rfc3339(batch.scored_at);
+        let alerting = alerts.is_some();
+        let chunks = batch.len().div_ceil(PRINT_CHUNK);
+        let formatted: Vec<(Vec<u8>, Vec<u8>)> = (0..chunks)
+            .into_par_iter()
+            .map(|c| {
+                let rows = c * PRINT_CHUNK..((c + 1) * PRINT_CHUNK).min(batch.len());
+                let mut lines = Vec::with_capacity(rows.len() * 160);
+                let mut alert_lines = Vec::new();
+                self.rows(batch, rows, &time, alerting, &mut lines, &mut alert_lines)?;
+                Ok((lines, alert_lines))
+            })
+            .collect::<io::Result<_>>()?;
         self.alert_lines.clear();
-        for row in 0..batch.len() {
+        for (lines, alert_lines) in &formatted {
+            out.write_all(lines)?;
+            self.alert_lines.extend_from_slice(alert_lines);
+        }
+        if let Some(log) = alerts {
+            log.append(&self.alert_lines)?;
+        }
+        Ok(())
+    }
+
+    fn rows(
+        &self,
+        batch: &ScoredBatch,
+        rows: std::ops::Range<usize>,
+        time: &str,
+        alerting: bool,
+        out: &mut Vec<u8>,
+        alert_lines: &mut Vec<u8>,
+    ) -> io::Result<()> {
+        for row in rows {
             let flagged = batch.any_flagged(row);
-            let alert = flagged && alerts.is_some();
+            let alert = flagged && alerting;
             if self.flagged_only && !flagged {
                 continue;
             }
             if self.json || alert {
-                self.line.clear();
-                serde_json::to_writer(&mut self.line, &json_record(batch, row, &time))?;
-                self.line.push(b'\n');
+                let start = out.len();
+                serde_json::to_writer(&mut *out, &json_record(batch, row, time))?;
+                out.push(b'\n');
                 if alert {
-                    self.alert_lines.extend_from_slice(&self.line);
+                    alert_lines.extend_from_slice(&out[start..]);
+                }
+                if !self.json {
+                    out.truncate(start);
                 }
             }
             if !self.json {
-                self.line.clear();
-                text_record(batch, row, &time, &mut self.line)?;
+                text_record(batch, row, time, out)?;
             }
-            out.write_all(&self.line)?;
-        }
-        if let Some(log) = alerts {
-            log.append(&self.alert_lines)?;
         }
         Ok(())
     }
