@@ -459,3 +459,89 @@ fn a_syn_flood_beyond_the_table_cap_is_reported_and_counted() {
         .unwrap_or_else(|| panic!("no eviction count in {err}"));
     assert!(evicted >= 15_000, "{err}");
 }
+
+/// `--follow` on a capture being written: a record cut in two by the writer is read
+/// whole once the rest arrives; Ctrl-C ends the run with every packet counted.
+#[test]
+#[cfg(unix)]
+fn follow_reads_a_capture_as_it_is_written() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.pcap");
+    write_capture(
+        &whole,
+        8,
+        20.0,
+        http_exchange(START + 15 * NANOS_PER_SEC),
+        WriteFormat::PCAP_US,
+    );
+    let bytes = std::fs::read(&whole).unwrap();
+    let frames = {
+        let run = netanomaly(&["pcap2kdd", "--input", whole.to_str().unwrap()]);
+        let err = stderr(&run);
+        let n = err
+            .split(" frames")
+            .next()
+            .unwrap()
+            .rsplit('(')
+            .next()
+            .unwrap();
+        n.replace(',', "").parse::<u64>().unwrap()
+    };
+    let growing = dir.path().join("growing.pcap");
+    // Cut at an odd offset: almost surely inside a record.
+    let cut = bytes.len() / 2 + 7;
+    std::fs::write(&growing, &bytes[..cut]).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netanomaly"))
+        .args([
+            "monitor", "--format", "pcap", "--json", "--follow", "--model",
+        ])
+        .arg(model())
+        .arg("--input")
+        .arg(&growing)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str::<Value>(&line).unwrap());
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&growing)
+        .unwrap();
+    file.write_all(&bytes[cut..]).unwrap();
+    let wait = std::time::Duration::from_secs(20);
+    loop {
+        let record = rx.recv_timeout(wait).expect("the exchange's record");
+        if record["src_port"] == 40001 {
+            assert_eq!(
+                (record["src_bytes"].as_u64(), record["dst_bytes"].as_u64()),
+                (Some(300), Some(5000))
+            );
+            break;
+        }
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let summary = loop {
+        let line = rx.recv_timeout(wait).expect("a summary");
+        if line["kind"] == "summary" {
+            break line;
+        }
+    };
+    assert_eq!(summary["ended"], "stopped");
+    assert_eq!(summary["capture"]["frames"], frames);
+    assert!(
+        summary["capture"].get("truncated_tail").is_none(),
+        "{summary}"
+    );
+    assert!(child.wait().unwrap().success());
+}
