@@ -253,7 +253,7 @@ pub fn run(
             source,
         })?;
 
-    let mut stage = match config.format {
+    let stage = match config.format {
         Format::Kdd => Stage::Kdd(StreamParser::new(source.clone(), config.read.clone())),
         Format::Pcap => Stage::Pcap(Box::new(PcapStage::new(&source, config))),
     };
@@ -264,30 +264,183 @@ pub fn run(
             .collect(),
         ..Counts::default()
     };
-    let mut deliver = |batch: Batch, counts: &mut Counts| -> Result<(), MonitorError> {
-        for error in batch.bad_rows {
-            counts.skipped_bad_records += 1;
-            sink(MonitorEvent::Skipped(format!(
-                "skipped a record: {source}: {error}"
-            )))
-            .map_err(MonitorError::Output)?;
+    // Three stages overlap: this thread hands scored batches to the sink while the
+    // scoring thread scores the next batch and the staging thread parses the one after.
+    let abandoned = AtomicBool::new(false);
+    let end = std::thread::scope(|scope| {
+        let (staged_tx, staged_rx) = mpsc::sync_channel::<Staged>(1);
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<Ready>(1);
+        let spawned = std::thread::Builder::new()
+            .name("monitor-stage".into())
+            .spawn_scoped(scope, {
+                let (source, abandoned) = (source.clone(), &abandoned);
+                move || stage_loop(stage, &rx, &staged_tx, stop, abandoned, &source)
+            })
+            .and_then(|_| {
+                std::thread::Builder::new()
+                    .name("monitor-score".into())
+                    .spawn_scoped(scope, move || {
+                        score_loop(bundle, config.why, &staged_rx, &ready_tx)
+                    })
+            });
+        if let Err(source) = spawned {
+            abandoned.store(true, Ordering::Relaxed);
+            return Err(MonitorError::Read {
+                path: config.input.name(),
+                source,
+            });
         }
-        if batch.records.is_empty() {
-            return Ok(());
+        let end = receive(&ready_rx, &mut counts, &source, sink);
+        if end.is_err() {
+            // The staging thread notices within a tick and ends; the scoring thread
+            // ends when its channels close.
+            abandoned.store(true, Ordering::Relaxed);
         }
-        let scored = score_batch(bundle, batch.records, batch.connections, config.why)?;
-        tally(&scored, counts);
-        sink(MonitorEvent::Batch(Box::new(scored))).map_err(MonitorError::Output)
-    };
+        drop(ready_rx);
+        end
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(Summary {
+        source,
+        format: end.format,
+        records_per_second: counts.records as f64 / seconds.max(1e-9),
+        counts,
+        seconds,
+        ended: end.ended,
+        capture: end.capture,
+    })
+}
 
+/// How the input ended.
+struct End {
+    ended: &'static str,
+    format: Option<FileFormat>,
+    capture: Option<CaptureSummary>,
+}
+
+/// From the staging thread to the scoring thread.
+enum Staged {
+    Batch(Box<Batch>),
+    End(End),
+    Failed(MonitorError),
+}
+
+/// From the scoring thread to the sink.
+enum Ready {
+    Batch {
+        bad_rows: Vec<RowError>,
+        scored: Option<Box<ScoredBatch>>,
+    },
+    End(End),
+    Failed(MonitorError),
+}
+
+/// Hands every skipped record and scored batch to the sink, in input order, until the
+/// input ends.
+fn receive(
+    ready: &mpsc::Receiver<Ready>,
+    counts: &mut Counts,
+    source: &str,
+    sink: &mut dyn FnMut(MonitorEvent) -> io::Result<()>,
+) -> Result<End, MonitorError> {
+    loop {
+        match ready.recv() {
+            Ok(Ready::Batch { bad_rows, scored }) => {
+                for error in bad_rows {
+                    counts.skipped_bad_records += 1;
+                    sink(MonitorEvent::Skipped(format!(
+                        "skipped a record: {source}: {error}"
+                    )))
+                    .map_err(MonitorError::Output)?;
+                }
+                if let Some(scored) = scored {
+                    tally(&scored, counts);
+                    sink(MonitorEvent::Batch(scored)).map_err(MonitorError::Output)?;
+                }
+            }
+            Ok(Ready::End(end)) => return Ok(end),
+            Ok(Ready::Failed(error)) => return Err(error),
+            // Only if a stage panicked (the scope then re-raises the panic).
+            Err(_) => {
+                return Err(MonitorError::Read {
+                    path: source.to_owned(),
+                    source: io::Error::other("the monitor's scoring stage ended early"),
+                });
+            }
+        }
+    }
+}
+
+/// The scoring thread: scores and explains each staged batch.
+fn score_loop(
+    bundle: &ModelBundle,
+    why: usize,
+    staged: &mpsc::Receiver<Staged>,
+    ready: &mpsc::SyncSender<Ready>,
+) {
+    for item in staged {
+        let out = match item {
+            Staged::Batch(batch) if batch.records.is_empty() => Ready::Batch {
+                bad_rows: batch.bad_rows,
+                scored: None,
+            },
+            Staged::Batch(batch) => {
+                let Batch {
+                    records,
+                    connections,
+                    bad_rows,
+                } = *batch;
+                match score_batch(bundle, records, connections, why) {
+                    Ok(scored) => Ready::Batch {
+                        bad_rows,
+                        scored: Some(Box::new(scored)),
+                    },
+                    Err(error) => Ready::Failed(error.into()),
+                }
+            }
+            Staged::End(end) => Ready::End(end),
+            Staged::Failed(error) => Ready::Failed(error),
+        };
+        let last = !matches!(out, Ready::Batch { .. });
+        if ready.send(out).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// The staging thread: gathers the input's pieces into batches and turns them into
+/// records (parsed lines, or packets tracked into connections). It wakes at least every
+/// tick, for a stop request or (packets) connection timeouts.
+fn stage_loop(
+    mut stage: Stage,
+    rx: &mpsc::Receiver<input::Piece>,
+    out: &mpsc::SyncSender<Staged>,
+    stop: &AtomicBool,
+    abandoned: &AtomicBool,
+    path: &str,
+) {
+    // False when the receiving side is gone.
+    let send = |batch: Result<Batch, MonitorError>| match batch {
+        Ok(batch) if batch.records.is_empty() && batch.bad_rows.is_empty() => true,
+        Ok(batch) => out.send(Staged::Batch(Box::new(batch))).is_ok(),
+        Err(error) => {
+            let _ = out.send(Staged::Failed(error));
+            false
+        }
+    };
     let ended = loop {
+        if abandoned.load(Ordering::Relaxed) {
+            return;
+        }
         if stop.load(Ordering::Relaxed) {
             break "stopped";
         }
         let first = match rx.recv_timeout(TICK) {
             Ok(piece) => piece,
             Err(RecvTimeoutError::Timeout) => {
-                deliver(stage.tick(), &mut counts)?;
+                if !send(Ok(stage.tick())) {
+                    return;
+                }
                 continue;
             }
             // A followed file ends only when stopped.
@@ -305,36 +458,37 @@ pub fn run(
                 next = rx.try_recv().ok();
             }
         }
-        deliver(stage.ingest(&gathered)?, &mut counts)?;
+        if !send(stage.ingest(&gathered)) {
+            return;
+        }
         if let Some(failure) = gathered.failure {
-            deliver(stage.finish()?, &mut counts)?;
-            return Err(match failure {
-                input::Failure::Io(source) => MonitorError::Read {
-                    path: config.input.name(),
-                    source,
-                },
-                input::Failure::Capture(source) => MonitorError::Capture {
-                    path: config.input.name(),
-                    source,
-                },
-            });
+            if send(stage.finish()) {
+                let _ = out.send(Staged::Failed(match failure {
+                    input::Failure::Io(source) => MonitorError::Read {
+                        path: path.to_owned(),
+                        source,
+                    },
+                    input::Failure::Capture(source) => MonitorError::Capture {
+                        path: path.to_owned(),
+                        source,
+                    },
+                }));
+            }
+            return;
         }
     };
-    deliver(stage.finish()?, &mut counts)?;
-    let seconds = started.elapsed().as_secs_f64();
+    if !send(stage.finish()) {
+        return;
+    }
     let (format, capture) = match &stage {
         Stage::Kdd(parser) => (parser.format(), None),
         Stage::Pcap(p) => (None, Some(p.summary())),
     };
-    Ok(Summary {
-        source,
-        format,
-        records_per_second: counts.records as f64 / seconds.max(1e-9),
-        counts,
-        seconds,
+    let _ = out.send(Staged::End(End {
         ended,
+        format,
         capture,
-    })
+    }));
 }
 
 /// Pieces that arrived together.
