@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates screenshots/*.png: the dashboard on the real KDD 10% file, mid-training and
-# after training, one picture per tab, captured from tmux with colours and rendered to
-# PNG (scripts/ansi2png.py).
+# after training, one picture per tab; then the Live tab monitoring a file that grows
+# by 2,500 records of the same file every half second, scored by the model the first
+# run saved. Captured from tmux with colours and rendered to PNG (scripts/ansi2png.py).
 #
 #   scripts/screenshots.sh            # needs ../shared/data (or NETANOMALY_DATA)
 #
@@ -28,23 +29,24 @@ fi
 bin="${CARGO_TARGET_DIR:-$repo/target}/release/netanomaly"
 work="$(mktemp -d)"
 session="netanomaly-shots-$$"
-trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
+live="netanomaly-live-$$"
+trap 'tmux kill-session -t "$session" 2>/dev/null || true; tmux kill-session -t "$live" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 tmux new-session -d -s "$session" -x 140 -y 42 \
     "TERM=xterm-256color $bin dashboard --data $data --out-dir $work; sleep 5"
 
-wait_for() { # text, timeout seconds
+wait_for() { # text, timeout seconds[, session]
     for _ in $(seq $(( $2 * 10 ))); do
-        tmux capture-pane -p -t "$session" | grep -q -- "$1" && return 0
+        tmux capture-pane -p -t "${3:-$session}" | grep -q -- "$1" && return 0
         sleep 0.1
     done
     echo "timed out waiting for: $1" >&2
-    tmux capture-pane -p -t "$session" >&2
+    tmux capture-pane -p -t "${3:-$session}" >&2
     exit 1
 }
-shot() { # name
+shot() { # name[, session]
     sleep 0.4
-    tmux capture-pane -e -p -t "$session" > "$work/$1.ansi"
+    tmux capture-pane -e -p -t "${2:-$session}" > "$work/$1.ansi"
     "$python" "$repo/scripts/ansi2png.py" "$work/$1.ansi" "$out/$1.png"
     echo "screenshots/$1.png"
 }
@@ -61,4 +63,22 @@ for tab in 1:overview 2:isolation-forest 3:autoencoder 4:compare 5:flagged-rows;
 done
 tmux send-keys -t "$session" Enter; shot flagged-detail
 tmux send-keys -t "$session" Enter '?'; shot help
+# Save the model on screen for the Live tab.
+tmux send-keys -t "$session" '?' s
+wait_for "saved the model bundle" 60
 tmux send-keys -t "$session" q
+model="$(ls -d "$work"/netanomaly-model-* | head -n 1)"
+
+# The Live tab: a followed file that grows for 40 s.
+# (head closes the pipe early: not a failure.)
+{ zcat -f "$data" | head -n 200000 || true; } > "$work/all.kdd"
+: > "$work/live.kdd"
+tmux new-session -d -s "$live" -x 140 -y 42 \
+    "TERM=xterm-256color $bin dashboard --model $model --monitor $work/live.kdd --follow; sleep 5"
+wait_for "● running" 30 "$live"
+for i in $(seq 0 79); do
+    sed -n "$(( i * 2500 + 1 )),$(( (i + 1) * 2500 ))p" "$work/all.kdd" >> "$work/live.kdd"
+    sleep 0.5
+done
+shot live "$live"
+tmux send-keys -t "$live" q
