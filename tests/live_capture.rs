@@ -15,6 +15,8 @@ use serde_json::Value;
 /// Whether tcpdump is here and may capture on loopback (root or CAP_NET_RAW). CI
 /// (`NETANOMALY_REQUIRE_DATA=1`) installs it and requires it.
 fn tcpdump_usable() -> bool {
+    // The probe writes to a pipe, never to a path: tcpdump running as root hands a file
+    // it writes to its own user, and a shared path such as /dev/null must not be touched.
     let ok = Command::new("tcpdump")
         .args([
             "-i",
@@ -22,11 +24,11 @@ fn tcpdump_usable() -> bool {
             "-c",
             "1",
             "-w",
-            "/dev/null",
+            "-",
             "--immediate-mode",
             "not ip",
         ])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .and_then(|mut child| {
