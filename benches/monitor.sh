@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Monitoring throughput and peak RSS: `monitor --format kdd` on the KDD Cup 99 10% file
+# (494,021 records) and `monitor --format pcap` on a large generated capture.
+#
+#   benches/monitor.sh                 # build --release, prepare inputs once, measure
+#   RUNS=5 benches/monitor.sh          # median of 5 runs (default 3)
+#   BIN=/path/to/netanomaly benches/monitor.sh   # measure another binary (no build)
+#
+# Inputs and bundles are made once into $NETANOMALY_BENCH_CACHE (default
+# ~/.cache/netanomaly-bench), never into the repository. The KDD file comes from
+# $NETANOMALY_DATA (default ../shared/data). PCAP_SECONDS and PCAP_SESSIONS size the
+# generated capture (default 600 s at 100 sessions/s: about 2.2 M packets, 1.1 GB).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA_DIR=${NETANOMALY_DATA:-../shared/data}
+CACHE=${NETANOMALY_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/netanomaly-bench}
+RUNS=${RUNS:-3}
+PCAP_SECONDS=${PCAP_SECONDS:-600}
+PCAP_SESSIONS=${PCAP_SESSIONS:-100}
+KDD_GZ=$DATA_DIR/kddcup.data_10_percent.gz
+
+if [[ -z ${BIN:-} ]]; then
+    cargo build --release --quiet
+    BIN=target/release/netanomaly
+fi
+[[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (GNU time)" >&2; exit 1; }
+[[ -f $KDD_GZ ]] || { echo "missing $KDD_GZ (set NETANOMALY_DATA)" >&2; exit 1; }
+mkdir -p "$CACHE"
+say() { echo "# $*" >&2; }
+
+# --- inputs and bundles (made once) ---
+if [[ ! -f $CACHE/kdd10.txt ]]; then
+    say "unzipping the 10% file"
+    gzip -dc "$KDD_GZ" >"$CACHE/kdd10.tmp" && mv "$CACHE/kdd10.tmp" "$CACHE/kdd10.txt"
+fi
+if [[ ! -f $CACHE/m-all/SHA256SUMS ]]; then
+    say "training the 41-feature bundle"
+    "$BIN" train --data "$KDD_GZ" --out "$CACHE/m-all" --epochs 8 >&2
+fi
+if [[ ! -f $CACHE/m-header/SHA256SUMS ]]; then
+    say "training the header bundle on generated normal traffic"
+    "$BIN" demo-capture --attacks none --seconds 300 --out "$CACHE/normal.pcap" --force >&2
+    "$BIN" pcap2kdd --input "$CACHE/normal.pcap" --out "$CACHE/normal.kdd" --force >&2
+    "$BIN" train --data "$CACHE/normal.kdd" --out "$CACHE/m-header" \
+        --feature-set header --protocol unsupervised >&2
+fi
+big=$CACHE/big-$PCAP_SECONDS-$PCAP_SESSIONS.pcap
+if [[ ! -f $big.packets ]]; then
+    say "generating the capture ($PCAP_SECONDS s, $PCAP_SESSIONS sessions/s)"
+    "$BIN" demo-capture --seconds "$PCAP_SECONDS" --sessions-per-second "$PCAP_SESSIONS" \
+        --attacks all --out "$big" --force 2>&1 | tee /dev/stderr |
+        sed -n 's/^wrote \([0-9,]*\) packets.*/\1/p' | tr -d , >"$big.packets"
+fi
+packets=$(cat "$big.packets")
+
+# --- measuring ---
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+rows=()
+# measure NAME RECORDS_PATTERN COMMAND...: median seconds and peak RSS of $RUNS runs.
+measure() {
+    local name=$1
+    shift
+    local times=() rss=() err=$CACHE/last.err out=$CACHE/last.time records
+    for ((i = 0; i < RUNS; i++)); do
+        /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>"$err"
+        read -r t m <"$out"
+        times+=("$t")
+        rss+=("$m")
+    done
+    # `monitor` and `pcap2kdd` both report "N records" / "→ N connection records".
+    records=$(grep -oE '([0-9,]+) (connection )?records' "$err" | head -1 | grep -oE '^[0-9,]+' | tr -d ,)
+    local t m load
+    t=$(printf '%s\n' "${times[@]}" | median)
+    m=$(printf '%s\n' "${rss[@]}" | median)
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    rows+=("$name|$records|$t|$m|$load")
+    say "$name: ${times[*]} s, ${rss[*]} KB"
+}
+
+kdd=$CACHE/kdd10.txt
+for why in 3 0; do
+    measure "kdd text --why $why" "$BIN" monitor --model "$CACHE/m-all" --input "$kdd" --why "$why"
+    measure "kdd --json --why $why" "$BIN" monitor --model "$CACHE/m-all" --input "$kdd" --why "$why" --json
+done
+measure "pcap text --why 3" "$BIN" monitor --model "$CACHE/m-header" --format pcap --input "$big"
+measure "pcap --json --why 3" "$BIN" monitor --model "$CACHE/m-header" --format pcap --input "$big" --json
+measure "pcap2kdd (tracking only)" "$BIN" pcap2kdd --input "$big" --out /dev/null --force
+
+echo
+echo "$(nproc) cores; medians of $RUNS runs; capture: $packets packets"
+printf '%-26s %9s %8s %12s %12s %8s %6s\n' case records seconds records/s packets/s 'RSS MB' load
+for row in "${rows[@]}"; do
+    IFS='|' read -r name records t m load <<<"$row"
+    awk -v n="$name" -v r="$records" -v t="$t" -v m="$m" -v l="$load" -v p="$packets" 'BEGIN {
+        pps = (n ~ /pcap/) ? sprintf("%12.0f", p / t) : sprintf("%12s", "-")
+        printf "%-26s %9d %8.2f %12.0f %s %8.0f %6s\n", n, r, t, r / t, pps, m / 1024, l
+    }'
+done
