@@ -11,7 +11,7 @@ use super::metrics::{Confusion, SortedScores};
 use crate::data::split::seeded_split;
 use crate::data::{Dataset, Family, FeatureSet};
 use crate::detect::autoencoder::{
-    self, AutoencoderConfig, AutoencoderError, StopReason, TrainObserver,
+    self, AutoencoderConfig, AutoencoderError, StopReason, TrainObserver, TrainedAutoencoder,
 };
 use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
 use crate::detect::threshold::ScoreDistribution;
@@ -238,21 +238,69 @@ pub fn evaluate(
         protocol: config.protocol.name(),
     })?;
     let (train_matrix, _) = encoder.transform(train, &plan.train);
-    let (test_matrix, unseen) = encoder.transform(test_data, &plan.test);
-    let encode_seconds = started.elapsed().as_secs_f64();
+    let mut encode_seconds = started.elapsed().as_secs_f64();
 
+    // Fit each detector and score its training rows...
     let scales = SplitScale::for_encoder(&encoder);
-    let mut detectors = std::collections::BTreeMap::new();
+    let mut fitted = Vec::with_capacity(config.detectors.len());
     for &kind in &config.detectors {
-        let report = match kind {
-            DetectorKind::Iforest => {
-                run_iforest(&train_matrix, &test_matrix, &scales, &plan, config)?
-            }
-            DetectorKind::Autoencoder => {
-                run_autoencoder(&train_matrix, &test_matrix, &plan, config)?
+        fitted.push(match kind {
+            DetectorKind::Iforest => fit_iforest(&train_matrix, &scales, config)?,
+            DetectorKind::Autoencoder => fit_autoencoder(&train_matrix, config)?,
+        });
+    }
+    drop(train_matrix);
+    // ...then score the test rows a chunk at a time: the test matrix never exists whole
+    // (4.9 M rows × 120 columns would be 2.3 GB), so memory does not grow with the test
+    // set beyond its scores.
+    let mut unseen = UnseenValues::default();
+    let mut unseen_counts: std::collections::HashMap<String, usize> = Default::default();
+    for chunk in plan.test.chunks(TEST_CHUNK_ROWS) {
+        let started = Instant::now();
+        let (test_matrix, chunk_unseen) = encoder.transform(test_data, chunk);
+        encode_seconds += started.elapsed().as_secs_f64();
+        unseen.rows += chunk_unseen.rows;
+        for (value, n) in chunk_unseen.values {
+            *unseen_counts.entry(value).or_default() += n;
+        }
+        for f in &mut fitted {
+            let started = Instant::now();
+            let scores = match &f.model {
+                Fitted::Forest(forest) => forest.score(&test_matrix),
+                Fitted::Autoencoder(model) => model.try_score(&test_matrix)?,
+            };
+            f.test_scores.extend(scores);
+            f.score_seconds += started.elapsed().as_secs_f64();
+        }
+    }
+    unseen.values = unseen_counts.into_iter().collect();
+    unseen
+        .values
+        .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+
+    let mut detectors = std::collections::BTreeMap::new();
+    for f in fitted {
+        let report = judge(
+            &f.train_scores,
+            &f.test_scores,
+            &plan,
+            f.fit_seconds,
+            f.score_seconds,
+        )?;
+        let report = match &f.model {
+            Fitted::Forest(_) => report,
+            Fitted::Autoencoder(model) => {
+                let summary = model.summary();
+                DetectorReport {
+                    epochs_run: Some(summary.epochs_run),
+                    best_epoch: Some(summary.weights_epoch),
+                    final_val_loss: summary.final_validation_loss,
+                    stop: Some(summary.stop),
+                    ..report
+                }
             }
         };
-        detectors.insert(kind.name(), report);
+        detectors.insert(f.kind.name(), report);
     }
     Ok(EvaluationReport {
         protocol: config.protocol.name(),
@@ -375,38 +423,49 @@ fn plan(
     })
 }
 
-fn run_iforest(
+/// Test rows encoded and scored at a time.
+const TEST_CHUNK_ROWS: usize = 1 << 18;
+
+enum Fitted {
+    Forest(IsolationForest),
+    Autoencoder(TrainedAutoencoder),
+}
+
+/// A detector fitted on the training rows, and its scores so far.
+struct FittedDetector {
+    kind: DetectorKind,
+    model: Fitted,
+    train_scores: Vec<f64>,
+    fit_seconds: f64,
+    test_scores: Vec<f64>,
+    score_seconds: f64,
+}
+
+fn fit_iforest(
     train: &Matrix,
-    test: &Matrix,
     scales: &[SplitScale],
-    plan: &Plan,
     config: &EvaluateConfig,
-) -> Result<DetectorReport, EvaluateError> {
+) -> Result<FittedDetector, EvaluateError> {
     let started = Instant::now();
     let mut forest_config = config.iforest.clone();
     forest_config.seed = config.seed;
     let forest = IsolationForest::fit_with_scales(train, &forest_config, scales)
         .map_err(|e| EvaluateError::IForest(e.to_string()))?;
     let train_scores = forest.score(train);
-    let fit_seconds = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let test_scores = forest.score(test);
-    let score_seconds = started.elapsed().as_secs_f64();
-    judge(
-        &train_scores,
-        &test_scores,
-        plan,
-        fit_seconds,
-        score_seconds,
-    )
+    Ok(FittedDetector {
+        kind: DetectorKind::Iforest,
+        model: Fitted::Forest(forest),
+        train_scores,
+        fit_seconds: started.elapsed().as_secs_f64(),
+        test_scores: Vec::new(),
+        score_seconds: 0.0,
+    })
 }
 
-fn run_autoencoder(
+fn fit_autoencoder(
     train: &Matrix,
-    test: &Matrix,
-    plan: &Plan,
     config: &EvaluateConfig,
-) -> Result<DetectorReport, EvaluateError> {
+) -> Result<FittedDetector, EvaluateError> {
     let started = Instant::now();
     let ae_config = AutoencoderConfig {
         seed: config.seed,
@@ -414,23 +473,13 @@ fn run_autoencoder(
     };
     let model = autoencoder::train(train, &ae_config, &config.observer, &config.cancel)?;
     let train_scores = model.try_score(train)?;
-    let fit_seconds = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let test_scores = model.try_score(test)?;
-    let score_seconds = started.elapsed().as_secs_f64();
-    let summary = model.summary();
-    Ok(DetectorReport {
-        epochs_run: Some(summary.epochs_run),
-        best_epoch: Some(summary.weights_epoch),
-        final_val_loss: summary.final_validation_loss,
-        stop: Some(summary.stop),
-        ..judge(
-            &train_scores,
-            &test_scores,
-            plan,
-            fit_seconds,
-            score_seconds,
-        )?
+    Ok(FittedDetector {
+        kind: DetectorKind::Autoencoder,
+        model: Fitted::Autoencoder(model),
+        train_scores,
+        fit_seconds: started.elapsed().as_secs_f64(),
+        test_scores: Vec::new(),
+        score_seconds: 0.0,
     })
 }
 
