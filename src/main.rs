@@ -26,8 +26,19 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-            eprintln!("error: {}", chain.join(": "));
+            // A cause that an error already names in its own sentence (thiserror's
+            // `{source}`) is not repeated.
+            let mut message = String::new();
+            for cause in error.chain().map(|c| c.to_string()) {
+                if message.contains(&cause) {
+                    continue;
+                }
+                if !message.is_empty() {
+                    message.push_str(": ");
+                }
+                message.push_str(&cause);
+            }
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
