@@ -462,7 +462,13 @@ fn stage_loop(
             return;
         }
         if let Some(failure) = gathered.failure {
-            if send(stage.finish()) {
+            // Packets: the connections still open are whole records. KDD text: what
+            // follows the last newline was cut by the failure, not a malformed record.
+            let flushed = match stage {
+                Stage::Kdd(_) => true,
+                Stage::Pcap(_) => send(stage.finish()),
+            };
+            if flushed {
                 let _ = out.send(Staged::Failed(match failure {
                     input::Failure::Io(source) => MonitorError::Read {
                         path: path.to_owned(),
