@@ -35,13 +35,17 @@ pub fn run(args: &Pcap2kddArgs) -> Result<()> {
     )
     .wrap_err_with(|| name.clone())?;
     let mut written = 0u64;
+    // A bad capture is a reading error, not "cannot write OUT": kept to report as such.
+    let mut bad_capture = None;
     let mut convert = |out: &mut dyn Write| -> io::Result<()> {
         let mut batch = Vec::new();
         loop {
             batch.clear();
-            let more = records
-                .next_records(&mut batch)
-                .map_err(|e| io::Error::other(format!("{name}: {e}")))?;
+            let more = records.next_records(&mut batch).map_err(|e| {
+                let message = format!("{name}: {e}");
+                bad_capture = Some(message.clone());
+                io::Error::other(message)
+            })?;
             for record in &batch {
                 capture::write_kdd_line(record, &mut *out)?;
             }
@@ -58,11 +62,17 @@ pub fn run(args: &Pcap2kddArgs) -> Result<()> {
             other => other?,
         }
     } else {
-        write_atomically(&args.out, args.force, |out| {
+        let result = write_atomically(&args.out, args.force, |out| {
             let mut out = io::BufWriter::new(out);
             convert(&mut out)?;
             out.flush()
-        })?;
+        });
+        if let Err(e) = result {
+            match bad_capture {
+                Some(message) => color_eyre::eyre::bail!(message),
+                None => return Err(e.into()),
+            }
+        }
     }
     let summary = records.summary();
     report(&name, &summary, written, started.elapsed().as_secs_f64());
