@@ -317,3 +317,34 @@ fn the_live_tab_follows_a_growing_file_and_q_stops_it() {
     session.keys(&["q"]);
     session.assert_terminal_restored();
 }
+
+/// `kill -TERM` (a service manager, a closing session) ends the dashboard through its
+/// normal quit path: the shell's prompt is back and the terminal in cooked mode.
+#[test]
+#[cfg(unix)]
+fn sigterm_leaves_the_terminal_restored() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let session = Session::start("sigterm");
+    // `exec` keeps the pid the inner shell wrote: the dashboard's.
+    session.run(&format!(
+        "sh -c 'echo $$ > {}; exec {} dashboard --demo-rows 5000 --epochs 200 --patience 0'",
+        pid_file.display(),
+        env!("CARGO_BIN_EXE_netanomaly"),
+    ));
+    session.wait_for("1 Overview", Duration::from_secs(10));
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    session.assert_terminal_restored();
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "the dashboard is still running"
+    );
+}

@@ -11,6 +11,8 @@ pub mod view;
 pub mod widgets;
 
 use std::io::stdout;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use color_eyre::eyre::{Result, WrapErr};
@@ -53,12 +55,21 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Runs the dashboard until the user quits.
+/// Runs the dashboard until the user quits (or SIGTERM / SIGHUP arrive).
 pub fn run(options: Options) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .wrap_err("cannot start the event loop")?;
+    // SIGTERM and SIGHUP (`kill`, a closed terminal window) end the dashboard as `q`
+    // does, through the restore below; a second one kills it outright, should the loop
+    // ever be stuck.
+    let terminate = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&terminate))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&terminate)))
+            .wrap_err("cannot handle SIGTERM")?;
+    }
     let mut terminal = ratatui::try_init().wrap_err("cannot open the terminal")?;
     let _guard = TerminalGuard;
     execute!(stdout(), EnableMouseCapture).wrap_err("cannot enable the mouse")?;
@@ -110,7 +121,7 @@ pub fn run(options: Options) -> Result<()> {
             for command in app.take_commands() {
                 worker.send(command);
             }
-            if app.quit {
+            if app.quit || terminate.load(Ordering::Relaxed) {
                 break;
             }
             if app.dirty && last_frame.is_none_or(|t| t.elapsed() >= FRAME) {
