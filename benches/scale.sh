@@ -54,7 +54,7 @@ printf '%-12s %10s %9s %9s %8s %8s %8s %8s %8s\n' file rows wall_s rss_MB encode
 for file in "$CACHE/kdd10.txt" "$big"; do
     # shellcheck disable=SC2086
     /usr/bin/time -f '%e %M' -o "$work/time" "$BIN" evaluate --train "$file" \
-        --protocol profile --json "$work/report.json" $EXTRA 2>"$work/err" >/dev/null
+        --protocol profile --json "$work/report.json" --force $EXTRA 2>"$work/err" >/dev/null
     read -r t m <"$work/time"
     python3 - "$work/report.json" "$(basename "$file")" "$t" "$m" <<'PY'
 import json, sys
