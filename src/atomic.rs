@@ -33,8 +33,10 @@ pub fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    remove_stale_partials(dir);
+    let prefix = format!("{PARTIAL_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".netanomaly-").suffix(".partial");
+    builder.prefix(&prefix).suffix(PARTIAL_SUFFIX);
     // A temporary file is private (0600); the result is an ordinary output file, so
     // create it with the mode any new file gets (0666 less the umask).
     #[cfg(unix)]
@@ -64,6 +66,36 @@ pub fn write_atomically(
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Temporary files are `.netanomaly-<pid>-<random>.partial`, beside their target.
+const PARTIAL_PREFIX: &str = ".netanomaly-";
+const PARTIAL_SUFFIX: &str = ".partial";
+
+/// Removes the temporary files that killed writers (SIGKILL, power loss) left in `dir`:
+/// those whose process is gone. Where processes cannot be checked (no /proc), nothing.
+fn remove_stale_partials(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PARTIAL_PREFIX))
+            .filter(|n| n.ends_with(PARTIAL_SUFFIX))
+            .and_then(|n| n.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Writes a directory of files atomically: staged in a temporary sibling, then renamed
@@ -137,6 +169,42 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
         write_atomically(&target, true, |w| w.write_all(b"second\n")).unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "second\n");
+    }
+
+    #[test]
+    fn temporaries_of_dead_writers_are_removed_and_live_ones_kept() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        // A pid above the kernel's maximum (4194304) never runs.
+        let dead = dir.path().join(".netanomaly-4999999-abc123.partial");
+        let alive = dir
+            .path()
+            .join(format!(".netanomaly-{}-def456.partial", std::process::id()));
+        let other = dir.path().join(".netanomaly-notes.partial");
+        for p in [&dead, &alive, &other] {
+            fs::write(p, b"half").unwrap();
+        }
+        write_atomically(&dir.path().join("out.csv"), false, |w| w.write_all(b"x\n")).unwrap();
+        assert!(!dead.exists());
+        assert!(alive.exists() && other.exists());
+    }
+
+    /// The dashboard's export (`e`) goes through `export::write_flagged_csv` into
+    /// `write_atomically`: a failure half-way leaves no file at the target and no
+    /// temporary beside it.
+    #[test]
+    fn a_failing_export_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("netanomaly-flagged-x.csv");
+        let err = write_atomically(&target, false, |w| {
+            w.write_all(&[b'x'; 1 << 20])?;
+            Err(io::Error::other("killed"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("killed"));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[cfg(unix)]
