@@ -25,22 +25,9 @@ say() { echo "# $*" >&2; }
 cargo build --release --quiet --bin netanomaly --example syn_flood
 BIN=target/release/netanomaly
 FLOOD=target/release/examples/syn_flood
-mkdir -p "$CACHE"
-[[ -f $KDD_GZ ]] || { echo "missing $KDD_GZ (set NETANOMALY_DATA)" >&2; exit 1; }
-if [[ ! -f $CACHE/kdd10.txt ]]; then
-    gzip -dc "$KDD_GZ" >"$CACHE/kdd10.tmp" && mv "$CACHE/kdd10.tmp" "$CACHE/kdd10.txt"
-fi
-if [[ ! -f $CACHE/m-all/SHA256SUMS ]]; then
-    say "training the 41-feature bundle"
-    "$BIN" train --data "$KDD_GZ" --out "$CACHE/m-all" --epochs 8 >&2
-fi
-if [[ ! -f $CACHE/m-header/SHA256SUMS ]]; then
-    say "training the header bundle on generated normal traffic"
-    "$BIN" demo-capture --attacks none --seconds 300 --out "$CACHE/normal.pcap" --force >&2
-    "$BIN" pcap2kdd --input "$CACHE/normal.pcap" --out "$CACHE/normal.kdd" --force >&2
-    "$BIN" train --data "$CACHE/normal.kdd" --out "$CACHE/m-header" \
-        --feature-set header --protocol unsupervised >&2
-fi
+# shellcheck source=benches/inputs.sh
+source benches/inputs.sh
+prepare_inputs
 
 # Samples a process's RSS (KB) every second until it exits: "second rss" lines.
 sample_rss() {

@@ -25,26 +25,10 @@ if [[ -z ${BIN:-} ]]; then
     BIN=target/release/netanomaly
 fi
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (GNU time)" >&2; exit 1; }
-[[ -f $KDD_GZ ]] || { echo "missing $KDD_GZ (set NETANOMALY_DATA)" >&2; exit 1; }
-mkdir -p "$CACHE"
 say() { echo "# $*" >&2; }
-
-# --- inputs and bundles (made once) ---
-if [[ ! -f $CACHE/kdd10.txt ]]; then
-    say "unzipping the 10% file"
-    gzip -dc "$KDD_GZ" >"$CACHE/kdd10.tmp" && mv "$CACHE/kdd10.tmp" "$CACHE/kdd10.txt"
-fi
-if [[ ! -f $CACHE/m-all/SHA256SUMS ]]; then
-    say "training the 41-feature bundle"
-    "$BIN" train --data "$KDD_GZ" --out "$CACHE/m-all" --epochs 8 >&2
-fi
-if [[ ! -f $CACHE/m-header/SHA256SUMS ]]; then
-    say "training the header bundle on generated normal traffic"
-    "$BIN" demo-capture --attacks none --seconds 300 --out "$CACHE/normal.pcap" --force >&2
-    "$BIN" pcap2kdd --input "$CACHE/normal.pcap" --out "$CACHE/normal.kdd" --force >&2
-    "$BIN" train --data "$CACHE/normal.kdd" --out "$CACHE/m-header" \
-        --feature-set header --protocol unsupervised >&2
-fi
+# shellcheck source=benches/inputs.sh
+source benches/inputs.sh
+prepare_inputs
 big=$CACHE/big-$PCAP_SECONDS-$PCAP_SESSIONS.pcap
 if [[ ! -f $big.packets ]]; then
     say "generating the capture ($PCAP_SECONDS s, $PCAP_SESSIONS sessions/s)"

@@ -20,11 +20,9 @@ say() { echo "# $*" >&2; }
 
 cargo build --release --quiet --bin netanomaly
 BIN=target/release/netanomaly
-mkdir -p "$CACHE"
-[[ -f $KDD_GZ ]] || { echo "missing $KDD_GZ (set NETANOMALY_DATA)" >&2; exit 1; }
-if [[ ! -f $CACHE/kdd10.txt ]]; then
-    gzip -dc "$KDD_GZ" >"$CACHE/kdd10.tmp" && mv "$CACHE/kdd10.tmp" "$CACHE/kdd10.txt"
-fi
+# shellcheck source=benches/inputs.sh
+source benches/inputs.sh
+prepare_inputs
 big=$CACHE/kdd10x10.txt
 if [[ ! -f $big ]]; then
     say "generating $big (10 jittered copies)"
