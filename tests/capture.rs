@@ -208,6 +208,13 @@ fn a_normal_http_exchange_is_one_unflagged_sf_record() {
     assert_eq!(r["ended_by"], "close");
     assert_eq!(r["iforest"]["flagged"], false, "{r}");
     assert_eq!(r["autoencoder"]["flagged"], false, "{r}");
+    // ICMP records carry the message's type and code, not ports.
+    let ping = records.iter().find(|r| r["service"] == "eco_i").unwrap();
+    assert_eq!(
+        (&ping["icmp_type"], &ping["icmp_code"]),
+        (&8.into(), &0.into())
+    );
+    assert!(ping.get("src_port").is_none() && ping.get("dst_port").is_none());
     // Background traffic from another seed is normal too: few flags (each threshold is
     // the 99.5th percentile of the training scores).
     let flagged = summary["counts"]["flagged_any"].as_u64().unwrap();

@@ -429,6 +429,12 @@ mod live {
             time: (NOW - 30 + i) * 1_000_000_000 + 123_456_000,
             origin: match format {
                 Format::Kdd => Origin::Line(1000 + i * 17),
+                Format::Pcap if service == "ecr_i" => Origin::Icmp {
+                    src: format!("10.0.1.{}", 1 + i % 3).parse().unwrap(),
+                    dst: format!("10.0.0.{}", 10 + i % 20).parse().unwrap(),
+                    icmp_type: 0,
+                    code: 0,
+                },
                 Format::Pcap => Origin::Connection {
                     src: format!("10.0.0.{}:{}", 10 + i % 20, 40000 + i)
                         .parse()

@@ -184,9 +184,16 @@ struct JsonRecord<'a> {
 #[derive(Serialize)]
 struct JsonConnection {
     src: std::net::IpAddr,
-    src_port: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    src_port: Option<u16>,
     dst: std::net::IpAddr,
-    dst_port: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dst_port: Option<u16>,
+    /// ICMP records carry the message's type and code instead of ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icmp_type: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icmp_code: Option<u16>,
     end: String,
     duration_seconds: f64,
     packets: u32,
@@ -295,9 +302,11 @@ fn json_record<'a>(batch: &'a ScoredBatch, row: usize, time: &str) -> JsonRecord
         line: data.line(row),
         connection: connection.map(|c| JsonConnection {
             src: c.orig_ip,
-            src_port: c.orig_port,
+            src_port: (!is_icmp(c)).then_some(c.orig_port),
             dst: c.resp_ip,
-            dst_port: c.resp_port,
+            dst_port: (!is_icmp(c)).then_some(c.resp_port),
+            icmp_type: is_icmp(c).then_some(c.orig_port),
+            icmp_code: is_icmp(c).then_some(c.resp_port),
             end: crate::clock::rfc3339(c.end),
             duration_seconds: (c.end - c.start) as f64 / 1e9,
             packets: c.packets(),
@@ -374,11 +383,21 @@ fn ended_by(reason: EndReason) -> &'static str {
 }
 
 /// `10.0.0.5:51234 -> 10.0.1.80:80` (IPv6 addresses in brackets).
+/// ICMP: `10.0.0.5 -> 10.0.1.80`, no ports (the service names the message type; JSON
+/// has `icmp_type` and `icmp_code`).
 fn endpoints(c: &ConnRecord) -> String {
+    if is_icmp(c) {
+        return format!("{} -> {}", c.orig_ip, c.resp_ip);
+    }
     let end = |ip: std::net::IpAddr, port: u16| std::net::SocketAddr::new(ip, port).to_string();
     format!(
         "{} -> {}",
         end(c.orig_ip, c.orig_port),
         end(c.resp_ip, c.resp_port)
     )
+}
+
+/// ICMP records keep the message's type and code where ports would be.
+fn is_icmp(c: &ConnRecord) -> bool {
+    c.protocol == crate::capture::record::Protocol::Icmp
 }

@@ -5,7 +5,7 @@
 //! 25,000 records costs it one small merge.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::Event;
 use crate::capture::CaptureSummary;
-use crate::capture::record::EndReason;
+use crate::capture::record::{EndReason, Protocol};
 use crate::detect::explain::Contribution;
 use crate::model::ModelBundle;
 use crate::monitor::{self, Format, Input, MonitorConfig, MonitorEvent, ScoredBatch};
@@ -98,8 +98,15 @@ pub struct CategoryCount {
 pub enum Origin {
     /// A KDD line.
     Line(u64),
-    /// A connection seen in packets (ICMP: the ports are type and code).
+    /// A TCP or UDP connection seen in packets.
     Connection { src: SocketAddr, dst: SocketAddr },
+    /// An ICMP message (no ports).
+    Icmp {
+        src: IpAddr,
+        dst: IpAddr,
+        icmp_type: u16,
+        code: u16,
+    },
 }
 
 /// One detector's verdict on an alert.
@@ -257,6 +264,13 @@ impl Summariser {
             self.alerts.push_back(Alert {
                 time: connection.map_or(batch.scored_at, |c| c.start),
                 origin: match connection {
+                    // The tracker keeps an ICMP message's type and code as its ports.
+                    Some(c) if c.protocol == Protocol::Icmp => Origin::Icmp {
+                        src: c.orig_ip,
+                        dst: c.resp_ip,
+                        icmp_type: c.orig_port,
+                        code: c.resp_port,
+                    },
                     Some(c) => Origin::Connection {
                         src: SocketAddr::new(c.orig_ip, c.orig_port),
                         dst: SocketAddr::new(c.resp_ip, c.resp_port),

@@ -278,6 +278,8 @@ fn origin_text(origin: &Origin) -> String {
     match origin {
         Origin::Line(line) => format!("line {}", thousands(*line)),
         Origin::Connection { src, dst } => format!("{src} -> {dst}"),
+        // The service (eco_i, ecr_i, urp_i, …) names the message type.
+        Origin::Icmp { src, dst, .. } => format!("{src} -> {dst}"),
     }
 }
 
