@@ -1224,6 +1224,10 @@ fn parse_record<'a>(
             if !number.is_finite() {
                 return Err(field_error(i, value, "a finite number"));
             }
+            // Values are kept as f32: a larger one would become infinite.
+            if number > f64::from(f32::MAX) {
+                return Err(field_error(i, value, "a number up to 3.4e38"));
+            }
             if number < 0.0 {
                 return Err(field_error(i, value, "a non-negative number"));
             }

@@ -306,7 +306,15 @@ impl Encoder {
                 _ => {
                     let raw = f64::from(values[n.slot]);
                     let raw = if raw.is_nan() { n.median } else { raw };
-                    let encoded = ((transform(n.log1p, raw) - n.mean) / n.std) as f32;
+                    // Clamped: a huge raw value over a small σ must not become inf.
+                    // NaN (a column missing in every training row has no median or
+                    // mean) is the centre, as for a constant column.
+                    let z = (transform(n.log1p, raw) - n.mean) / n.std;
+                    let encoded = if z.is_nan() {
+                        0.0
+                    } else {
+                        z.clamp(-f64::from(f32::MAX), f64::from(f32::MAX)) as f32
+                    };
                     *last = Some((bits, encoded));
                     encoded
                 }
