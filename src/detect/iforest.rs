@@ -260,8 +260,10 @@ pub struct IsolationForest {
     nodes: Vec<Node>,
     /// `depth + c(size)` for leaves, 0 for splits; parallel to `nodes`.
     values: Vec<f64>,
-    /// Training samples that reached each node; parallel to `nodes` (explanations).
-    sizes: Vec<u32>,
+    /// Per node, the share of its training rows a row leaves behind by going left
+    /// (`[0]`) or right (`[1]`): the other child's size over the node's. 0 for leaves.
+    /// Parallel to `nodes`; precomputed so explaining a row divides nothing.
+    shares: Vec<[f64; 2]>,
     meta: Vec<TreeMeta>,
     implicit: Option<Implicit>,
 }
@@ -452,6 +454,20 @@ impl IsolationForest {
             });
         }
         let implicit = build_implicit(&trees, &values, &meta);
+        let mut shares = vec![[0.0; 2]; nodes.len()];
+        for t in &meta {
+            for i in t.start..t.end {
+                let node = nodes[i];
+                let left = t.start + node.next as usize;
+                if left != i && sizes[i] > 0 {
+                    let size = f64::from(sizes[i]);
+                    shares[i] = [
+                        f64::from(sizes[left + 1]) / size,
+                        f64::from(sizes[left]) / size,
+                    ];
+                }
+            }
+        }
         Ok(IsolationForest {
             config,
             n_features,
@@ -461,7 +477,7 @@ impl IsolationForest {
             implicit,
             nodes,
             values,
-            sizes,
+            shares,
             meta,
         })
     }
@@ -565,33 +581,44 @@ impl IsolationForest {
     /// # Panics
     /// If `row.len() != self.n_features()`.
     pub fn path_features(&self, row: &[f32]) -> Vec<f64> {
-        self.assert_row_len(row);
-        let mut weights = vec![0.0; self.n_features];
-        for (tree, t) in self.trees.iter().zip(&self.meta) {
-            let sizes = &self.sizes[t.start..t.end];
-            let mut i = 0usize;
-            while let NodeRepr::Split {
-                feature,
-                threshold,
-                left,
-            } = tree[i]
-            {
-                let f = feature as usize;
-                let next = left as usize + usize::from(row[f] > threshold);
-                let other = if next == left as usize {
-                    next + 1
-                } else {
-                    left as usize
-                };
-                if sizes[i] > 0 {
-                    weights[f] += f64::from(sizes[other]) / f64::from(sizes[i]);
+        self.path_features_many(&[row])
+            .pop()
+            .expect("one row in, one row out")
+    }
+
+    /// [`path_features`](Self::path_features) of several rows, walked `LANES` at a time
+    /// through one tree after another (as scoring does), so the rows' walks overlap
+    /// instead of each waiting on its own chain of loads. Each row's sums are added in
+    /// the same order as walking it alone, so the results are identical.
+    ///
+    /// # Panics
+    /// If a row's length is not `self.n_features()`.
+    pub fn path_features_many(&self, rows: &[&[f32]]) -> Vec<Vec<f64>> {
+        rows.iter().for_each(|row| self.assert_row_len(row));
+        let mut out = vec![vec![0.0; self.n_features]; rows.len()];
+        for (block, weights) in rows.chunks(LANES).zip(out.chunks_mut(LANES)) {
+            for t in &self.meta {
+                let nodes = &self.nodes[t.start..t.end];
+                let shares = &self.shares[t.start..t.end];
+                let mut idx = [0u32; LANES];
+                // Leaves point at themselves and split nowhere (threshold +inf, share
+                // 0), so walking `depth` steps from every row adds nothing after a leaf.
+                for _ in 0..t.depth {
+                    for ((row, w), i) in block.iter().zip(weights.iter_mut()).zip(&mut idx) {
+                        let node = nodes[*i as usize];
+                        let f = node.feature as usize;
+                        let go = usize::from(row[f] > node.threshold);
+                        w[f] += shares[*i as usize][go];
+                        *i = node.next + go as u32;
+                    }
                 }
-                i = next;
             }
         }
-        let n_trees = self.trees.len() as f64;
-        weights.iter_mut().for_each(|w| *w /= n_trees);
-        weights
+        let n_trees = self.meta.len() as f64;
+        for w in &mut out {
+            w.iter_mut().for_each(|x| *x /= n_trees);
+        }
+        out
     }
 
     fn assert_row_len(&self, row: &[f32]) {
@@ -1149,6 +1176,57 @@ mod tests {
         assert!(normal[1] < 0.01, "normal row: {normal:?}");
         assert!(normal[0] > 1.0, "normal row: {normal:?}");
         assert!(forest.score_row(x.row(0)) > forest.score_row(x.row(1)));
+    }
+
+    /// The walk as first written: one row, node by node until a leaf, dividing the
+    /// subtree sizes at each split. The lockstep walk must give the same bits.
+    fn path_features_reference(forest: &IsolationForest, row: &[f32]) -> Vec<f64> {
+        let mut weights = vec![0.0; forest.n_features];
+        for tree in &forest.trees {
+            fn size(tree: &[NodeRepr], i: usize) -> u32 {
+                match tree[i] {
+                    NodeRepr::Leaf { size } => size,
+                    NodeRepr::Split { left, .. } => {
+                        size(tree, left as usize).saturating_add(size(tree, left as usize + 1))
+                    }
+                }
+            }
+            let mut i = 0usize;
+            while let NodeRepr::Split {
+                feature,
+                threshold,
+                left,
+            } = tree[i]
+            {
+                let f = feature as usize;
+                let next = left as usize + usize::from(row[f] > threshold);
+                let other = if next == left as usize { next + 1 } else { left as usize };
+                if size(tree, i) > 0 {
+                    weights[f] += f64::from(size(tree, other)) / f64::from(size(tree, i));
+                }
+                i = next;
+            }
+        }
+        let n_trees = forest.trees.len() as f64;
+        weights.iter_mut().for_each(|w| *w /= n_trees);
+        weights
+    }
+
+    #[test]
+    fn lockstep_path_features_equal_the_row_by_row_walk() {
+        let (x, _) = cloud_with_outliers(500, 7, 9);
+        let forest = IsolationForest::fit(&x, &cfg(30, 4)).expect("fit");
+        // 507 rows: full blocks of LANES and a ragged last one; NaN goes left.
+        let mut rows: Vec<&[f32]> = (0..x.rows()).map(|r| x.row(r)).collect();
+        let nan = [f32::NAN, 0.5];
+        rows.push(&nan);
+        let many = forest.path_features_many(&rows);
+        for (row, got) in rows.iter().zip(&many) {
+            let want = path_features_reference(&forest, row);
+            let same = got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{got:?} vs {want:?}");
+        }
+        assert!(forest.path_features_many(&[]).is_empty());
     }
 
     #[test]

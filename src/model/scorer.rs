@@ -189,16 +189,24 @@ impl<'a> Explainer<'a> {
             ("iforest", Some(forest), _) => Ok(rows
                 .par_chunks(DEDUP_CHUNK)
                 .flat_map_iter(|chunk| {
-                    let mut walked: FxHashMap<RowBits<'_>, Vec<f64>> = FxHashMap::default();
+                    let mut first: FxHashMap<RowBits<'_>, usize> = FxHashMap::default();
+                    let mut unique: Vec<&[f32]> = Vec::new();
+                    let slots: Vec<usize> = chunk
+                        .iter()
+                        .map(|&(m, _)| {
+                            let row = self.matrix.row(m);
+                            *first.entry(RowBits(row)).or_insert_with(|| {
+                                unique.push(row);
+                                unique.len() - 1
+                            })
+                        })
+                        .collect();
+                    // The distinct rows walk the trees together, in lockstep.
+                    let evidence = forest.path_features_many(&unique);
                     chunk
                         .iter()
-                        .map(|&(m, d)| {
-                            let row = self.matrix.row(m);
-                            let evidence = walked
-                                .entry(RowBits(row))
-                                .or_insert_with(|| forest.path_features(row));
-                            fold(self, (m, d), evidence, k)
-                        })
+                        .zip(slots)
+                        .map(|(&pair, slot)| fold(self, pair, &evidence[slot], k))
                         .collect::<Vec<_>>()
                 })
                 .collect()),
