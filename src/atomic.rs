@@ -68,12 +68,14 @@ pub fn write_atomically(
     Ok(())
 }
 
-/// Temporary files are `.netanomaly-<pid>-<random>.partial`, beside their target.
+/// Temporary files (and the staging directories of bundles) are
+/// `.netanomaly-<pid>-<random>.partial`, beside their target.
 const PARTIAL_PREFIX: &str = ".netanomaly-";
 const PARTIAL_SUFFIX: &str = ".partial";
 
-/// Removes the temporary files that killed writers (SIGKILL, power loss) left in `dir`:
-/// those whose process is gone. Where processes cannot be checked (no /proc), nothing.
+/// Removes the temporary files and staging directories that killed writers (SIGKILL,
+/// power loss) left in `dir`: those whose process is gone. Where processes cannot be
+/// checked (no /proc), nothing.
 fn remove_stale_partials(dir: &Path) {
     if !Path::new("/proc/self").exists() {
         return;
@@ -93,7 +95,12 @@ fn remove_stale_partials(dir: &Path) {
             continue;
         };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = fs::remove_file(entry.path());
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
         }
     }
 }
@@ -118,8 +125,10 @@ pub fn write_directory(
         _ => Path::new(".").to_path_buf(),
     };
     fs::create_dir_all(&parent).map_err(&io_err)?;
+    remove_stale_partials(&parent);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".netanomaly-");
+    let prefix = format!("{PARTIAL_PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix).suffix(PARTIAL_SUFFIX);
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777));
     let staging = builder.tempdir_in(&parent).map_err(&io_err)?;
@@ -194,6 +203,22 @@ mod tests {
     /// The dashboard's export (`e`) goes through `export::write_flagged_csv` into
     /// `write_atomically`: a failure half-way leaves no file at the target and no
     /// temporary beside it.
+    #[test]
+    fn staging_directories_of_dead_writers_are_removed() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".netanomaly-4999999-xyz789.partial");
+        fs::create_dir(&dead).unwrap();
+        fs::write(dead.join("manifest.json"), b"{").unwrap();
+        let files = [("a.json".to_owned(), b"{}".to_vec())];
+        write_directory(&dir.path().join("model"), false, &files).unwrap();
+        assert!(!dead.exists());
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+    }
+
     #[test]
     fn a_failing_export_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
