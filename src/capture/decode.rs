@@ -22,8 +22,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use etherparse::{
-    EtherType, IpNumber, Ipv6ExtensionSlice, LaxNetSlice, LaxSlicedPacket, LenSource,
-    TransportSlice,
+    EtherType, IpNumber, LaxNetSlice, LaxSlicedPacket, LenSource, TransportSlice,
     err::{LenError, packet::SliceError},
 };
 use rustc_hash::FxHashMap;
@@ -226,20 +225,11 @@ impl Decoder {
                 } else {
                     usize::from(h.payload_length()).saturating_sub(exts.slice().len())
                 };
-                let mut frag = None;
-                if pl.fragmented {
-                    for ext in exts.clone() {
-                        if let Ipv6ExtensionSlice::Fragment(f) = ext {
-                            frag = Some(FragInfo {
-                                offset: u32::from(f.fragment_offset().value()) * 8,
-                                more: f.more_fragments(),
-                                id: f.identification(),
-                                // v6: the 65535 limit is on the payload, not incl. the header.
-                                hdr_len: 0,
-                            });
-                        }
-                    }
-                }
+                let frag = if pl.fragmented {
+                    ipv6_fragment(h.next_header(), exts.slice())
+                } else {
+                    None
+                };
                 (
                     IpAddr::V6(Ipv6Addr::from(h.source())),
                     IpAddr::V6(Ipv6Addr::from(h.destination())),
@@ -490,6 +480,42 @@ struct FragInfo {
     id: u32,
     /// IPv4 header length counted against the 65535-byte datagram limit (0 for IPv6).
     hdr_len: u32,
+}
+
+/// The (last) fragment header in an IPv6 extension chain, walked by hand with bounds
+/// checks. Not etherparse 0.21's extension iterator: when a lax parse stopped inside the
+/// chain (a header cut short after a fragment header), the iterator follows the last
+/// header's next-header into bytes that are not in its slice (out-of-bounds
+/// `get_unchecked`, undefined behaviour; found by fuzzing).
+fn ipv6_fragment(first: IpNumber, mut exts: &[u8]) -> Option<FragInfo> {
+    let mut next = first;
+    let mut frag = None;
+    loop {
+        let len = match next {
+            IpNumber::IPV6_HEADER_HOP_BY_HOP
+            | IpNumber::IPV6_ROUTE_HEADER
+            | IpNumber::IPV6_DESTINATION_OPTIONS => (usize::from(*exts.get(1)?) + 1) * 8,
+            IpNumber::AUTHENTICATION_HEADER => (usize::from(*exts.get(1)?) + 2) * 4,
+            IpNumber::IPV6_FRAGMENTATION_HEADER => {
+                let h = exts.get(..8)?;
+                let offset_flags = u16::from_be_bytes([h[2], h[3]]);
+                frag = Some(FragInfo {
+                    offset: u32::from(offset_flags >> 3) * 8,
+                    more: offset_flags & 1 != 0,
+                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                    // v6: the 65535 limit is on the payload, not incl. the header.
+                    hdr_len: 0,
+                });
+                8
+            }
+            _ => return frag,
+        };
+        let Some(rest) = exts.get(len..) else {
+            return frag;
+        };
+        next = IpNumber(exts[0]);
+        exts = rest;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1035,6 +1061,34 @@ mod tests {
             .decode(linktype::RAW, 2, &frag6(1224, false, &[0; 16]))
             .unwrap();
         assert_eq!(p3.wrong_fragments, 1);
+    }
+
+    #[test]
+    fn ipv6_chain_cut_after_fragment_header() {
+        // Found by fuzzing: a fragment header whose next header (hop-by-hop) is cut
+        // short. etherparse's lax parse stops there; its extension iterator then read past
+        // the end of the chain (out-of-bounds get_unchecked). The fragment is still found.
+        let mut v = Vec::new();
+        etherparse::Ipv6Header {
+            payload_length: 16,
+            next_header: IpNumber::IPV6_FRAGMENTATION_HEADER,
+            hop_limit: 64,
+            source: [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            destination: [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+            ..Default::default()
+        }
+        .write(&mut v)
+        .unwrap();
+        v.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 7]); // fragment: next hop-by-hop, M=1
+        v.extend_from_slice(&[17, 5, 0, 0, 0, 0, 0, 0]); // hop-by-hop claiming 48 bytes
+        let mut d = Decoder::new();
+        assert!(d.decode(linktype::RAW, 0, &v).is_err());
+        let frag = ipv6_fragment(IpNumber::IPV6_FRAGMENTATION_HEADER, &v[40..]).unwrap();
+        assert_eq!((frag.offset, frag.more, frag.id), (0, true, 7));
+        // A whole chain: hop-by-hop, then the fragment header (offset 1232, last).
+        let chain = [44, 0, 1, 4, 0, 0, 0, 0, 17, 0, 0x04, 0xd0, 0, 0, 0, 9];
+        let frag = ipv6_fragment(IpNumber::IPV6_HEADER_HOP_BY_HOP, &chain).unwrap();
+        assert_eq!((frag.offset, frag.more, frag.id), (1232, false, 9));
     }
 
     #[test]
