@@ -1200,7 +1200,11 @@ mod tests {
             {
                 let f = feature as usize;
                 let next = left as usize + usize::from(row[f] > threshold);
-                let other = if next == left as usize { next + 1 } else { left as usize };
+                let other = if next == left as usize {
+                    next + 1
+                } else {
+                    left as usize
+                };
                 if size(tree, i) > 0 {
                     weights[f] += f64::from(size(tree, other)) / f64::from(size(tree, i));
                 }
@@ -1223,7 +1227,10 @@ mod tests {
         let many = forest.path_features_many(&rows);
         for (row, got) in rows.iter().zip(&many) {
             let want = path_features_reference(&forest, row);
-            let same = got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits());
+            let same = got
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
             assert!(same, "{got:?} vs {want:?}");
         }
         assert!(forest.path_features_many(&[]).is_empty());
