@@ -250,7 +250,13 @@ impl TrafficWindows {
     fn prune_time(&mut self, now: Nanos) {
         while let Some(front) = self.time_q.front() {
             // Keep `now - span < t`: AI-IDS drops entries with `t <= now - span`.
-            if front.ts + self.cfg.time_window > now {
+            // (A window ending past u64::MAX, from a capture's absurd timestamps, has
+            // not ended.)
+            if front
+                .ts
+                .checked_add(self.cfg.time_window)
+                .is_none_or(|end| end > now)
+            {
                 break;
             }
             self.pop_time();
@@ -379,6 +385,20 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn timestamps_near_the_end_of_time() {
+        // Found by fuzzing (a pcapng timestamp near u64::MAX ns): the window's end
+        // overflowed. A window ending past u64::MAX has not ended.
+        let mut w = TrafficWindows::new(earlier_only());
+        let late = |ts: Nanos| WindowInput {
+            ts,
+            ..inp(0, 1, "http", false, false)
+        };
+        w.observe(&late(u64::MAX - 1));
+        let f = w.observe(&late(u64::MAX));
+        assert_eq!(f.count, 1);
     }
 
     #[test]
