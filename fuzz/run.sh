@@ -9,6 +9,7 @@
 # fuzz/target/work-corpus/<target> (the committed seeds in fuzz/corpus/<target> are only
 # read), crashing inputs to fuzz/artifacts/<target>/, logs to fuzz/target/logs/.
 # Exits non-zero when a target crashed, leaked memory past the limits or timed out.
+# FUZZ_SEED=N fixes libFuzzer's seed (CI's smoke run does).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -46,7 +47,8 @@ for t in "${TARGETS[@]}"; do
     "$BIN_DIR/$t" "target/work-corpus/$t" "corpus/$t" \
         -max_total_time="$SECONDS_PER_TARGET" \
         -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
-        -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"$log" 2>&1
+        -artifact_prefix="artifacts/$t/" -print_final_stats=1 ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
+        >"$log" 2>&1
     rc=$?
     set -e
     t1=$(date +%s)
