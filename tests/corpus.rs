@@ -145,10 +145,10 @@ fn dashboard_live(path: &Path, format: Format) -> Outcome {
         };
         match event {
             Event::Live(LiveEvent::Update(delta)) => {
-                records += delta.records;
-                skipped += delta.skipped;
-                if delta.last_skipped.is_some() {
-                    last = delta.last_skipped;
+                records += delta.counts.records;
+                skipped += delta.counts.skipped;
+                if delta.counts.last_skipped.is_some() {
+                    last = delta.counts.last_skipped;
                 }
             }
             Event::Live(LiveEvent::Ended(LiveEnd::Failed(message))) => {

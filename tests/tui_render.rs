@@ -400,7 +400,8 @@ mod live {
     use netanomaly::monitor::Format;
     use netanomaly::tui::live::LiveStatus;
     use netanomaly::worker::live::{
-        Alert, AlertVerdict, CategoryCount, LiveDelta, LiveEnd, LiveEvent, Origin, SecondCounts,
+        Alert, AlertVerdict, CategoryCount, LiveCounts, LiveDelta, LiveEnd, LiveEvent, Origin,
+        SecondCounts,
     };
 
     /// 2025-11-24T16:00:00Z.
@@ -506,17 +507,19 @@ mod live {
             .collect();
         let sum = |f: &dyn Fn(&SecondCounts) -> u64| seconds.iter().map(f).sum::<u64>();
         LiveDelta {
-            records: sum(&|s| s.records),
-            flagged: vec![sum(&|s| s.flagged[0]), sum(&|s| s.flagged[1])],
-            flagged_any: sum(&|s| s.flagged_any),
-            unseen: 3,
-            skipped: 2,
-            last_skipped: Some(
-                "skipped a record: /var/log/kdd.log: line 812: expected 41 to 43 fields, found 12"
-                    .into(),
-            ),
-            packets: if format == Format::Pcap { 21_480 } else { 0 },
-            evicted: if format == Format::Pcap { 4 } else { 0 },
+            counts: LiveCounts {
+                records: sum(&|s| s.records),
+                flagged: vec![sum(&|s| s.flagged[0]), sum(&|s| s.flagged[1])],
+                flagged_any: sum(&|s| s.flagged_any),
+                unseen: 3,
+                skipped: 2,
+                last_skipped: Some(
+                    "skipped a record: /var/log/kdd.log: line 812: expected 41 to 43 fields, found 12"
+                        .into(),
+                ),
+                packets: if format == Format::Pcap { 21_480 } else { 0 },
+                evicted: if format == Format::Pcap { 4 } else { 0 },
+            },
             services: vec![
                 count("http", 2210, 12),
                 count("private", 310, 300),

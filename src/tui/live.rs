@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use crate::capture::CaptureSummary;
 use crate::monitor::Format;
 use crate::worker::live::{
-    Alert, CategoryCount, LiveDelta, LiveEnd, LiveEvent, MAX_ALERTS, SecondCounts, add_each,
+    Alert, CategoryCount, LiveCounts, LiveDelta, LiveEnd, LiveEvent, MAX_ALERTS, SecondCounts,
     count_category,
 };
 
@@ -32,20 +32,6 @@ pub enum LiveStatus {
     Failed(String),
 }
 
-/// Running totals.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LiveTotals {
-    pub records: u64,
-    /// Per detector.
-    pub flagged: Vec<u64>,
-    pub flagged_any: u64,
-    pub unseen: u64,
-    pub skipped: u64,
-    pub last_skipped: Option<String>,
-    pub packets: u64,
-    pub evicted: u64,
-}
-
 /// The Live tab.
 #[derive(Debug, Clone)]
 pub struct LiveState {
@@ -54,7 +40,8 @@ pub struct LiveState {
     pub format: Format,
     pub follow: bool,
     pub detectors: Vec<&'static str>,
-    pub totals: LiveTotals,
+    /// Running totals.
+    pub totals: LiveCounts,
     /// The last [`WINDOW`] seconds, oldest first, ending at `now` (gaps are zeros).
     pub seconds: VecDeque<SecondCounts>,
     /// The current second (Unix time): moved on by ticks and by arriving records.
@@ -83,7 +70,7 @@ impl Default for LiveState {
             format: Format::Kdd,
             follow: false,
             detectors: Vec::new(),
-            totals: LiveTotals::default(),
+            totals: LiveCounts::default(),
             seconds: VecDeque::new(),
             now: 0,
             first: None,
@@ -116,7 +103,7 @@ impl LiveState {
                 self.source = source;
                 self.format = format;
                 self.follow = follow;
-                self.totals.flagged = vec![0; detectors.len()];
+                self.totals = LiveCounts::new(detectors.len());
                 self.detectors = detectors;
             }
             LiveEvent::Update(delta) => self.merge(*delta),
@@ -133,17 +120,7 @@ impl LiveState {
     }
 
     fn merge(&mut self, delta: LiveDelta) {
-        let t = &mut self.totals;
-        t.records += delta.records;
-        add_each(&mut t.flagged, &delta.flagged);
-        t.flagged_any += delta.flagged_any;
-        t.unseen += delta.unseen;
-        t.skipped += delta.skipped;
-        if delta.last_skipped.is_some() {
-            t.last_skipped = delta.last_skipped;
-        }
-        t.packets += delta.packets;
-        t.evicted += delta.evicted;
+        self.totals.add(delta.counts);
         for s in &delta.seconds {
             if s.records > 0 {
                 self.first = Some(self.first.map_or(s.second, |f| f.min(s.second)));
@@ -292,7 +269,10 @@ mod tests {
     fn the_window_moves_with_time_and_keeps_its_length() {
         let mut live = started();
         live.apply(LiveEvent::Update(Box::new(LiveDelta {
-            records: 30,
+            counts: LiveCounts {
+                records: 30,
+                ..LiveCounts::default()
+            },
             seconds: vec![second(1000, 10, 1), second(1002, 20, 0)],
             ..LiveDelta::default()
         })));

@@ -134,9 +134,9 @@ pub struct Alert {
     pub verdicts: Vec<AlertVerdict>,
 }
 
-/// What arrived since the last update, summarised.
+/// Running counts: what the Live tab totals, and what each update adds to them.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct LiveDelta {
+pub struct LiveCounts {
     pub records: u64,
     /// Per detector.
     pub flagged: Vec<u64>,
@@ -149,6 +149,36 @@ pub struct LiveDelta {
     /// early because the table was full.
     pub packets: u64,
     pub evicted: u64,
+}
+
+impl LiveCounts {
+    /// Zero counts for `detectors` detectors.
+    pub fn new(detectors: usize) -> LiveCounts {
+        LiveCounts {
+            flagged: vec![0; detectors],
+            ..LiveCounts::default()
+        }
+    }
+
+    /// Adds `other` (a later stretch of the run) into these counts.
+    pub fn add(&mut self, other: LiveCounts) {
+        self.records += other.records;
+        add_each(&mut self.flagged, &other.flagged);
+        self.flagged_any += other.flagged_any;
+        self.unseen += other.unseen;
+        self.skipped += other.skipped;
+        if other.last_skipped.is_some() {
+            self.last_skipped = other.last_skipped;
+        }
+        self.packets += other.packets;
+        self.evicted += other.evicted;
+    }
+}
+
+/// What arrived since the last update, summarised.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveDelta {
+    pub counts: LiveCounts,
     /// By second of arrival, in order.
     pub seconds: Vec<SecondCounts>,
     pub services: Vec<CategoryCount>,
@@ -192,14 +222,7 @@ pub fn count_category(
 #[derive(Debug, Default)]
 pub struct Summariser {
     detectors: usize,
-    records: u64,
-    flagged: Vec<u64>,
-    flagged_any: u64,
-    unseen: u64,
-    skipped: u64,
-    last_skipped: Option<String>,
-    packets: u64,
-    evicted: u64,
+    counts: LiveCounts,
     seconds: BTreeMap<u64, SecondCounts>,
     services: HashMap<String, (u64, u64)>,
     flags: HashMap<String, (u64, u64)>,
@@ -210,14 +233,14 @@ impl Summariser {
     pub fn new(detectors: usize) -> Summariser {
         Summariser {
             detectors,
-            flagged: vec![0; detectors],
+            counts: LiveCounts::new(detectors),
             ..Summariser::default()
         }
     }
 
     pub fn skipped(&mut self, message: String) {
-        self.skipped += 1;
-        self.last_skipped = Some(message);
+        self.counts.skipped += 1;
+        self.counts.last_skipped = Some(message);
     }
 
     pub fn batch(&mut self, batch: &ScoredBatch) {
@@ -229,15 +252,15 @@ impl Summariser {
             ..SecondCounts::default()
         });
         bucket.records += n as u64;
-        self.records += n as u64;
-        self.unseen += batch.unseen_rows as u64;
+        self.counts.records += n as u64;
+        self.counts.unseen += batch.unseen_rows as u64;
         let data = &batch.records;
         for row in 0..n {
             let mut any = false;
             for (d, verdicts) in batch.detectors.iter().enumerate() {
                 if verdicts.flagged(row) {
                     any = true;
-                    if let Some(f) = self.flagged.get_mut(d) {
+                    if let Some(f) = self.counts.flagged.get_mut(d) {
                         *f += 1;
                     }
                     if let Some(f) = bucket.flagged.get_mut(d) {
@@ -250,13 +273,13 @@ impl Summariser {
             count_category(&mut self.flags, category(2), 1, u64::from(any));
             let connection = batch.connections.get(row);
             if let Some(c) = connection {
-                self.packets += u64::from(c.packets());
-                self.evicted += u64::from(c.end_reason == EndReason::Evicted);
+                self.counts.packets += u64::from(c.packets());
+                self.counts.evicted += u64::from(c.end_reason == EndReason::Evicted);
             }
             if !any {
                 continue;
             }
-            self.flagged_any += 1;
+            self.counts.flagged_any += 1;
             bucket.flagged_any += 1;
             if self.alerts.len() == MAX_ALERTS {
                 self.alerts.pop_front();
@@ -298,7 +321,7 @@ impl Summariser {
 
     /// What has been summarised since the last call, if anything.
     pub fn take(&mut self) -> Option<LiveDelta> {
-        if self.records == 0 && self.skipped == 0 {
+        if self.counts.records == 0 && self.counts.skipped == 0 {
             return None;
         }
         let categories = |map: &mut HashMap<String, (u64, u64)>| {
@@ -311,21 +334,12 @@ impl Summariser {
                 .collect()
         };
         let delta = LiveDelta {
-            records: self.records,
-            flagged: std::mem::replace(&mut self.flagged, vec![0; self.detectors]),
-            flagged_any: self.flagged_any,
-            unseen: self.unseen,
-            skipped: self.skipped,
-            last_skipped: self.last_skipped.take(),
-            packets: self.packets,
-            evicted: self.evicted,
+            counts: std::mem::replace(&mut self.counts, LiveCounts::new(self.detectors)),
             seconds: std::mem::take(&mut self.seconds).into_values().collect(),
             services: categories(&mut self.services),
             flags: categories(&mut self.flags),
             alerts: self.alerts.drain(..).collect(),
         };
-        (self.records, self.flagged_any, self.unseen, self.skipped) = (0, 0, 0, 0);
-        (self.packets, self.evicted) = (0, 0);
         Some(delta)
     }
 }
