@@ -116,34 +116,19 @@ fn model() -> &'static Path {
             let dir = tempfile::tempdir().unwrap();
             let pcap = dir.path().join("normal.pcap");
             write_capture(&pcap, 2, 300.0, Vec::new(), WriteFormat::PCAP_US);
-            let records = dir.path().join("normal.kdd");
-            let run = netanomaly(&[
-                "pcap2kdd",
-                "--input",
-                pcap.to_str().unwrap(),
-                "--out",
-                records.to_str().unwrap(),
-            ]);
-            assert!(run.status.success(), "{}", stderr(&run));
             let model = dir.path().join("model");
-            let run = netanomaly(&[
-                "train",
-                "--data",
-                records.to_str().unwrap(),
-                "--out",
-                model.to_str().unwrap(),
-                "--protocol",
-                "unsupervised",
-                "--feature-set",
-                "header",
-                "--iforest-threshold",
-                "percentile:99.5",
-                "--ae-threshold",
-                "percentile:99.5",
-                "--epochs",
-                "30",
-            ]);
-            assert!(run.status.success(), "{}", stderr(&run));
+            common::train_on_capture(
+                &pcap,
+                &model,
+                &[
+                    "--iforest-threshold",
+                    "percentile:99.5",
+                    "--ae-threshold",
+                    "percentile:99.5",
+                    "--epochs",
+                    "30",
+                ],
+            );
             (dir, model)
         })
         .1
@@ -393,16 +378,7 @@ fn garbage_truncated_and_content_feature_models_are_handled() {
 
     // A model that needs content features is refused for packets unless asked.
     let all = dir.path().join("all");
-    let run = netanomaly(&[
-        "train",
-        "--data",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv"),
-        "--out",
-        all.to_str().unwrap(),
-        "--detectors",
-        "iforest",
-    ]);
-    assert!(run.status.success(), "{}", stderr(&run));
+    common::train(common::DEMO, &all, &["--detectors", "iforest"]);
     let args = [
         "monitor",
         "--model",

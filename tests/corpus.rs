@@ -40,16 +40,7 @@ fn model() -> &'static Path {
         .get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
             let model = dir.path().join("m");
-            let run = common::netanomaly(&[
-                "train",
-                "--data",
-                corpus::DEMO,
-                "--out",
-                model.to_str().unwrap(),
-                "--epochs",
-                "2",
-            ]);
-            assert!(run.status.success(), "{}", common::stderr(&run));
+            common::train(corpus::DEMO, &model, &["--epochs", "2"]);
             (dir, model)
         })
         .1

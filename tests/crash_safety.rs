@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use netanomaly::capture::synth::{Attacks, SynthConfig, generate};
 use netanomaly::capture::writer::WriteFormat;
 
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+use common::DEMO;
 
 /// Delays spread over `span`, from a fixed seed (so a failure can be rerun).
 fn delays(n: usize, span: Duration, seed: u64) -> Vec<Duration> {
@@ -108,18 +108,7 @@ fn reference(args: &[&str], out: &Path) -> (Vec<u8>, Duration) {
 
 fn train_demo(dir: &Path, detectors: &str) -> PathBuf {
     let model = dir.join("m");
-    let run = common::netanomaly(&[
-        "train",
-        "--data",
-        DEMO,
-        "--out",
-        model.to_str().unwrap(),
-        "--epochs",
-        "2",
-        "--detectors",
-        detectors,
-    ]);
-    assert!(run.status.success(), "{}", common::stderr(&run));
+    common::train(DEMO, &model, &["--epochs", "2", "--detectors", detectors]);
     model
 }
 

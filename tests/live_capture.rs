@@ -57,42 +57,18 @@ fn tcpdump_usable() -> bool {
 /// A small header-feature model trained on generated normal traffic.
 fn train_model(dir: &std::path::Path) -> std::path::PathBuf {
     let pcap = dir.join("normal.pcap");
-    let kdd = dir.join("normal.kdd");
+    let run = netanomaly(&[
+        "demo-capture",
+        "--out",
+        pcap.to_str().unwrap(),
+        "--attacks",
+        "none",
+        "--seconds",
+        "120",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
     let model = dir.join("model");
-    for args in [
-        vec![
-            "demo-capture",
-            "--out",
-            pcap.to_str().unwrap(),
-            "--attacks",
-            "none",
-            "--seconds",
-            "120",
-        ],
-        vec![
-            "pcap2kdd",
-            "--input",
-            pcap.to_str().unwrap(),
-            "--out",
-            kdd.to_str().unwrap(),
-        ],
-        vec![
-            "train",
-            "--data",
-            kdd.to_str().unwrap(),
-            "--out",
-            model.to_str().unwrap(),
-            "--protocol",
-            "unsupervised",
-            "--feature-set",
-            "header",
-            "--epochs",
-            "5",
-        ],
-    ] {
-        let run = netanomaly(&args);
-        assert!(run.status.success(), "{args:?}: {}", stderr(&run));
-    }
+    common::train_on_capture(&pcap, &model, &["--epochs", "5"]);
     model
 }
 

@@ -11,19 +11,10 @@ use std::time::Duration;
 use common::{netanomaly, read_csv, stderr};
 use serde_json::Value;
 
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+use common::DEMO;
 
 fn train(out: &Path) {
-    let run = netanomaly(&[
-        "train",
-        "--data",
-        DEMO,
-        "--out",
-        out.to_str().unwrap(),
-        "--epochs",
-        "3",
-    ]);
-    assert!(run.status.success(), "{}", stderr(&run));
+    common::train(DEMO, out, &["--epochs", "3"]);
 }
 
 fn monitor(args: &[&str]) -> Command {

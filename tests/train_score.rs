@@ -6,13 +6,10 @@ use std::path::Path;
 
 use common::{NSL20, SCORED_COLUMNS, netanomaly, read_csv, real_data, stderr};
 
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+use common::DEMO;
 
 fn train(out: &Path, extra: &[&str]) {
-    let mut args = vec!["train", "--data", DEMO, "--out", out.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    let run = netanomaly(&args);
-    assert!(run.status.success(), "{}", stderr(&run));
+    common::train(DEMO, out, extra);
 }
 
 /// Runs `score --model MODEL --data DATA --out OUT EXTRA…`.

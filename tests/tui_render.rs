@@ -660,21 +660,14 @@ mod live {
         use netanomaly::monitor::{Input, MonitorConfig};
         use netanomaly::worker::live::{LiveConfig, MAX_ALERTS};
 
-        let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+        let demo = common::DEMO;
         let dir = tempfile::tempdir().unwrap();
         let model = dir.path().join("model");
-        let run = common::netanomaly(&[
-            "train",
-            "--data",
+        common::train(
             demo,
-            "--out",
-            model.to_str().unwrap(),
-            "--epochs",
-            "3",
-            "--iforest-threshold",
-            "contamination:0.6",
-        ]);
-        assert!(run.status.success(), "{}", common::stderr(&run));
+            &model,
+            &["--epochs", "3", "--iforest-threshold", "contamination:0.6"],
+        );
         // Three copies and a bad line: more alerts than the tab keeps.
         let text = std::fs::read_to_string(demo).unwrap();
         let input = dir.path().join("traffic.kdd");

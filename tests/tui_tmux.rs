@@ -256,19 +256,10 @@ fn the_live_tab_follows_a_growing_file_and_q_stops_it() {
     if !tmux_available() {
         return;
     }
-    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+    let demo = common::DEMO;
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model");
-    let run = common::netanomaly(&[
-        "train",
-        "--data",
-        demo,
-        "--out",
-        model.to_str().unwrap(),
-        "--epochs",
-        "3",
-    ]);
-    assert!(run.status.success(), "{}", common::stderr(&run));
+    common::train(demo, &model, &["--epochs", "3"]);
     // The first 300 records now, the rest once the dashboard shows them.
     let text = std::fs::read_to_string(demo).unwrap();
     let lines: Vec<&str> = text

@@ -76,3 +76,32 @@ pub fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<csv::StringRecord>)
     let rows = reader.records().map(Result::unwrap).collect();
     (header, rows)
 }
+
+/// The small labelled demo file in the repository (1,000 records).
+pub const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
+
+/// Trains a bundle at `out` from `data` with `train`'s options `extra`; fails the test
+/// if training fails.
+pub fn train(data: &str, out: &std::path::Path, extra: &[&str]) {
+    let mut args = vec!["train", "--data", data, "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let run = netanomaly(&args);
+    assert!(run.status.success(), "{args:?}: {}", stderr(&run));
+}
+
+/// A bundle for packets: `capture` through `pcap2kdd` (records written beside `out`),
+/// then `train --protocol unsupervised --feature-set header` with `extra`.
+pub fn train_on_capture(capture: &std::path::Path, out: &std::path::Path, extra: &[&str]) {
+    let records = out.with_extension("kdd");
+    let run = netanomaly(&[
+        "pcap2kdd",
+        "--input",
+        capture.to_str().unwrap(),
+        "--out",
+        records.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let mut args = vec!["--protocol", "unsupervised", "--feature-set", "header"];
+    args.extend_from_slice(extra);
+    train(records.to_str().unwrap(), out, &args);
+}
