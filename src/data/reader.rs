@@ -253,20 +253,26 @@ pub fn read_from(
     name: &str,
     options: &ReadOptions,
 ) -> Result<(Dataset, LoadReport), DataError> {
-    let mut raw = BufReader::with_capacity(1 << 16, input);
-    let gzip = {
-        let head = raw.fill_buf().map_err(|source| DataError::Io {
-            path: name.to_owned(),
-            line: 0,
-            source,
-        })?;
-        head.starts_with(&[0x1f, 0x8b])
-    };
-    if gzip {
-        let decoder = flate2::bufread::MultiGzDecoder::new(raw);
-        read_chunks(decoder, name, true, options)
+    let (input, gzip) = decompressed(input, 1 << 16).map_err(|source| DataError::Io {
+        path: name.to_owned(),
+        line: 0,
+        source,
+    })?;
+    read_chunks(input, name, gzip, options)
+}
+
+/// `input`, decompressed when it starts with gzip's magic bytes (every member, as
+/// `zcat` does), whatever the file is called; and whether it was gzip. Reads through a
+/// buffer of `buffer` bytes.
+pub fn decompressed<'a>(
+    input: impl Read + 'a,
+    buffer: usize,
+) -> io::Result<(Box<dyn Read + 'a>, bool)> {
+    let mut raw = BufReader::with_capacity(buffer, input);
+    if raw.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+        Ok((Box::new(flate2::bufread::MultiGzDecoder::new(raw)), true))
     } else {
-        read_chunks(raw, name, false, options)
+        Ok((Box::new(raw), false))
     }
 }
 

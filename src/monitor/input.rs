@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -15,6 +15,7 @@ use std::sync::mpsc::SyncSender;
 use super::{Follow, Input, MonitorError};
 use crate::capture::packet::Packet;
 use crate::capture::pcap::{CaptureError, CaptureFormat, CaptureStats, PacketReader};
+use crate::data::reader::decompressed;
 
 /// Bytes read at a time.
 const READ_BYTES: usize = 256 * 1024;
@@ -69,18 +70,12 @@ pub(super) fn read_bytes(opened: Opened, tx: &SyncSender<Piece>) {
         Opened::File(file) => Box::new(file),
         Opened::Follow(follow) => Box::new(follow),
     };
-    let mut input = BufReader::with_capacity(READ_BYTES, input);
-    let gzip = match input.fill_buf() {
-        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+    let mut input = match decompressed(input, READ_BYTES) {
+        Ok((input, _)) => input,
         Err(error) => {
             let _ = tx.send(Piece::Failed(Failure::Io(error)));
             return;
         }
-    };
-    let mut input: Box<dyn Read> = if gzip {
-        Box::new(flate2::bufread::MultiGzDecoder::new(input))
-    } else {
-        Box::new(input)
     };
     loop {
         let mut buf = vec![0u8; READ_BYTES];
