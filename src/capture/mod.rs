@@ -16,7 +16,7 @@ use std::io::Read;
 
 use crate::data::Dataset;
 use crate::data::dataset::RawRecord;
-use crate::data::schema::{N_NUMERIC, numeric_slot};
+use crate::data::schema::{FEATURES, FeatureKind, N_NUMERIC, numeric_slot};
 
 use conntrack::{Tracker, TrackerConfig, TrackerStats};
 use pcap::{CaptureError, CaptureFormat, CaptureStats, PacketReader};
@@ -43,12 +43,13 @@ pub fn numeric_features(record: &ConnRecord) -> [f64; N_NUMERIC] {
     set(7, f64::from(record.wrong_fragment));
     set(8, f64::from(record.urgent));
     for (i, value) in record.traffic().into_iter().enumerate() {
-        let value = if (2..9).contains(&i) || i >= 11 {
+        let feature = FIRST_TRAFFIC_FEATURE + i;
+        let value = if FEATURES[feature].kind == FeatureKind::Rate {
             (value * 100.0).round() / 100.0
         } else {
             value
         };
-        set(FIRST_TRAFFIC_FEATURE + i, value);
+        set(feature, value);
     }
     numeric
 }
@@ -184,7 +185,6 @@ pub fn write_kdd_line(
     record: &ConnRecord,
     out: &mut (impl std::io::Write + ?Sized),
 ) -> std::io::Result<()> {
-    use crate::data::schema::{FEATURES, FeatureKind, numeric_slot};
     let numeric = numeric_features(record);
     let categories = [
         record.protocol.as_str(),
