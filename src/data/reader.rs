@@ -410,7 +410,7 @@ pub(crate) struct Parsed {
     /// Lines in the chunk, blank and bad ones included.
     pub(crate) lines: u64,
     header_skipped: bool,
-    pub(crate) skipped_bad: usize,
+    skipped_bad: usize,
     /// The first bad rows; when not skipping, the one that ends the read.
     pub(crate) bad: Vec<RowError>,
     pub(crate) skipped_missing: usize,

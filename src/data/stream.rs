@@ -188,8 +188,6 @@ impl StreamParser {
             error.line += self.lines;
             self.bad_row(error, &mut bad_rows)?;
         }
-        // Counted by `bad_row` already.
-        let _ = parsed.skipped_bad;
         self.report.skipped_missing_rows += parsed.skipped_missing as u64;
         let mut records = Dataset::new(self.name.clone());
         let mut block = parsed.block;
