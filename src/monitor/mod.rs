@@ -433,6 +433,20 @@ fn stage_loop(
             return;
         }
         if stop.load(Ordering::Relaxed) {
+            // Take what the reader hands over as it winds down (a followed file ends at
+            // once, with its capture's statistics), but never wait on a silent pipe for
+            // more than a second.
+            let deadline = Instant::now() + Duration::from_secs(1);
+            let mut gathered = Gathered::default();
+            while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+                match rx.recv_timeout(left) {
+                    Ok(piece) => gathered.add(piece),
+                    Err(_) => break,
+                }
+            }
+            if !send(stage.ingest(&gathered)) {
+                return;
+            }
             break "stopped";
         }
         let first = match rx.recv_timeout(TICK) {
