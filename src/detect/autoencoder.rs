@@ -19,11 +19,17 @@
 //! different number of threads may differ in the last bits).
 //!
 //! Backends: burn's pure-Rust CPU backends `flex` (default, faster here) and `ndarray`
-//! (deprecated upstream), chosen by crate features; see [`Backend`]. They train and
-//! compute the validation loss. Scoring does not use burn: the weights are copied into
-//! plain arrays and run through `gemm` with a vectorised `tanh` (`inference`), which
+//! (deprecated upstream), chosen by crate features; see [`Backend`]. Training runs the
+//! network's matrix products in burn, with the backward pass written out in tensor
+//! operations (`network::loss_and_gradients`, checked against burn's autodiff by a
+//! test), `tanh` computed by a vectorised host loop, and Adam applied to host copies of
+//! the weights (`adam`, checked against burn's `Adam`): for networks this small a
+//! training step is dispatch overhead, and this cut an epoch 2.2–3.1× (RESULTS.md).
+//! Scoring and the validation loss do not use burn: the weights are copied into plain
+//! arrays and run through `gemm` with the same vectorised `tanh` (`inference`), which
 //! agrees with burn's forward pass to ~1e-6 relative and is several times faster.
 
+mod adam;
 mod inference;
 mod network;
 mod training;
