@@ -121,8 +121,9 @@ pub enum Backend {
 
 impl Backend {
     /// The faster of the compiled backends: flex when present. Measured on the KDD 10%
-    /// file (444k training rows × 76 columns, 2 cores, default preset): flex trains an
-    /// epoch 1.7–2.4× faster than ndarray and scores ~1.5× faster.
+    /// file (444k training rows × 124 columns, 2 cores): flex trains an epoch 2.5×
+    /// (default preset, batch 256) to 7× (reference preset, batch 32) faster than
+    /// ndarray (benches/RESULTS.md). Scoring does not use the backend.
     pub fn preferred() -> Backend {
         if cfg!(feature = "flex") {
             Backend::Flex
