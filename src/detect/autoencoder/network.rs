@@ -167,13 +167,59 @@ pub(super) type LayerParameters = (Vec<f32>, Vec<f32>);
 /// pass is three operations per layer (`dW = aᵀ·δ`, `db = Σ δ`, `δ' = δ·Wᵀ`) plus the
 /// activation's derivative. A test checks the result against burn's autodiff on the
 /// same network.
+///
+/// `data` is the batch (row-major, `cols` wide). A batch with enough work is split in
+/// two halves whose gradients are computed on two threads and added: the same
+/// gradient up to rounding (the loss is a mean over rows). burn-flex runs the products
+/// of a batch of 256 through the default network (≤ 4 M multiply-adds each) on one
+/// thread, so without the split the second core idles.
 pub(super) fn loss_and_gradients(
     params: &[LayerParameters],
     activations: &[Activation],
+    data: &[f32],
+    cols: usize,
+    device: &Device,
+) -> Result<(f64, Vec<LayerParameters>), AutoencoderError> {
+    let rows = data.len() / cols.max(1);
+    let elements = (rows * cols) as f64;
+    let parameters: usize = params.iter().map(|(w, b)| w.len() + b.len()).sum();
+    let part = |data: &[f32]| {
+        let input = tensor(data.to_vec(), cols, device);
+        part_gradients(params, activations, input, elements)
+    };
+    let (sum_sq, grads) = if rows >= SPLIT_ROWS && rows * parameters >= SPLIT_WORK {
+        let (first, second) = data.split_at(rows / 2 * cols);
+        let (a, b) = rayon::join(|| part(first), || part(second));
+        let ((sum_a, mut grads), (sum_b, grads_b)) = (a?, b?);
+        for ((w, b), (w2, b2)) in grads.iter_mut().zip(grads_b) {
+            w.iter_mut().zip(w2).for_each(|(x, y)| *x += y);
+            b.iter_mut().zip(b2).for_each(|(x, y)| *x += y);
+        }
+        (sum_a + sum_b, grads)
+    } else {
+        part(data)?
+    };
+    Ok((sum_sq / elements, grads))
+}
+
+/// Smallest batch (rows, and rows × parameters) that [`loss_and_gradients`] splits over
+/// two threads: below these the hand-over costs more than it saves. Measured on the KDD
+/// 10% file: the default network at batch 256 gains 1.37× (0.66 → 0.48 s per epoch)
+/// and the reference network at batch 256 1.2×, while splitting the default network's
+/// batch of 32 made it 1.3× slower.
+const SPLIT_ROWS: usize = 128;
+const SPLIT_WORK: usize = 500_000;
+
+/// For the rows of `input`: the sum of squared reconstruction errors, and the gradient
+/// of that sum divided by `elements` (the whole batch's rows × columns, so that the
+/// parts of a batch add up to the gradient of its mean).
+fn part_gradients(
+    params: &[LayerParameters],
+    activations: &[Activation],
     input: Tensor<2>,
+    elements: f64,
 ) -> Result<(f64, Vec<LayerParameters>), AutoencoderError> {
     let device = input.device();
-    let [rows, cols] = input.dims();
     let layers = params.len();
     let mut weights = Vec::with_capacity(layers);
     // Each layer's input and (activated) output, kept for the backward pass.
@@ -197,14 +243,14 @@ pub(super) fn loss_and_gradients(
         outputs.push(y);
     }
     let diff = a - input;
-    let loss = diff
+    let sum_sq = diff
         .clone()
         .square()
-        .mean()
+        .sum()
         .try_into_scalar::<f32>()
         .map_err(backend_error)?;
-    // d(mean of diff²)/d(output) = 2·diff / (rows · cols).
-    let mut delta = diff.mul_scalar(2.0 / (rows * cols) as f64);
+    // d(Σ diff² / elements)/d(output) = 2·diff / elements.
+    let mut delta = diff.mul_scalar(2.0 / elements);
     let mut grads = vec![(Vec::new(), Vec::new()); layers];
     for i in (0..layers).rev() {
         let (y, a) = (outputs.pop(), inputs.pop());
@@ -231,7 +277,7 @@ pub(super) fn loss_and_gradients(
             db.try_into_vec_as::<f32>().map_err(backend_error)?,
         );
     }
-    Ok((f64::from(loss), grads))
+    Ok((f64::from(sum_sq), grads))
 }
 
 /// `tanh(x) = 2·σ(2x) − 1`. Both CPU backends compute `tanh` with the C library's

@@ -674,7 +674,9 @@ fn plain_scores_match_burns_forward_pass_for_both_presets() {
 /// tanh saturates in places.
 #[test]
 fn hand_written_gradients_match_burns_autodiff() {
-    let mut x = low_rank(96, 30, 5, 21);
+    // 200 rows: the default network splits the batch over two threads, the reference one
+    // does not, so both paths are checked.
+    let mut x = low_rank(200, 30, 5, 21);
     let scaled: Vec<f32> = x.as_slice().iter().map(|v| v * 2.5).collect();
     x = Matrix::new(x.rows(), x.cols(), scaled);
     for preset in [Preset::Default, Preset::Reference] {
@@ -685,9 +687,14 @@ fn hand_written_gradients_match_burns_autodiff() {
             .parameters()
             .expect("parameters");
 
-        let input = network::tensor(x.as_slice().to_vec(), x.cols(), &device);
-        let (loss, grads) =
-            network::loss_and_gradients(&params, &arch.activations(), input).expect("gradients");
+        let (loss, grads) = network::loss_and_gradients(
+            &params,
+            &arch.activations(),
+            x.as_slice(),
+            x.cols(),
+            &device,
+        )
+        .expect("gradients");
 
         let autodiff = device.clone().autodiff();
         let model = Network::from_parameters(&arch, &params, &autodiff);
@@ -743,9 +750,9 @@ fn host_adam_matches_burns_adam() {
     let mut burn_adam = AdamConfig::new().with_epsilon(1e-7).init();
     for step in 0..6 {
         let rows = &x.as_slice()[(step % 4) * 16 * 12..][..16 * 12];
-        let input = network::tensor(rows.to_vec(), 12, &device);
         let (_, grads) =
-            network::loss_and_gradients(&params, &arch.activations(), input).expect("gradients");
+            network::loss_and_gradients(&params, &arch.activations(), rows, 12, &device)
+                .expect("gradients");
         adam.step(3e-3, &mut params, &grads);
 
         let input = network::tensor(rows.to_vec(), 12, &autodiff);

@@ -116,8 +116,8 @@ pub fn train_on(
             for &r in rows {
                 data.extend_from_slice(x.row(r));
             }
-            let input = network::tensor(data, cols, &device);
-            let (value, grads) = network::loss_and_gradients(&params, &activations, input)?;
+            let (value, grads) =
+                network::loss_and_gradients(&params, &activations, &data, cols, &device)?;
             if !value.is_finite() {
                 return Err(AutoencoderError::Diverged { epoch, loss: value });
             }
