@@ -24,7 +24,8 @@
 //! operations (`network::loss_and_gradients`, checked against burn's autodiff by a
 //! test), `tanh` computed by a vectorised host loop, and Adam applied to host copies of
 //! the weights (`adam`, checked against burn's `Adam`): for networks this small a
-//! training step is dispatch overhead, and this cut an epoch 2.2–3.1× (RESULTS.md).
+//! training step is dispatch overhead; with batches split over the two cores
+//! (`loss_and_gradients`) this cut an epoch 2.1–3.0× (RESULTS.md).
 //! Scoring and the validation loss do not use burn: the weights are copied into plain
 //! arrays and run through `gemm` with the same vectorised `tanh` (`inference`), which
 //! agrees with burn's forward pass to ~1e-6 relative and is several times faster.
@@ -121,8 +122,8 @@ pub enum Backend {
 
 impl Backend {
     /// The faster of the compiled backends: flex when present. Measured on the KDD 10%
-    /// file (444k training rows × 124 columns, 2 cores): flex trains an epoch 2.5×
-    /// (default preset, batch 256) to 7× (reference preset, batch 32) faster than
+    /// file (444k training rows × 124 columns, 2 cores): flex trains an epoch 1.5×
+    /// (reference preset, batch 256) to 7× (reference preset, batch 32) faster than
     /// ndarray (benches/RESULTS.md). Scoring does not use the backend.
     pub fn preferred() -> Backend {
         if cfg!(feature = "flex") {
