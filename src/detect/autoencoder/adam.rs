@@ -75,48 +75,18 @@ struct Constants {
     lr: f32,
 }
 
-/// Element-wise update, compiled for AVX-512 or AVX2 where the CPU has them (the
-/// square root and division dominate; the baseline build has 4-wide SSE2 only).
-fn update(k: &Constants, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports the feature the function is compiled for.
-            unsafe { update_avx512(k, p, g, m, v) };
-            return;
+multiversion! {
+    /// Element-wise update: burn's sequence of operations, element by element (the
+    /// square root and division dominate).
+    fn update(k: &Constants, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        let n = p.len();
+        let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
+        for i in 0..n {
+            let gi = g[i];
+            m[i] = m[i] * k.beta_1 + gi * (1.0 - k.beta_1);
+            v[i] = v[i] * k.beta_2 + (gi * gi) * (1.0 - k.beta_2);
+            let delta = (m[i] * k.factor) / (v[i].sqrt() + k.epsilon);
+            p[i] -= delta * k.lr;
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            unsafe { update_avx2(k, p, g, m, v) };
-            return;
-        }
-    }
-    update_portable(k, p, g, m, v);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn update_avx512(k: &Constants, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-    update_portable(k, p, g, m, v);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn update_avx2(k: &Constants, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-    update_portable(k, p, g, m, v);
-}
-
-/// burn's sequence of operations, element by element (no fused multiply-adds, so the
-/// result does not depend on the instruction set).
-#[inline(always)]
-fn update_portable(k: &Constants, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-    let n = p.len();
-    let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
-    for i in 0..n {
-        let gi = g[i];
-        m[i] = m[i] * k.beta_1 + gi * (1.0 - k.beta_1);
-        v[i] = v[i] * k.beta_2 + (gi * gi) * (1.0 - k.beta_2);
-        let delta = (m[i] * k.factor) / (v[i].sqrt() + k.epsilon);
-        p[i] -= delta * k.lr;
     }
 }

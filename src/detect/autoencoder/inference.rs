@@ -222,67 +222,22 @@ impl Dense {
     }
 }
 
-/// Per-row reconstruction MSEs of a block ([`super::network::row_mse`]), compiled for
-/// AVX-512 or AVX2 when the CPU has them: the baseline build's SSE2 lanes made this
-/// ~25% of scoring the reference network.
-fn row_mses(x: &[f32], y: &[f32], cols: usize, out: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports the feature the function is compiled for.
-            unsafe { row_mses_avx512(x, y, cols, out) };
-            return;
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: as above.
-            unsafe { row_mses_avx2(x, y, cols, out) };
-            return;
+multiversion! {
+    /// Per-row reconstruction MSEs of a block ([`super::network::row_mse`]): with the
+    /// baseline build's SSE2 lanes this was ~25% of scoring the reference network.
+    fn row_mses(x: &[f32], y: &[f32], cols: usize, out: &mut [f64]) {
+        for ((x, y), e) in x.chunks_exact(cols).zip(y.chunks_exact(cols)).zip(out) {
+            *e = super::network::row_mse(x, y);
         }
     }
-    row_mses_portable(x, y, cols, out);
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn row_mses_avx512(x: &[f32], y: &[f32], cols: usize, out: &mut [f64]) {
-    row_mses_portable(x, y, cols, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn row_mses_avx2(x: &[f32], y: &[f32], cols: usize, out: &mut [f64]) {
-    row_mses_portable(x, y, cols, out);
-}
-
-#[inline(always)]
-fn row_mses_portable(x: &[f32], y: &[f32], cols: usize, out: &mut [f64]) {
-    for ((x, y), e) in x.chunks_exact(cols).zip(y.chunks_exact(cols)).zip(out) {
-        *e = super::network::row_mse(x, y);
-    }
-}
-
-/// Applies [`tanh`] to every element, with AVX2 + FMA when the CPU has them (the
-/// portable build only assumes SSE2).
-pub(super) fn tanh_in_place(v: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU supports the features the function is compiled for.
-        unsafe { tanh_in_place_avx2(v) };
-        return;
-    }
-    tanh_in_place_portable(v);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn tanh_in_place_avx2(v: &mut [f32]) {
-    tanh_in_place_portable(v);
-}
-
-#[inline(always)]
-fn tanh_in_place_portable(v: &mut [f32]) {
-    for x in v {
-        *x = tanh(*x);
+multiversion! {
+    /// Applies [`tanh`] to every element.
+    pub(super) fn tanh_in_place(v: &mut [f32]) {
+        for x in v {
+            *x = tanh(*x);
+        }
     }
 }
 
