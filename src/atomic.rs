@@ -200,9 +200,6 @@ mod tests {
         assert!(alive.exists() && other.exists());
     }
 
-    /// The dashboard's export (`e`) goes through `export::write_flagged_csv` into
-    /// `write_atomically`: a failure half-way leaves no file at the target and no
-    /// temporary beside it.
     #[test]
     fn staging_directories_of_dead_writers_are_removed() {
         if !Path::new("/proc/self").exists() {
@@ -219,6 +216,9 @@ mod tests {
         assert_eq!(left.len(), 1, "{left:?}");
     }
 
+    /// The dashboard's export (`e`) goes through `export::write_flagged_csv` into
+    /// `write_atomically`: a failure half-way leaves no file at the target and no
+    /// temporary beside it.
     #[test]
     fn a_failing_export_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();

@@ -280,10 +280,9 @@ fn part_gradients(
     Ok((f64::from(sum_sq), grads))
 }
 
-/// `tanh(x) = 2·σ(2x) − 1`. Both CPU backends compute `tanh` with the C library's
-/// scalar `tanhf` (built on `expm1f`), which profiling showed taking ~70% of training
-/// and scoring time; their fused sigmoid needs one `expf` and is several times faster.
-/// Exact in real arithmetic; in f32 the absolute error stays below ~1e-7.
+/// `tanh(x) = 2·σ(2x) − 1` in burn ops, for the test-only burn forward pass (the
+/// backends' own `tanh` is the slower scalar `tanhf`). Exact in real arithmetic; in f32
+/// the absolute error stays below ~1e-7.
 #[cfg(test)]
 fn tanh(x: Tensor<2>) -> Tensor<2> {
     activation::sigmoid(x.mul_scalar(2.0))

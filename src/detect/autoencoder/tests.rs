@@ -30,6 +30,14 @@ fn low_rank(rows: usize, cols: usize, rank: usize, seed: u64) -> Matrix {
     Matrix::new(rows, cols, data)
 }
 
+/// [`low_rank`] data scaled by `factor`: values large enough that tanh saturates and
+/// relu units die in places.
+fn scaled_low_rank(rows: usize, cols: usize, rank: usize, seed: u64, factor: f32) -> Matrix {
+    let x = low_rank(rows, cols, rank, seed);
+    let scaled = x.as_slice().iter().map(|v| v * factor).collect();
+    Matrix::new(x.rows(), x.cols(), scaled)
+}
+
 /// A small, quick configuration.
 fn small_config() -> AutoencoderConfig {
     AutoencoderConfig {
@@ -631,9 +639,7 @@ fn fast_tanh_matches_f32_tanh_over_minus_20_to_20() {
 fn plain_scores_match_burns_forward_pass_for_both_presets() {
     // Wide enough to exercise several blocks and a partial one; values up to ~±8 so
     // that tanh saturates in places.
-    let mut x = low_rank(1500, 40, 6, 11);
-    let scaled: Vec<f32> = x.as_slice().iter().map(|v| v * 3.0).collect();
-    x = Matrix::new(x.rows(), x.cols(), scaled);
+    let x = scaled_low_rank(1500, 40, 6, 11, 3.0);
     for preset in [Preset::Default, Preset::Reference] {
         let config = AutoencoderConfig {
             epochs: 2,
@@ -676,9 +682,7 @@ fn plain_scores_match_burns_forward_pass_for_both_presets() {
 fn hand_written_gradients_match_burns_autodiff() {
     // 200 rows: the default network splits the batch over two threads, the reference one
     // does not, so both paths are checked.
-    let mut x = low_rank(200, 30, 5, 21);
-    let scaled: Vec<f32> = x.as_slice().iter().map(|v| v * 2.5).collect();
-    x = Matrix::new(x.rows(), x.cols(), scaled);
+    let x = scaled_low_rank(200, 30, 5, 21, 2.5);
     for preset in [Preset::Default, Preset::Reference] {
         let config = AutoencoderConfig::preset(preset);
         let arch = Architecture::new(x.cols(), &config).expect("architecture");

@@ -76,8 +76,8 @@ pub fn train_on(
     let n_validation = validation.len() / cols;
     let batches_per_epoch = n_train.div_ceil(config.batch_size);
 
-    // The weights live on the host between steps: each step builds the network from
-    // them, runs forward and backward in burn, and `Adam` updates them (see `adam`).
+    // The weights live on the host between steps: each step copies them into tensors,
+    // runs forward and backward in burn (`loss_and_gradients`), and `Adam` updates them.
     let mut params =
         Network::init(&architecture, &mut rng(config.seed, INIT_STREAM), &device).parameters()?;
     // Keras' ε (burn defaults to 1e-5): on the KDD profile protocol it raised the ROC
@@ -101,6 +101,8 @@ pub fn train_on(
     let mut since_best = 0usize;
     let mut stop = StopReason::Completed;
     let mut order = train_rows;
+    // The batch's rows, gathered contiguously; reused from batch to batch.
+    let mut data = Vec::with_capacity(config.batch_size * cols);
 
     'epochs: for epoch in 1..=config.epochs {
         let epoch_started = Instant::now();
@@ -111,8 +113,7 @@ pub fn train_on(
                 stop = StopReason::Cancelled;
                 break 'epochs;
             }
-            // The tensor takes ownership of its data, so a fresh buffer per batch.
-            let mut data = Vec::with_capacity(rows.len() * cols);
+            data.clear();
             for &r in rows {
                 data.extend_from_slice(x.row(r));
             }
