@@ -95,6 +95,26 @@ fn kill_repeatedly(
     (killed, completed)
 }
 
+/// A complete run of `args` for reference, then `runs` runs killed at seeded random
+/// points over 1.1× its duration ([`kill_repeatedly`]); at least `min_killed` of them
+/// must have been killed before finishing. Returns (killed, completed, a run's time).
+fn kill_at_random_points(
+    args: &[&str],
+    out: &Path,
+    runs: usize,
+    seed: u64,
+    min_killed: usize,
+) -> (usize, usize, Duration) {
+    let (full, took) = reference(args, out);
+    let (killed, completed) =
+        kill_repeatedly(args, out, &full, &delays(runs, took.mul_f64(1.1), seed));
+    assert!(
+        killed >= min_killed,
+        "only {killed} runs were killed (a run takes {took:?})"
+    );
+    (killed, completed, took)
+}
+
 /// Runs `args` to completion and times it.
 fn reference(args: &[&str], out: &Path) -> (Vec<u8>, Duration) {
     let started = Instant::now();
@@ -132,13 +152,8 @@ fn score_out_killed_at_random_points_is_absent_or_complete() {
         "--out",
         out.to_str().unwrap(),
     ];
-    let (full, took) = reference(&args, &out);
-    let (killed, completed) = kill_repeatedly(&args, &out, &full, &delays(8, took.mul_f64(1.1), 1));
+    let (killed, completed, took) = kill_at_random_points(&args, &out, 8, 1, 4);
     eprintln!("score: a run takes {took:?}; {killed} killed, {completed} completed");
-    assert!(
-        killed >= 4,
-        "only {killed} runs were killed (a run takes {took:?})"
-    );
 }
 
 #[test]
@@ -169,12 +184,7 @@ fn pcap2kdd_out_killed_at_random_points_is_absent_or_complete() {
         "--out",
         out.to_str().unwrap(),
     ];
-    let (full, took) = reference(&args, &out);
-    let (killed, _) = kill_repeatedly(&args, &out, &full, &delays(12, took.mul_f64(1.1), 2));
-    assert!(
-        killed >= 6,
-        "only {killed} runs were killed (a run takes {took:?})"
-    );
+    kill_at_random_points(&args, &out, 12, 2, 6);
 }
 
 /// `--alerts` gets whole lines only: a monitor killed mid-write leaves at most a cut
