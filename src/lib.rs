@@ -14,6 +14,7 @@ pub mod eval;
 pub mod export;
 pub mod features;
 pub mod json;
+pub mod kdd;
 pub mod model;
 pub mod monitor;
 pub mod report;

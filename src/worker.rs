@@ -16,8 +16,8 @@ use std::time::Instant;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
+use crate::data::demo::{SynthConfig, generate};
 use crate::data::split::seeded_split;
-use crate::data::synth::{SynthConfig, generate};
 use crate::data::{Dataset, Family, FeatureSet, ReadOptions, read_path};
 use crate::detect::autoencoder::TrainedAutoencoder;
 use crate::detect::autoencoder::{self, AutoencoderConfig, TrainEvent, TrainObserver};

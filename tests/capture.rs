@@ -1,5 +1,5 @@
 //! Packets → KDD records → scores, through the real binary, on captures built here:
-//! seeded background traffic (`capture::synth`) with hand-built exchanges mixed in.
+//! seeded background traffic (`capture::demo_capture`) with hand-built exchanges mixed in.
 
 mod common;
 
@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 
 use common::{netanomaly, stderr, stdout};
 use etherparse::PacketBuilder;
+use netanomaly::capture::demo_capture::{Attacks, SynthConfig, generate};
 use netanomaly::capture::packet::{NANOS_PER_SEC, Nanos};
-use netanomaly::capture::synth::{Attacks, SynthConfig, generate};
 use netanomaly::capture::writer::{CaptureWriter, WriteFormat};
 use serde_json::Value;
 

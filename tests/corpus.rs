@@ -306,7 +306,7 @@ struct KddRow {
     other: &'static str,
 }
 
-const GZ: &str = "the gzip data is corrupt or truncated after line 502 (incomplete deflate stream)";
+const GZ: &str = "the gzip data is corrupt or truncated after line 503 (incomplete deflate stream)";
 const LAYOUT_40: &str =
     "line 1 has 40 fields; expected 41 (unlabelled), 42 (KDD Cup 99) or 43 (NSL-KDD)";
 const LAYOUT_44: &str =
@@ -320,7 +320,7 @@ const NO_LABELS: &str = "has no labels";
 const KDD_ROWS: &[KddRow] = &[
     // input, reason, stream reason, monitor records / skipped,
     //                                  eval  train score mon  dash   other
-    KddRow { input: "truncated.gz", reason: GZ, skip_reason: None, stream_error: Some("read failed: incomplete deflate stream"), records: 502, skipped: 0,
+    KddRow { input: "truncated.gz", reason: GZ, skip_reason: None, stream_error: Some("read failed: incomplete deflate stream"), records: 503, skipped: 0,
              outcomes: "EE EE EE EE EE", other: "" },
     KddRow { input: "junk.gz", reason: "line 1 has 2 fields; expected 41 (unlabelled), 42 (KDD Cup 99) or 43 (NSL-KDD)",
              stream_error: None, skip_reason: Some("line 21: expected 41 comma-separated fields (unlabelled), 42 (KDD Cup 99) or 43 (NSL-KDD), found 1"),

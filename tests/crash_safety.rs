@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use netanomaly::capture::synth::{Attacks, SynthConfig, generate};
+use netanomaly::capture::demo_capture::{Attacks, SynthConfig, generate};
 use netanomaly::capture::writer::WriteFormat;
 
 use common::DEMO;

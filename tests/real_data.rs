@@ -192,7 +192,7 @@ fn records_written_back_are_the_records_read() {
 
 #[test]
 fn the_committed_demo_sample_is_what_the_generator_makes() {
-    use netanomaly::data::synth::{SynthConfig, generate};
+    use netanomaly::data::demo::{SynthConfig, generate};
     let sample =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv"))
             .unwrap();
@@ -210,4 +210,76 @@ fn the_committed_demo_sample_is_what_the_generator_makes() {
         sample,
         "regenerate with: netanomaly demo-data --rows 1000 --seed 7 --out assets/demo-1000.csv --force"
     );
+}
+
+/// The conventions of the shared traffic windows (`kdd::window`), read off the 10%
+/// file: which flags are errors, the host window's length, and what "same service"
+/// compares. If one of these fails, the windows no longer make KDD's data.
+#[test]
+fn the_traffic_window_conventions_are_kdds() {
+    use netanomaly::data::schema::feature_index;
+    use netanomaly::kdd::Flag;
+    let Some(d) = load(KDD10) else { return };
+    let f = |name: &str| feature_index(name).unwrap();
+    let value = |row: usize, name: &str| d.numeric_feature(row, f(name)).unwrap();
+    // Categorical columns: 0 protocol_type, 1 service, 2 flag.
+    let (service_col, flag_col) = (1, 2);
+
+    // A row alone in its 2-second window (count 1) has serror_rate 1 exactly when its
+    // flag is a SYN error, and rerror_rate 1 exactly when it is a REJ error.
+    let mut alone = 0;
+    for row in (0..d.len()).filter(|&r| value(r, "count") == 1.0) {
+        let flag = Flag::from_name(d.category(row, flag_col).unwrap()).unwrap();
+        assert_eq!(
+            value(row, "serror_rate") == 1.0,
+            flag.is_serror(),
+            "row {row}"
+        );
+        assert_eq!(
+            value(row, "rerror_rate") == 1.0,
+            flag.is_rerror(),
+            "row {row}"
+        );
+        alone += 1;
+    }
+    assert_eq!(alone, 39_214);
+
+    // The host window holds 255 connections: counts above 100 are common, none above
+    // 255, and when all 255 went to this host (dst_host_count 255 with fewer than 255
+    // of the same service) every same-service connection did too, which a longer
+    // window clamped to 255 would contradict.
+    let mut spike = 0;
+    let mut above_100 = 0;
+    let mut all_to_this_host = 0;
+    for row in 0..d.len() {
+        let count = value(row, "dst_host_count");
+        assert!(count <= 255.0, "row {row}");
+        above_100 += usize::from(count > 100.0);
+        if count == 255.0 {
+            spike += 1;
+            let srv = value(row, "dst_host_srv_count");
+            if srv < 255.0 {
+                all_to_this_host += 1;
+                assert_eq!(value(row, "dst_host_srv_diff_host_rate"), 0.0, "row {row}");
+                let same = value(row, "dst_host_same_srv_rate") * 255.0;
+                assert!((same - srv).abs() <= 1.5, "row {row}: {same} vs {srv}");
+            }
+        }
+    }
+    assert_eq!(
+        (spike, above_100, all_to_this_host),
+        (432_829, 451_200, 130_411)
+    );
+
+    // "Same service" tells the ports behind `private` apart: neptune's SYN flood is
+    // `private` yet its same_srv_rate is mostly at most 0.1.
+    let neptune_private: Vec<usize> = (0..d.len())
+        .filter(|&r| d.label(r) == Some("neptune") && d.category(r, service_col) == Some("private"))
+        .collect();
+    // (Values are stored as f32: 0.10 reads back as 0.1000000015.)
+    let low = neptune_private
+        .iter()
+        .filter(|&&r| value(r, "same_srv_rate") < 0.105)
+        .count();
+    assert_eq!((neptune_private.len(), low), (101_317, 83_045));
 }

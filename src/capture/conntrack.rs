@@ -82,10 +82,10 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use rustc_hash::FxHashMap;
 
-use super::kddfeat::{TrafficWindows, WindowConfig, WindowInput, ip_bits};
 use super::packet::{NANOS_PER_SEC, Nanos, Packet, TcpFlags, Transport};
-use super::record::{ConnRecord, EndReason, Flag, Protocol};
-use super::service::{L4, Service};
+use super::record::{ConnRecord, EndReason};
+use crate::kdd::window::{ServiceKey, ip_bits};
+use crate::kdd::{Flag, ProtocolType, Service, TrafficWindows, WindowConfig, WindowInput};
 
 /// Tracker parameters. Times are packet-time nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -321,11 +321,11 @@ impl Conn {
             (self.key.a, self.key.a_port())
         }
     }
-    fn protocol(&self) -> Protocol {
+    fn protocol(&self) -> ProtocolType {
         match self.key.proto {
-            PROTO_TCP => Protocol::Tcp,
-            PROTO_UDP => Protocol::Udp,
-            _ => Protocol::Icmp,
+            PROTO_TCP => ProtocolType::Tcp,
+            PROTO_UDP => ProtocolType::Udp,
+            _ => ProtocolType::Icmp,
         }
     }
     fn flag(&self) -> Flag {
@@ -434,7 +434,7 @@ impl Tracker {
                 let idx = match self.map.get(&key) {
                     Some(&i) => i,
                     None => {
-                        let svc = Service::for_ports(L4::Udp, src_port, dst_port);
+                        let svc = Service::of(ProtocolType::Udp, src_port, dst_port);
                         self.create(key, (src, src_port), svc, p.ts, out)
                     }
                 };
@@ -515,7 +515,7 @@ impl Tracker {
         } else {
             ((src, sp), (dst, dp))
         };
-        let svc = Service::for_ports(L4::Tcp, orig.1, resp.1);
+        let svc = Service::of(ProtocolType::Tcp, orig.1, resp.1);
         let idx = self.create(key, orig, svc, p.ts, out);
         self.tcp_update(idx, p, src, sp, flags, out);
     }
@@ -741,15 +741,20 @@ impl Tracker {
         let (oip, oport) = c.orig();
         let (rip, rport) = c.resp();
         let protocol = c.protocol();
+        // ICMP keeps its type in the originator's port field.
+        let service_port = if protocol == ProtocolType::Icmp {
+            oport
+        } else {
+            rport
+        };
         let traffic = self.windows.observe(&WindowInput {
             ts: c.last,
             dst: rip,
             src_port: oport,
-            service: c.service,
-            serror: flag.is_serror(),
-            rerror: flag.is_rerror(),
+            service: ServiceKey::new(protocol, c.service, service_port),
+            flag,
         });
-        let land = oip == rip && (protocol == Protocol::Icmp || oport == rport);
+        let land = oip == rip && (protocol == ProtocolType::Icmp || oport == rport);
         out.push(ConnRecord {
             start: c.start,
             end: c.last,
@@ -973,7 +978,7 @@ mod tests {
         let r = &out[0];
         assert_eq!(r.flag, Flag::SF);
         assert_eq!(r.end_reason, EndReason::Closed);
-        assert_eq!(r.protocol, Protocol::Tcp);
+        assert_eq!(r.protocol, ProtocolType::Tcp);
         assert_eq!(r.service, "http");
         assert_eq!((r.src_bytes, r.dst_bytes), (120, 2000));
         assert_eq!((r.orig_packets, r.resp_packets), (6, 5));
@@ -1224,7 +1229,7 @@ mod tests {
         t.advance(61 * SEC, &mut out);
         assert_eq!(out.len(), 1);
         let r = &out[0];
-        assert_eq!(r.protocol, Protocol::Udp);
+        assert_eq!(r.protocol, ProtocolType::Udp);
         assert_eq!(r.service, "domain_u");
         assert_eq!(r.flag, Flag::SF);
         assert_eq!((r.src_bytes, r.dst_bytes), (40, 200));
@@ -1247,7 +1252,7 @@ mod tests {
         assert_eq!((eco.orig_port, eco.resp_port), (8, 0));
         assert!(
             out.iter()
-                .all(|r| r.flag == Flag::SF && r.protocol == Protocol::Icmp)
+                .all(|r| r.flag == Flag::SF && r.protocol == ProtocolType::Icmp)
         );
     }
 
@@ -1342,8 +1347,10 @@ mod tests {
         assert_eq!(last.traffic.count, 511);
         assert_eq!(last.traffic.rerror_rate, 1.0);
         assert_eq!(last.traffic.serror_rate, 0.0);
-        assert_eq!(last.traffic.srv_rerror_rate, 1.0);
-        assert_eq!(last.traffic.dst_host_count, 100);
+        // Each unnamed port is a service of its own, as in KDD's scans: no earlier probe
+        // shares the last one's (`tracker_config` counts earlier connections only).
+        assert_eq!(last.traffic.srv_count, 0);
+        assert_eq!(last.traffic.dst_host_count, 255);
         assert_eq!(last.traffic.dst_host_rerror_rate, 1.0);
         // Most of the 1000 ports are unnamed low ports.
         let private = out.iter().filter(|r| r.service == "private").count();
@@ -1438,7 +1445,10 @@ mod tests {
         t.push(&udp(3 * MS, (1, 1000), (2, 2000), 1), &mut out);
         t.finish(&mut out);
         let order: Vec<_> = out.iter().map(|r| r.protocol).collect();
-        assert_eq!(order, [Protocol::Tcp, Protocol::Icmp, Protocol::Udp]);
+        assert_eq!(
+            order,
+            [ProtocolType::Tcp, ProtocolType::Icmp, ProtocolType::Udp]
+        );
         assert!(out.iter().all(|r| r.end_reason == EndReason::Flushed));
         assert_eq!(t.stats().flushed, 3);
     }

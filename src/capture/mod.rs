@@ -4,12 +4,10 @@
 
 pub mod conntrack;
 pub mod decode;
-pub mod kddfeat;
+pub mod demo_capture;
 pub mod packet;
 pub mod pcap;
 pub mod record;
-pub mod service;
-pub mod synth;
 pub mod writer;
 
 use std::io::Read;
@@ -42,14 +40,8 @@ pub fn numeric_features(record: &ConnRecord) -> [f64; N_NUMERIC] {
     set(6, f64::from(u8::from(record.land)));
     set(7, f64::from(record.wrong_fragment));
     set(8, f64::from(record.urgent));
-    for (i, value) in record.traffic().into_iter().enumerate() {
-        let feature = FIRST_TRAFFIC_FEATURE + i;
-        let value = if FEATURES[feature].kind == FeatureKind::Rate {
-            (value * 100.0).round() / 100.0
-        } else {
-            value
-        };
-        set(feature, value);
+    for (i, value) in record.traffic.rounded().to_array().into_iter().enumerate() {
+        set(FIRST_TRAFFIC_FEATURE + i, value);
     }
     numeric
 }

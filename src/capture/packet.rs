@@ -1,15 +1,12 @@
 //! The decoded packet: what the pcap reader + decoder hand to the connection tracker.
 //!
 //! Interface shared by `capture::pcap`/`capture::decode` (producers) and
-//! `capture::conntrack`/`capture::kddfeat` (consumers). Plain data, `Copy`, no allocation,
+//! `capture::conntrack` (consumer). Plain data, `Copy`, no allocation,
 //! so decoding a packet and tracking it never touch the heap.
 
 use std::net::IpAddr;
 
-/// Nanoseconds since the Unix epoch (packet time, from the capture).
-pub type Nanos = u64;
-
-pub const NANOS_PER_SEC: u64 = 1_000_000_000;
+pub use crate::kdd::{NANOS_PER_SEC, Nanos};
 
 /// TCP header flag bits, as on the wire (byte 13 of the TCP header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

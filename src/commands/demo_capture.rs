@@ -6,7 +6,7 @@ use color_eyre::eyre::Result;
 
 use super::thousands;
 use crate::atomic::write_atomically;
-use crate::capture::synth::{Attacks, SynthConfig, SynthSummary, generate};
+use crate::capture::demo_capture::{Attacks, SynthConfig, SynthSummary, generate};
 use crate::capture::writer::WriteFormat;
 use crate::cli::{CaptureFileFormat, DemoAttack, DemoCaptureArgs};
 

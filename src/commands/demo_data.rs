@@ -6,7 +6,7 @@ use color_eyre::eyre::Result;
 
 use crate::atomic::write_atomically;
 use crate::cli::DemoDataArgs;
-use crate::data::synth::{SynthConfig, generate};
+use crate::data::demo::{SynthConfig, generate};
 
 pub fn run(args: &DemoDataArgs) -> Result<()> {
     let config = SynthConfig {

@@ -399,5 +399,5 @@ fn endpoints(c: &ConnRecord) -> String {
 
 /// ICMP records keep the message's type and code where ports would be.
 fn is_icmp(c: &ConnRecord) -> bool {
-    c.protocol == crate::capture::record::Protocol::Icmp
+    c.protocol == crate::kdd::ProtocolType::Icmp
 }

@@ -2,11 +2,11 @@
 
 mod chunk;
 pub mod dataset;
+pub mod demo;
 pub mod reader;
 pub mod schema;
 pub mod split;
 pub mod stream;
-pub mod synth;
 
 pub use dataset::{Dataset, RawRecord};
 pub use reader::{DataError, LoadReport, MissingPolicy, ReadOptions, read_path};

@@ -407,7 +407,7 @@ pub fn new_manifest(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::synth::{SynthConfig, generate};
+    use crate::data::demo::{SynthConfig, generate};
     use crate::detect::autoencoder::{self, AutoencoderConfig, TrainObserver};
     use crate::detect::iforest::IsolationForestConfig;
     use crate::features::EncoderConfig;

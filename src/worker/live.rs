@@ -15,8 +15,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::Event;
 use crate::capture::CaptureSummary;
-use crate::capture::record::{EndReason, Protocol};
+use crate::capture::record::EndReason;
 use crate::detect::explain::Contribution;
+use crate::kdd::ProtocolType;
 use crate::model::ModelBundle;
 use crate::monitor::{self, Format, Input, MonitorConfig, MonitorEvent, ScoredBatch};
 
@@ -288,7 +289,7 @@ impl Summariser {
                 time: connection.map_or(batch.scored_at, |c| c.start),
                 origin: match connection {
                     // The tracker keeps an ICMP message's type and code as its ports.
-                    Some(c) if c.protocol == Protocol::Icmp => Origin::Icmp {
+                    Some(c) if c.protocol == ProtocolType::Icmp => Origin::Icmp {
                         src: c.orig_ip,
                         dst: c.resp_ip,
                         icmp_type: c.orig_port,

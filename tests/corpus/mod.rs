@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use etherparse::{IpFragOffset, IpNumber, Ipv4Header, PacketBuilder, VlanId};
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use netanomaly::capture::demo_capture::{Attacks, SynthConfig, generate};
 use netanomaly::capture::packet::{NANOS_PER_SEC, Nanos};
-use netanomaly::capture::synth::{Attacks, SynthConfig, generate};
 use netanomaly::capture::writer::{CaptureWriter, WriteFormat};
 
 pub use crate::common::DEMO;

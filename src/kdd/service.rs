@@ -40,12 +40,7 @@
 //! frequent and `urh_i` rare) suggest the split used here. Other types get `other`
 //! rather than AI-IDS's `oth_i`, which is not a KDD category.
 
-/// Transport protocol numbers used for service lookup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum L4 {
-    Tcp,
-    Udp,
-}
+use super::ProtocolType;
 
 /// A KDD service as a small integer id (index into [`SERVICE_NAMES`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -155,16 +150,21 @@ impl Service {
             .map(|i| Service(i as u8))
     }
 
-    /// Service of a TCP or UDP connection.
-    pub fn for_ports(l4: L4, orig_port: u16, resp_port: u16) -> Service {
-        match l4 {
-            L4::Tcp => {
+    /// Service of a connection from its ports; for ICMP the originator's "port" is the
+    /// message type and the responder's the code (Zeek's convention).
+    pub fn of(protocol: ProtocolType, orig_port: u16, resp_port: u16) -> Service {
+        match protocol {
+            ProtocolType::Icmp => match (u8::try_from(orig_port), u8::try_from(resp_port)) {
+                (Ok(icmp_type), Ok(code)) => Service::for_icmp(icmp_type, code),
+                _ => Service::OTHER,
+            },
+            ProtocolType::Tcp => {
                 if orig_port == 20 || resp_port == 20 {
                     return named("ftp_data");
                 }
                 tcp_port(resp_port).map_or_else(|| unnamed(resp_port), named)
             }
-            L4::Udp => match resp_port {
+            ProtocolType::Udp => match resp_port {
                 53 => Service::DOMAIN_U,
                 123 => Service::NTP_U,
                 69 => Service::TFTP_U,
@@ -268,7 +268,7 @@ mod tests {
     use super::*;
 
     fn tcp(p: u16) -> &'static str {
-        Service::for_ports(L4::Tcp, 40000, p).name()
+        Service::of(ProtocolType::Tcp, 40000, p).name()
     }
 
     #[test]
@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn ftp_data_from_server_port_20() {
         // Active FTP: the server opens the data connection from port 20.
-        assert_eq!(Service::for_ports(L4::Tcp, 20, 40123).name(), "ftp_data");
+        assert_eq!(Service::of(ProtocolType::Tcp, 20, 40123).name(), "ftp_data");
     }
 
     #[test]
@@ -328,7 +328,7 @@ mod tests {
 
     #[test]
     fn udp_services() {
-        let u = |p| Service::for_ports(L4::Udp, 40000, p).name();
+        let u = |p| Service::of(ProtocolType::Udp, 40000, p).name();
         assert_eq!(u(53), "domain_u");
         assert_eq!(u(123), "ntp_u");
         assert_eq!(u(69), "tftp_u");
@@ -336,7 +336,7 @@ mod tests {
         assert_eq!(u(5353), "other");
         assert_eq!(u(60000), "private");
         // No ftp_data special case for UDP.
-        assert_eq!(Service::for_ports(L4::Udp, 20, 3000).name(), "other");
+        assert_eq!(Service::of(ProtocolType::Udp, 20, 3000).name(), "other");
     }
 
     #[test]
@@ -351,5 +351,8 @@ mod tests {
         assert_eq!(Service::for_icmp(13, 0).name(), "tim_i");
         assert_eq!(Service::for_icmp(14, 0).name(), "tim_i");
         assert_eq!(Service::for_icmp(9, 0).name(), "other");
+        // Through `of`, with the type and code in the port fields.
+        assert_eq!(Service::of(ProtocolType::Icmp, 3, 1).name(), "urh_i");
+        assert_eq!(Service::of(ProtocolType::Icmp, 300, 0).name(), "other");
     }
 }

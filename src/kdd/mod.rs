@@ -1,0 +1,37 @@
+//! The KDD Cup 99 connection-record domain that every traffic source shares: the
+//! `protocol_type`, `flag` and `service` vocabularies and the traffic-feature windows.
+//! The packet path (`capture`), the demo generator (`data::demo`) and any other reader
+//! of connection logs turn their connections into [`window::WindowInput`]s and get the
+//! same 19 traffic features; nothing here knows where a connection came from.
+
+pub mod flag;
+pub mod service;
+pub mod window;
+
+pub use flag::Flag;
+pub use service::Service;
+pub use window::{TrafficFeatures, TrafficWindows, WindowConfig, WindowInput};
+
+/// Nanoseconds since the Unix epoch (connection time).
+pub type Nanos = u64;
+
+pub const NANOS_PER_SEC: u64 = 1_000_000_000;
+
+/// KDD `protocol_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProtocolType {
+    Tcp,
+    Udp,
+    Icmp,
+}
+
+impl ProtocolType {
+    /// The exact KDD spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProtocolType::Tcp => "tcp",
+            ProtocolType::Udp => "udp",
+            ProtocolType::Icmp => "icmp",
+        }
+    }
+}
