@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::data::{FeatureSet, MissingPolicy, ReadOptions};
 use crate::detect::autoencoder::{AutoencoderConfig, Preset};
 use crate::detect::iforest::MaxSamples;
-use crate::detect::threshold::ThresholdRule;
 use crate::eval::protocol::{DetectorKind, Protocol};
+use crate::eval::threshold::ThresholdRule;
 use crate::model::train::TrainProtocol;
 
 /// Learn the normal profile of network traffic and flag what deviates from it.

@@ -13,6 +13,7 @@ pub mod detect;
 pub mod eval;
 pub mod export;
 pub mod features;
+pub mod format;
 pub mod json;
 pub mod kdd;
 pub mod model;

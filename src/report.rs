@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
-use crate::commands::thousands;
 use crate::eval::metrics::SortedScores;
 use crate::eval::protocol::{DetectorReport, EvaluationReport};
+use crate::format::{METRICS_HEADER, four_decimals, thousands};
 
 const SIZE: (u32, u32) = (720, 480);
 const BINS: usize = 60;
@@ -316,7 +316,7 @@ fn confusion(name: &str, d: &DetectorReport) -> Plot {
 }
 
 fn metrics_rows(report: &EvaluationReport) -> Vec<[String; 9]> {
-    let opt = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.4}"));
+    let opt = |v: Option<f64>| four_decimals(v, "n/a");
     report
         .detectors
         .iter()
@@ -336,17 +336,12 @@ fn metrics_rows(report: &EvaluationReport) -> Vec<[String; 9]> {
         .collect()
 }
 
-const HEADER: [&str; 9] = [
-    "detector",
-    "ROC AUC",
-    "PR AUC",
-    "precision",
-    "recall",
-    "F1",
-    "threshold",
-    "flagged",
-    "fit",
-];
+/// The metrics table's columns: the shared ones, then threshold, flagged and fit time.
+fn header() -> Vec<&'static str> {
+    let mut header = METRICS_HEADER.to_vec();
+    header.extend(["threshold", "flagged", "fit"]);
+    header
+}
 
 fn setting_line(report: &EvaluationReport) -> String {
     format!(
@@ -367,8 +362,9 @@ fn setting_line(report: &EvaluationReport) -> String {
 fn summary_markdown(report: &EvaluationReport) -> String {
     let mut md = String::from("# netanomaly evaluation\n\n");
     let _ = writeln!(md, "{}\n", setting_line(report));
-    let _ = writeln!(md, "| {} |", HEADER.join(" | "));
-    let _ = writeln!(md, "|{}", "---|".repeat(HEADER.len()));
+    let header = header();
+    let _ = writeln!(md, "| {} |", header.join(" | "));
+    let _ = writeln!(md, "|{}", "---|".repeat(header.len()));
     for row in metrics_rows(report) {
         let _ = writeln!(md, "| {} |", row.join(" | "));
     }
@@ -418,7 +414,7 @@ fn summary_html(report: &EvaluationReport) -> String {
     let setting = setting_line(report).replace("**", "");
     let _ = writeln!(html, "<p>{}</p>", escape(&setting));
     html.push_str("<table><tr>");
-    for h in HEADER {
+    for h in header() {
         let _ = write!(html, "<th>{h}</th>");
     }
     html.push_str("</tr>\n");

@@ -22,9 +22,9 @@ use crate::data::{Dataset, Family, FeatureSet, ReadOptions, read_path};
 use crate::detect::autoencoder::TrainedAutoencoder;
 use crate::detect::autoencoder::{self, AutoencoderConfig, TrainEvent, TrainObserver};
 use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
-use crate::detect::threshold::ScoreDistribution;
 use crate::eval::metrics::{PrPoint, RocPoint, SortedScores};
 use crate::eval::protocol::DetectorKind;
+use crate::eval::threshold::ScoreDistribution;
 use crate::features::{Encoder, EncoderConfig, Matrix};
 use crate::model::store::{
     AutoencoderDetails, DetectorEntry, ModelBundle, SavedThreshold, ScoreSummary, new_manifest,
@@ -52,7 +52,7 @@ impl Source {
         match self {
             Source::Demo { rows, seed } => format!(
                 "built-in demo traffic (seed {seed}, {} rows; no --data given)",
-                crate::commands::thousands(*rows as u64)
+                crate::format::thousands(*rows as u64)
             ),
             Source::Files { train, test: None } => train.display().to_string(),
             Source::Files {
@@ -421,7 +421,7 @@ fn load(
         Source::Demo { rows, seed } => {
             let _ = events.send(Event::Status(format!(
                 "generating {} rows of demo traffic …",
-                crate::commands::thousands(*rows as u64)
+                crate::format::thousands(*rows as u64)
             )));
             Ok((
                 generate(&SynthConfig {
@@ -653,7 +653,7 @@ fn open_bundle(
     if unseen.rows > 0 {
         let _ = events.send(Event::Status(format!(
             "{} rows carry values the model never saw",
-            crate::commands::thousands(unseen.rows as u64)
+            crate::format::thousands(unseen.rows as u64)
         )));
     }
     let truth = scored.has_labels().then(|| {

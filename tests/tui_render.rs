@@ -296,7 +296,7 @@ fn a_worker_failure_is_an_error_panel_not_a_hang() {
 #[test]
 fn a_saved_bundle_opens_without_training_and_keeps_its_thresholds() {
     use netanomaly::data::demo::{SynthConfig, generate};
-    use netanomaly::detect::threshold::ThresholdRule;
+    use netanomaly::eval::threshold::ThresholdRule;
     use netanomaly::model::train::{TrainConfig, train_bundle};
 
     let dir = tempfile::tempdir().unwrap();

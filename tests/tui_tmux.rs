@@ -216,7 +216,7 @@ fn assert_csv_is_complete(path: &Path, screen: &str) {
     assert_eq!(&header[43..], common::SCORED_COLUMNS);
     let announced = format!(
         "exported {} rows",
-        netanomaly::commands::thousands(rows.len() as u64)
+        netanomaly::format::thousands(rows.len() as u64)
     );
     assert!(screen.contains(&announced), "{announced} in\n{screen}");
 }
@@ -299,7 +299,7 @@ fn the_live_tab_follows_a_growing_file_and_q_stops_it() {
         after.map(|a| a.1) >= before.map(|b| b.1),
         "{before:?} → {after:?}\n{screen}"
     );
-    let shown_total = format!("total {}", netanomaly::commands::thousands(total));
+    let shown_total = format!("total {}", netanomaly::format::thousands(total));
     assert!(screen.contains(&shown_total), "{shown_total} in\n{screen}");
 
     // Another tab says there is no data to evaluate; q quits from anywhere.

@@ -4,11 +4,11 @@ use std::io::{self, Write};
 
 use color_eyre::eyre::Result;
 
-use super::thousands;
 use crate::atomic::write_atomically;
 use crate::capture::demo_capture::{Attacks, SynthConfig, SynthSummary, generate};
 use crate::capture::writer::WriteFormat;
 use crate::cli::{CaptureFileFormat, DemoAttack, DemoCaptureArgs};
+use crate::format::thousands;
 
 pub fn run(args: &DemoCaptureArgs) -> Result<()> {
     let config = SynthConfig {

@@ -34,8 +34,8 @@ pub fn run(args: &DemoDataArgs) -> Result<()> {
             .map_or(0, |m| m.iter().filter(|&&a| a).count());
         eprintln!(
             "wrote {} rows ({} attacks) of {} to {}",
-            super::thousands(dataset.len() as u64),
-            super::thousands(attacks as u64),
+            crate::format::thousands(dataset.len() as u64),
+            crate::format::thousands(attacks as u64),
             dataset.source,
             args.out.display()
         );

@@ -5,13 +5,14 @@ use std::io::Write;
 use color_eyre::eyre::{Result, eyre};
 use serde::Serialize;
 
+use super::load;
 use super::progress::TrainProgress;
-use super::{load, thousands};
 use crate::atomic::write_atomically;
 use crate::cli::EvaluateArgs;
 use crate::data::LoadReport;
 use crate::detect::iforest::IsolationForestConfig;
 use crate::eval::protocol::{EvaluateConfig, EvaluationReport, Protocol, ThresholdRule, evaluate};
+use crate::format::{METRICS_HEADER, four_decimals, thousands};
 
 /// The JSON document: the evaluation plus what was read.
 #[derive(Serialize)]
@@ -152,21 +153,13 @@ fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Resul
         )?;
     }
     writeln!(out)?;
+    let [detector, roc_auc, pr_auc, precision, recall, f1] = METRICS_HEADER;
     writeln!(
         out,
-        "{:<12} {:>8} {:>8} {:>9} {:>8} {:>8} {:>10} {:>9} {:>8} {:>8}",
-        "detector",
-        "ROC AUC",
-        "PR AUC",
-        "precision",
-        "recall",
-        "F1",
-        "threshold",
-        "flagged",
-        "fit s",
-        "score s"
+        "{detector:<12} {roc_auc:>8} {pr_auc:>8} {precision:>9} {recall:>8} {f1:>8} {:>10} {:>9} {:>8} {:>8}",
+        "threshold", "flagged", "fit s", "score s"
     )?;
-    let opt = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.4}"));
+    let opt = |v: Option<f64>| four_decimals(v, "n/a");
     for (name, d) in &report.detectors {
         writeln!(
             out,

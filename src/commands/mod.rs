@@ -17,6 +17,7 @@ use std::time::Instant;
 use color_eyre::eyre::Result;
 
 use crate::data::{Dataset, LoadReport, ReadOptions, read_path};
+use crate::format::thousands;
 
 /// Reads a data file, telling the user on stderr what it is doing and what it found.
 pub fn load(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadReport)> {
@@ -60,41 +61,4 @@ pub fn load(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadReport)>
         );
     }
     Ok((dataset, report))
-}
-
-/// 1234567 → "1,234,567".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `42 s`, `3 min 05 s`, `1 h 02 min`.
-pub fn duration(seconds: f64) -> String {
-    let s = seconds.round() as u64;
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
-        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
-    }
-}
-
-/// `v` with `digits` significant digits, trailing zeros dropped: 0.04521, 0.6121, 35.2.
-pub fn significant(v: f64, digits: i32) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let decimals = (digits - 1 - v.abs().log10().floor() as i32).max(0) as usize;
-    let text = format!("{v:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
 }

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use color_eyre::eyre::{Result, WrapErr};
 use serde::Serialize;
 
-use super::{significant, thousands};
 use crate::capture::record::{ConnRecord, EndReason};
 use crate::cli::{MonitorArgs, MonitorFormat};
 use crate::data::ReadOptions;
+use crate::format::{significant, thousands};
 use crate::model::ModelBundle;
 use crate::monitor::alerts::AlertLog;
 use crate::monitor::{
@@ -116,7 +116,7 @@ fn print_summary(summary: &Summary, alerts: Option<&AlertLog>) {
         "{}: {} records in {} ({}/s), {}",
         summary.source,
         thousands(c.records),
-        super::duration(summary.seconds),
+        crate::format::duration(summary.seconds),
         thousands(summary.records_per_second.round() as u64),
         summary.ended
     );

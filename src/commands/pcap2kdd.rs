@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use super::thousands;
 use crate::atomic::{WriteError, write_atomically};
 use crate::capture::{self, CaptureRecords, CaptureSummary};
 use crate::cli::Pcap2kddArgs;
+use crate::format::thousands;
 
 pub fn run(args: &Pcap2kddArgs) -> Result<()> {
     let to_stdout = args.out.as_os_str() == "-";

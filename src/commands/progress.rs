@@ -76,9 +76,9 @@ fn render(rx: &mpsc::Receiver<TrainEvent>, live: bool) {
                 let line = format!(
                     "  autoencoder: {} training rows, {} validation rows, {} parameters, \
                      up to {max_epochs} epochs of {per_epoch} batches ({backend} backend)",
-                    super::thousands(rows as u64),
-                    super::thousands(validation_rows as u64),
-                    super::thousands(parameters as u64),
+                    crate::format::thousands(rows as u64),
+                    crate::format::thousands(validation_rows as u64),
+                    crate::format::thousands(parameters as u64),
                 );
                 bar.suspend(|| eprintln!("{line}"));
                 bar.set_length(per_epoch as u64);
@@ -101,8 +101,8 @@ fn render(rx: &mpsc::Receiver<TrainEvent>, live: bool) {
                 // An upper bound: early stopping usually ends sooner.
                 bar.set_message(format!(
                     "loss {running_loss:.5} · {} rows/s · ≤ {} left",
-                    super::thousands(rows_per_second as u64),
-                    super::duration(left)
+                    crate::format::thousands(rows_per_second as u64),
+                    crate::format::duration(left)
                 ));
             }
             TrainEvent::Epoch {
@@ -120,7 +120,7 @@ fn render(rx: &mpsc::Receiver<TrainEvent>, live: bool) {
                 last_epoch_line = format!(
                     "  autoencoder: epoch {epoch}/{epochs}: loss {train_loss:.5}{validation} \
                      ({epoch_seconds:.1} s, {} rows/s, best epoch {best_epoch})",
-                    super::thousands(rows_per_second as u64)
+                    crate::format::thousands(rows_per_second as u64)
                 );
                 if live {
                     bar.set_position(0);

@@ -5,10 +5,11 @@ use std::io::Write;
 
 use color_eyre::eyre::Result;
 
-use super::{load, thousands};
+use super::load;
 use crate::atomic::write_atomically;
 use crate::cli::ScoreArgs;
 use crate::export::{self, ScoreColumn};
+use crate::format::thousands;
 use crate::model::ModelBundle;
 use crate::model::scorer::{self, Explainer};
 

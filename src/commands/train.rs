@@ -4,11 +4,12 @@ use std::time::Instant;
 
 use color_eyre::eyre::Result;
 
+use super::load;
 use super::progress::TrainProgress;
-use super::{load, thousands};
 use crate::cli::TrainArgs;
 use crate::detect::iforest::IsolationForestConfig;
 use crate::eval::protocol::DetectorKind;
+use crate::format::thousands;
 use crate::model::train::{TrainConfig, train_bundle};
 
 pub fn run(args: &TrainArgs) -> Result<()> {

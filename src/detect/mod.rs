@@ -3,4 +3,3 @@
 pub mod autoencoder;
 pub mod explain;
 pub mod iforest;
-pub mod threshold;

@@ -1,4 +1,5 @@
-//! Metrics and evaluation protocols.
+//! Metrics, threshold rules and evaluation protocols.
 
 pub mod metrics;
 pub mod protocol;
+pub mod threshold;

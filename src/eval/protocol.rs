@@ -14,8 +14,8 @@ use crate::detect::autoencoder::{
     self, AutoencoderConfig, AutoencoderError, StopReason, TrainObserver, TrainedAutoencoder,
 };
 use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
-use crate::detect::threshold::ScoreDistribution;
-pub use crate::detect::threshold::ThresholdRule;
+use crate::eval::threshold::ScoreDistribution;
+pub use crate::eval::threshold::ThresholdRule;
 use crate::features::{Encoder, EncoderConfig, Matrix, UnseenValues};
 
 /// How a detector is trained and judged.

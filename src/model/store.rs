@@ -26,7 +26,7 @@ use crate::data::FeatureSet;
 use crate::data::schema::FEATURES;
 use crate::detect::autoencoder::{Architecture, TrainedAutoencoder, TrainingSummary};
 use crate::detect::iforest::IsolationForest;
-use crate::detect::threshold::ThresholdRule;
+use crate::eval::threshold::ThresholdRule;
 use crate::features::Encoder;
 
 /// Bumped whenever a bundle written by this version could not be read by the previous one.

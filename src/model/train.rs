@@ -16,8 +16,8 @@ use crate::detect::autoencoder::{
     self, AutoencoderConfig, AutoencoderError, TrainObserver, TrainedAutoencoder,
 };
 use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
-use crate::detect::threshold::{ScoreDistribution, ThresholdRule};
 use crate::eval::protocol::DetectorKind;
+use crate::eval::threshold::{ScoreDistribution, ThresholdRule};
 use crate::features::{Encoder, EncoderConfig, Matrix};
 
 /// Which rows a deployable model learns from.

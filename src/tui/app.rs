@@ -13,9 +13,9 @@ use super::live::{LiveState, LiveStatus};
 use crate::data::Family;
 use crate::detect::autoencoder::{AutoencoderConfig, Preset, StopReason, TrainEvent};
 use crate::detect::explain;
-use crate::detect::threshold::ThresholdRule;
 use crate::eval::metrics::{Confusion, PrPoint, RocPoint, SortedScores};
 use crate::eval::protocol::DetectorKind;
+use crate::eval::threshold::ThresholdRule;
 use crate::model::scorer::Explainer;
 use crate::model::store::SavedThreshold;
 use crate::model::train::TrainProtocol;
@@ -997,7 +997,7 @@ impl App {
             Event::DataReady(test) if self.settings.bundle.is_some() => {
                 self.status = format!(
                     "scoring {} rows with the saved model …",
-                    crate::commands::thousands(test.rows.len() as u64)
+                    crate::format::thousands(test.rows.len() as u64)
                 );
                 self.test = Some(test);
                 self.thresholds_changed();
@@ -1005,9 +1005,9 @@ impl App {
             Event::DataReady(test) => {
                 self.status = format!(
                     "training on {} rows ({} protocol), testing on {} …",
-                    crate::commands::thousands(test.train_rows as u64),
+                    crate::format::thousands(test.train_rows as u64),
                     test.protocol.name(),
-                    crate::commands::thousands(test.rows.len() as u64)
+                    crate::format::thousands(test.rows.len() as u64)
                 );
                 self.test = Some(test);
                 self.thresholds_changed();
@@ -1070,7 +1070,7 @@ impl App {
             Event::Exported { path, rows } => {
                 self.status = format!(
                     "exported {} rows to {}",
-                    crate::commands::thousands(rows as u64),
+                    crate::format::thousands(rows as u64),
                     path.display()
                 );
             }
@@ -1176,7 +1176,7 @@ impl App {
         let path = unique_path(&self.out_dir, "netanomaly-flagged", ".csv");
         self.status = format!(
             "exporting {} rows to {} …",
-            crate::commands::thousands(self.flagged.rows.len() as u64),
+            crate::format::thousands(self.flagged.rows.len() as u64),
             path.display()
         );
         let mut rows = self.flagged.rows.clone();

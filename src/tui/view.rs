@@ -14,11 +14,11 @@ use ratatui::widgets::{
 use super::app::{App, DetectorPanel, DetectorState, Tab, TrainingProgress, tab_titles};
 use super::keymap::{self, Scope};
 use super::widgets::{HistogramChart, Theme, confusion_table, metrics_line, slider_line};
-use crate::commands::{significant, thousands};
 use crate::data::Family;
 use crate::data::schema::FEATURES;
 use crate::detect::autoencoder::StopReason;
 use crate::eval::protocol::DetectorKind;
+use crate::format::{significant, thousands};
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
@@ -350,7 +350,7 @@ fn progress_label(p: &TrainingProgress, ready: bool) -> String {
         Some(left) => format!(
             "{:.0}% · ≤ {} left",
             p.fraction() * 100.0,
-            crate::commands::duration(left.as_secs_f64())
+            crate::format::duration(left.as_secs_f64())
         ),
         None => format!("{:.0}%", p.fraction() * 100.0),
     }
@@ -599,7 +599,7 @@ fn draw_autoencoder(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     {
         lines.push(Line::raw(format!(
             "  ≤ {} left (early stopping may end sooner)",
-            crate::commands::duration(left.as_secs_f64())
+            crate::format::duration(left.as_secs_f64())
         )));
     }
     if let Some((stop, seconds)) = p.finished {
@@ -1042,8 +1042,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
 
 /// A rule at the slider's precision: `contamination 1%`, `99th percentile`,
 /// `mean + 2.0σ`, `manual 0.0257`.
-fn rule_text(rule: crate::detect::threshold::ThresholdRule) -> String {
-    use crate::detect::threshold::ThresholdRule as R;
+fn rule_text(rule: crate::eval::threshold::ThresholdRule) -> String {
+    use crate::eval::threshold::ThresholdRule as R;
     match rule {
         R::Contamination { contamination } => {
             format!("contamination {} of training rows", percent(contamination))

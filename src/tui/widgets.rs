@@ -170,7 +170,7 @@ impl Widget for HistogramChart<'_> {
 
 /// A 2×2 confusion matrix with row and column headings.
 pub fn confusion_table(c: &Confusion, theme: Theme) -> Table<'static> {
-    let n = |v: u64| crate::commands::thousands(v);
+    let n = |v: u64| crate::format::thousands(v);
     Table::new(
         vec![
             Row::new(vec![

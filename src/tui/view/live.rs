@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
 use super::truncate;
-use crate::commands::{significant, thousands};
+use crate::format::{significant, thousands};
 use crate::monitor::Format;
 use crate::tui::app::App;
 use crate::tui::live::{LiveState, LiveStatus};
@@ -99,7 +99,7 @@ fn status_line(live: &LiveState, theme: Theme) -> Line<'static> {
         LiveStatus::Ended { reason, seconds } => vec![Span::styled(
             format!(
                 "■ ended ({reason}) after {}",
-                crate::commands::duration(*seconds)
+                crate::format::duration(*seconds)
             ),
             theme.threshold(),
         )],
