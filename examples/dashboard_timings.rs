@@ -5,7 +5,9 @@
 //! 2. key → redraw latency while the autoencoder trains: a key message goes through
 //!    `App::update` and a full frame is drawn, with the worker training on the other
 //!    core(s) — what the UI loop does between reading a key and handing the frame to
-//!    the terminal.
+//!    the terminal;
+//! 3. the same latency on the trained Isolation Forest tab (slider keys) and on the
+//!    flagged-rows tab (moving the selection, jumping, filtering).
 //!
 //!     cargo run --release --example dashboard_timings [-- PATH]
 
@@ -126,20 +128,27 @@ fn main() {
         ms.push(started.elapsed().as_secs_f64() * 1e3);
     }
     summary("slider key → redraw (trained)", ms);
-    // The heaviest key: a filter change on the flagged-rows tab re-filters and re-sorts
-    // every flagged test row.
+    // Keys on the flagged-rows tab (update + frame), trained state, one every 20 ms as
+    // a person types: ↓ and PgDn bring rows into view whose why-features were never
+    // computed; End/Home jump to rows far apart; `f` re-filters and re-sorts every
+    // flagged test row (the heaviest key).
     while app.tab != Tab::Flagged {
         app.update(Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
     }
-    let mut ms = Vec::new();
-    for _ in 0..40 {
-        let started = Instant::now();
-        app.update(Msg::Key(KeyEvent::new(
-            KeyCode::Char('f'),
-            KeyModifiers::NONE,
-        )));
-        terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
-        ms.push(started.elapsed().as_secs_f64() * 1e3);
-    }
-    summary("filter key → redraw (flagged tab)", ms);
+    let mut flagged_keys = |name: &str, codes: &[KeyCode], n: usize| {
+        let mut ms = Vec::new();
+        for k in 0..n {
+            let key = KeyEvent::new(codes[k % codes.len()], KeyModifiers::NONE);
+            let started = Instant::now();
+            app.update(Msg::Key(key));
+            terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
+            ms.push(started.elapsed().as_secs_f64() * 1e3);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        summary(name, ms);
+    };
+    flagged_keys("flagged tab: ↓ → redraw", &[KeyCode::Down], 200);
+    flagged_keys("flagged tab: PgDn → redraw", &[KeyCode::PageDown], 60);
+    flagged_keys("flagged tab: End/Home → redraw", &[KeyCode::End, KeyCode::Home], 40);
+    flagged_keys("filter key → redraw (flagged tab)", &[KeyCode::Char('f')], 40);
 }
