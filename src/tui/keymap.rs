@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::Tab;
+use super::tabs::Tab;
 
 /// What a key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +54,21 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// In the help screen's order.
+    pub const ALL: [Scope; 5] = [
+        Scope::Global,
+        Scope::Slider,
+        Scope::Autoencoder,
+        Scope::Table,
+        Scope::Flagged,
+    ];
+
     pub fn applies(self, tab: Tab) -> bool {
         match self {
             Scope::Global => true,
             Scope::Slider => matches!(tab, Tab::Iforest | Tab::Autoencoder),
             Scope::Autoencoder => tab == Tab::Autoencoder,
-            Scope::Table => matches!(tab, Tab::Flagged | Tab::Live),
+            Scope::Table => tab.has_table(),
             Scope::Flagged => tab == Tab::Flagged,
         }
     }

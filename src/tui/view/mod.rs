@@ -1,0 +1,94 @@
+//! Drawing: a pure function of the state. [`draw`] lays out the chrome (header, tab
+//! bar, status line, footer, help; `chrome.rs`) and hands the body to the file of the
+//! tab shown, one file per tab.
+
+mod autoencoder;
+mod chrome;
+mod compare;
+mod detector_panel;
+mod flagged;
+mod iforest;
+mod live;
+mod overview;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+
+use super::app::App;
+use super::detector_panel::{DetectorPanel, DetectorState};
+use super::tabs::Tab;
+use super::widgets::Theme;
+use crate::eval::protocol::DetectorKind;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
+    let area = frame.area();
+    if app_too_small(area.width, area.height) {
+        chrome::draw_too_small(frame, area);
+        return;
+    }
+    let [header, tabs, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(10),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    chrome::draw_header(frame, header, app, theme);
+    chrome::draw_tab_bar(frame, tabs, app, theme);
+    let body = match &app.error {
+        Some(message) => chrome::draw_error(frame, body, message, theme),
+        None => body,
+    };
+    match app.tab {
+        Tab::Live => live::draw(frame, body, app, theme),
+        _ if !app.has_data => chrome::draw_no_data(frame, body, theme),
+        Tab::Overview => overview::draw(frame, body, app, theme),
+        Tab::Iforest => iforest::draw(frame, body, app, theme),
+        Tab::Autoencoder => autoencoder::draw(frame, body, app, theme),
+        Tab::Compare => compare::draw(frame, body, app, theme),
+        Tab::Flagged => flagged::draw(frame, body, app, theme),
+    }
+    chrome::draw_status(frame, status, app, theme);
+    chrome::draw_footer(frame, footer, app, theme);
+    if app.help {
+        chrome::draw_help(frame, area, theme);
+    }
+}
+
+fn app_too_small(width: u16, height: u16) -> bool {
+    width < super::app::MIN_WIDTH || height < super::app::MIN_HEIGHT
+}
+
+/// A detector's state in a few words (the autoencoder's with its epoch).
+pub(super) fn state_text(panel: &DetectorPanel, app: &App) -> String {
+    match &panel.state {
+        DetectorState::Waiting => "waiting".into(),
+        DetectorState::Training if panel.kind == DetectorKind::Autoencoder => {
+            let p = &app.progress;
+            if p.epochs == 0 {
+                "starting …".into()
+            } else {
+                format!(
+                    "training: epoch {}/{}",
+                    (p.epoch + 1).min(p.epochs),
+                    p.epochs
+                )
+            }
+        }
+        DetectorState::Training => "training …".into(),
+        DetectorState::Ready => "ready".into(),
+        DetectorState::Failed(m) => format!("failed: {m}"),
+    }
+}
+
+pub(super) fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
