@@ -6,7 +6,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Axis, Block, Chart, Dataset as Series, GraphType, Paragraph, Wrap};
 
-use super::{detector_panel, state_text};
+use super::detector_panel;
+use super::text::state_text;
 use crate::commands::thousands;
 use crate::detect::autoencoder::StopReason;
 use crate::eval::protocol::DetectorKind;

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState};
 
-use super::truncate;
+use super::text::truncate;
 use crate::commands::thousands;
 use crate::data::schema::FEATURES;
 use crate::eval::protocol::DetectorKind;

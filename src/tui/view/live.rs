@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
-use super::truncate;
+use super::text::truncate;
 use crate::commands::{significant, thousands};
 use crate::monitor::Format;
 use crate::tui::app::App;

@@ -10,15 +10,14 @@ mod flagged;
 mod iforest;
 mod live;
 mod overview;
+mod text;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 
 use super::app::App;
-use super::detector_panel::{DetectorPanel, DetectorState};
 use super::tabs::Tab;
 use super::widgets::Theme;
-use crate::eval::protocol::DetectorKind;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
@@ -59,36 +58,4 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
 
 fn app_too_small(width: u16, height: u16) -> bool {
     width < super::app::MIN_WIDTH || height < super::app::MIN_HEIGHT
-}
-
-/// A detector's state in a few words (the autoencoder's with its epoch).
-pub(super) fn state_text(panel: &DetectorPanel, app: &App) -> String {
-    match &panel.state {
-        DetectorState::Waiting => "waiting".into(),
-        DetectorState::Training if panel.kind == DetectorKind::Autoencoder => {
-            let p = &app.progress;
-            if p.epochs == 0 {
-                "starting …".into()
-            } else {
-                format!(
-                    "training: epoch {}/{}",
-                    (p.epoch + 1).min(p.epochs),
-                    p.epochs
-                )
-            }
-        }
-        DetectorState::Training => "training …".into(),
-        DetectorState::Ready => "ready".into(),
-        DetectorState::Failed(m) => format!("failed: {m}"),
-    }
-}
-
-pub(super) fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
 }

@@ -6,7 +6,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Gauge, Paragraph, Row, Table};
 
-use super::{autoencoder, compare, state_text};
+use super::text::state_text;
+use super::{autoencoder, compare};
 use crate::commands::thousands;
 use crate::data::Family;
 use crate::detect::autoencoder::StopReason;
