@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use rayon::slice::ParallelSliceMut;
+
 use super::histogram::Histogram;
 use super::slider::{ThresholdMode, contamination_step, k_step, log_step};
 use crate::detect::threshold::ThresholdRule;
@@ -38,6 +40,9 @@ pub struct DetectorPanel {
     pub flagged: usize,
     pub histogram: Histogram,
     pub log_histogram: Histogram,
+    /// Test positions by score, highest first (ties in row order), ranked once: the
+    /// flagged table filters this instead of sorting its rows on every key.
+    pub ranking: Vec<usize>,
 }
 
 impl DetectorPanel {
@@ -53,6 +58,7 @@ impl DetectorPanel {
             flagged: 0,
             histogram: Histogram::default(),
             log_histogram: Histogram::default(),
+            ranking: Vec::new(),
         }
     }
 
@@ -173,11 +179,15 @@ impl DetectorPanel {
         }
     }
 
-    /// A trained result arrived: sorting and curves were done by the worker; only the
-    /// histograms are built here (one pass).
+    /// A trained result arrived: sorting and curves were done by the worker; the
+    /// histograms (one pass) and the ranking are built here, once.
     pub fn ready(&mut self, result: Arc<DetectorResult>, truth: Option<&[bool]>) {
-        self.histogram = Histogram::build(&result.test_scores, truth, false);
-        self.log_histogram = Histogram::build(&result.test_scores, truth, true);
+        let scores = &result.test_scores;
+        self.histogram = Histogram::build(scores, truth, false);
+        self.log_histogram = Histogram::build(scores, truth, true);
+        self.ranking = (0..scores.len()).collect();
+        self.ranking
+            .par_sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         self.result = Some(result);
         self.state = DetectorState::Ready;
         self.apply_threshold();

@@ -128,27 +128,26 @@ impl FlaggedTable {
         if self.stale {
             self.stale = false;
             let n = test.map_or(0, |t| t.rows.len());
-            let mut rows: Vec<usize> = (0..n)
-                .filter(|&i| {
-                    let f = iforest.is_flagged(i).unwrap_or(false);
-                    let a = autoencoder.is_flagged(i).unwrap_or(false);
-                    self.filter.keeps(f, a)
-                })
-                .collect();
+            let keeps = |&i: &usize| {
+                let f = iforest.is_flagged(i).unwrap_or(false);
+                let a = autoencoder.is_flagged(i).unwrap_or(false);
+                self.filter.keeps(f, a)
+            };
             let sort_panel = match self.sort_by {
                 DetectorKind::Iforest => iforest,
                 DetectorKind::Autoencoder => autoencoder,
             };
-            let key = sort_panel
-                .result
-                .as_ref()
-                .or(iforest.result.as_ref())
-                .or(autoencoder.result.as_ref());
-            if let Some(result) = key {
-                let s = &result.test_scores;
-                rows.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
-            }
-            self.rows = rows;
+            // Highest score first by the chosen detector (the other one while it has
+            // none); filtering its ranking keeps that order.
+            let ranked = [sort_panel, iforest, autoencoder]
+                .into_iter()
+                .find(|p| p.result.is_some())
+                .map(|p| &p.ranking);
+            self.rows = match ranked {
+                _ if test.is_none() => Vec::new(),
+                Some(ranking) => ranking.iter().copied().filter(keeps).collect(),
+                None => (0..n).filter(keeps).collect(),
+            };
             self.selected = self.selected.min(self.rows.len().saturating_sub(1));
         }
         let Some(test) = test else {
