@@ -5,13 +5,17 @@
 //! 2. key → redraw latency while the autoencoder trains: a key message goes through
 //!    `App::update` and a full frame is drawn, with the worker training on the other
 //!    core(s) — what the UI loop does between reading a key and handing the frame to
-//!    the terminal.
+//!    the terminal;
+//! 3. the same latency on the trained Isolation Forest tab (slider keys) and on the
+//!    flagged-rows tab (moving the selection, jumping, filtering).
 //!
 //!     cargo run --release --example dashboard_timings [-- PATH]
 
 use std::time::{Duration, Instant};
 
-use netanomaly::tui::app::{App, Msg, Tab};
+use netanomaly::tui::app::{App, Msg};
+use netanomaly::tui::explanations;
+use netanomaly::tui::tabs::Tab;
 use netanomaly::tui::view;
 use netanomaly::tui::widgets::Theme;
 use netanomaly::worker::{Event, Settings, Source, Worker};
@@ -54,6 +58,9 @@ fn main() {
     for c in app.take_commands() {
         worker.send(c);
     }
+    // The explanation thread, as the dashboard runs it.
+    let (explained_tx, explained) = std::sync::mpsc::channel();
+    let explain = explanations::spawn(move |answer| explained_tx.send(answer).is_ok()).unwrap();
 
     // Key → redraw while the autoencoder trains: alternate slider moves on the forest
     // tab and tab switches, one every 20 ms, draining worker events in between.
@@ -126,20 +133,47 @@ fn main() {
         ms.push(started.elapsed().as_secs_f64() * 1e3);
     }
     summary("slider key → redraw (trained)", ms);
-    // The heaviest key: a filter change on the flagged-rows tab re-filters and re-sorts
-    // every flagged test row.
+    // Keys on the flagged-rows tab (update + frame), trained state, one every 20 ms as
+    // a person types: ↓ and PgDn bring rows into view whose why-features were never
+    // computed; End/Home jump to rows far apart; `f` re-filters and re-sorts every
+    // flagged test row (the heaviest key).
     while app.tab != Tab::Flagged {
         app.update(Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
     }
-    let mut ms = Vec::new();
-    for _ in 0..40 {
-        let started = Instant::now();
-        app.update(Msg::Key(KeyEvent::new(
-            KeyCode::Char('f'),
-            KeyModifiers::NONE,
-        )));
-        terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
-        ms.push(started.elapsed().as_secs_f64() * 1e3);
-    }
-    summary("filter key → redraw (flagged tab)", ms);
+    // Timed: the update, handing its explanation requests to the thread, and the
+    // frame. The answers arrive in between, as the dashboard's loop takes them.
+    let mut flagged_keys = |name: &str, codes: &[KeyCode], n: usize| {
+        let mut ms = Vec::new();
+        for k in 0..n {
+            let key = KeyEvent::new(codes[k % codes.len()], KeyModifiers::NONE);
+            let started = Instant::now();
+            app.update(Msg::Key(key));
+            for request in app.take_explain_requests() {
+                explain.send(request).unwrap();
+            }
+            terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
+            ms.push(started.elapsed().as_secs_f64() * 1e3);
+            std::thread::sleep(Duration::from_millis(20));
+            while let Ok(answer) = explained.try_recv() {
+                app.update(Msg::Explained(answer));
+            }
+            if app.dirty {
+                terminal.draw(|f| view::draw(f, &app, theme)).unwrap();
+                app.dirty = false;
+            }
+        }
+        summary(name, ms);
+    };
+    flagged_keys("flagged tab: ↓ → redraw", &[KeyCode::Down], 200);
+    flagged_keys("flagged tab: PgDn → redraw", &[KeyCode::PageDown], 60);
+    flagged_keys(
+        "flagged tab: End/Home → redraw",
+        &[KeyCode::End, KeyCode::Home],
+        40,
+    );
+    flagged_keys(
+        "filter key → redraw (flagged tab)",
+        &[KeyCode::Char('f')],
+        40,
+    );
 }

@@ -1,5 +1,6 @@
-//! The dashboard drawn on ratatui's TestBackend, from a real training run on generated
-//! traffic: snapshots of every tab, and what keys do to the state.
+//! The dashboard drawn on ratatui's TestBackend, end to end: snapshots of every tab
+//! after a real training on generated traffic, the worker's saves and exports, a saved
+//! bundle, and the Live tab. `tui_tabs.rs` draws the tabs from hand-made results.
 
 mod common;
 
@@ -7,7 +8,9 @@ use std::time::Duration;
 
 use insta::assert_snapshot;
 use netanomaly::detect::autoencoder::AutoencoderConfig;
-use netanomaly::tui::app::{App, Msg, Tab};
+use netanomaly::eval::protocol::DetectorKind;
+use netanomaly::tui::app::{App, Msg};
+use netanomaly::tui::tabs::Tab;
 use netanomaly::tui::view;
 use netanomaly::tui::widgets::Theme;
 use netanomaly::worker::{Command, Event, Settings, Source, Worker};
@@ -76,8 +79,23 @@ fn pin_timings(app: &mut App) {
     app.status = "both detectors trained".into();
 }
 
+/// Answers the why-features asked for, as the explanation thread would before the
+/// next frame.
+fn explain_now(app: &mut App) {
+    loop {
+        let requests = app.take_explain_requests();
+        if requests.is_empty() {
+            return;
+        }
+        for request in requests {
+            app.update(Msg::Explained(request.explain()));
+        }
+    }
+}
+
 fn key(app: &mut App, code: KeyCode) {
     app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    explain_now(app);
 }
 
 fn render(app: &App, width: u16, height: u16) -> String {
@@ -116,6 +134,15 @@ fn every_tab_renders_the_trained_state() {
             assert_snapshot!(format!("tab_{}_80x24", i + 1), small);
         }
         key(&mut app, KeyCode::Char('5'));
+        // The real autoencoder's why-features are there for the rows on screen.
+        let first = app.flagged.rows[0];
+        assert!(
+            !app.flagged
+                .why
+                .get(DetectorKind::Autoencoder, first)
+                .unwrap()
+                .is_empty()
+        );
         key(&mut app, KeyCode::Enter);
         assert_snapshot!("flagged_detail", render(&app, 120, 36));
         key(&mut app, KeyCode::Enter);
@@ -133,93 +160,6 @@ fn the_first_frame_shows_the_loading_state_and_small_terminals_say_so() {
     assert!(screen.contains("1 Overview"), "{screen}");
     let screen = render(&app, 79, 24);
     assert!(screen.contains("terminal too small: 79×24"), "{screen}");
-}
-
-#[test]
-fn sliders_move_thresholds_and_metrics_without_retraining() {
-    let mut app = trained_app(|_| false);
-    key(&mut app, KeyCode::Char('2'));
-    let before = (app.iforest.threshold.unwrap(), app.iforest.flagged);
-    // → flags more rows, ← fewer; nothing is sent to the worker.
-    key(&mut app, KeyCode::Right);
-    let after = (app.iforest.threshold.unwrap(), app.iforest.flagged);
-    assert!(after.0.value <= before.0.value);
-    assert!(after.1 >= before.1);
-    assert!(after.0.training_contamination > before.0.training_contamination);
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Left, KeyModifiers::SHIFT)));
-    let coarse = app.iforest.threshold.unwrap();
-    assert!(coarse.value > after.0.value);
-    assert!(app.take_commands().is_empty());
-    // The confusion matrix always covers every test row.
-    let c = app.iforest.confusion.unwrap();
-    assert_eq!(c.total() as usize, app.test.as_ref().unwrap().rows.len());
-    assert_eq!((c.tp + c.fp) as usize, app.iforest.flagged);
-
-    // The autoencoder's modes: each keeps a sensible threshold; mean+kσ moves with k.
-    key(&mut app, KeyCode::Char('3'));
-    let mut seen = Vec::new();
-    for _ in 0..4 {
-        key(&mut app, KeyCode::Char('m'));
-        let t = app.autoencoder.threshold.unwrap();
-        seen.push(app.autoencoder.mode.name());
-        assert!(t.value.is_finite() && t.value > 0.0, "{t:?}");
-        let flagged = app.autoencoder.flagged;
-        key(&mut app, KeyCode::Right);
-        assert!(
-            app.autoencoder.flagged >= flagged,
-            "{}",
-            app.autoencoder.mode.name()
-        );
-    }
-    assert_eq!(seen, ["contamination", "manual", "mean+kσ", "percentile"]);
-}
-
-#[test]
-fn flagged_rows_filter_sort_export_and_save() {
-    let mut app = trained_app(|_| false);
-    let dir = tempfile::tempdir().unwrap();
-    app.out_dir = dir.path().to_path_buf();
-    key(&mut app, KeyCode::Char('5'));
-    let either = app.flagged.rows.len();
-    assert!(either > 0);
-    // Sorted by the autoencoder's score, highest first.
-    let scores = &app.autoencoder.result.as_ref().unwrap().test_scores;
-    assert!(
-        app.flagged
-            .rows
-            .windows(2)
-            .all(|w| scores[w[0]] >= scores[w[1]])
-    );
-    key(&mut app, KeyCode::Char('f'));
-    let both = app.flagged.rows.len();
-    assert!(both <= either);
-    for &i in &app.flagged.rows {
-        assert_eq!(app.iforest.is_flagged(i), Some(true));
-        assert_eq!(app.autoencoder.is_flagged(i), Some(true));
-    }
-    // Why-features are ready for the rows on screen.
-    let first = app.flagged.rows[0];
-    assert!(
-        !app.flagged.why[&(netanomaly::eval::protocol::DetectorKind::Autoencoder, first)]
-            .is_empty()
-    );
-    key(&mut app, KeyCode::Down);
-    key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.flagged.selected, 2.min(both - 1));
-
-    key(&mut app, KeyCode::Char('e'));
-    let commands = app.take_commands();
-    let Some(Command::Export { path, rows, .. }) = commands.first() else {
-        panic!("{commands:?}");
-    };
-    assert_eq!(rows.len(), both);
-    assert!(path.starts_with(dir.path()));
-    assert!(path.to_string_lossy().ends_with(".csv"));
-    key(&mut app, KeyCode::Char('s'));
-    assert!(matches!(
-        app.take_commands().first(),
-        Some(Command::Save { .. })
-    ));
 }
 
 #[test]
@@ -398,7 +338,7 @@ mod live {
     use netanomaly::capture::CaptureSummary;
     use netanomaly::detect::explain::Contribution;
     use netanomaly::monitor::Format;
-    use netanomaly::tui::live::LiveStatus;
+    use netanomaly::tui::live_monitor::LiveStatus;
     use netanomaly::worker::live::{
         Alert, AlertVerdict, CategoryCount, LiveCounts, LiveDelta, LiveEnd, LiveEvent, Origin,
         SecondCounts,
@@ -727,7 +667,7 @@ mod live {
         assert_eq!(t.flagged, per_detector);
         assert!(c.flagged_any > MAX_ALERTS as u64, "{c:?}");
         assert_eq!(app.live.alerts.len(), MAX_ALERTS);
-        assert!(app.live.seconds.len() as u64 <= netanomaly::tui::live::WINDOW);
+        assert!(app.live.seconds.len() as u64 <= netanomaly::tui::live_monitor::WINDOW);
         // The newest alert is the last flagged line of the file.
         assert!(matches!(app.live.alerts[0].origin, Origin::Line(n) if n > 2900));
         let services: u64 = app.live.top_services.iter().map(|s| s.records).sum();

@@ -1,9 +1,9 @@
-//! Every key binding, in one table: the dispatcher, the footer and the help screen all
-//! read it, so they cannot disagree.
+//! Every key binding, in one table: every key that does something is a row of it, and
+//! the dispatcher, the footer and the help screen all read it, so they cannot disagree.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::Tab;
+use super::tabs::Tab;
 
 /// What a key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +54,21 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// In the help screen's order.
+    pub const ALL: [Scope; 5] = [
+        Scope::Global,
+        Scope::Slider,
+        Scope::Autoencoder,
+        Scope::Table,
+        Scope::Flagged,
+    ];
+
     pub fn applies(self, tab: Tab) -> bool {
         match self {
             Scope::Global => true,
             Scope::Slider => matches!(tab, Tab::Iforest | Tab::Autoencoder),
             Scope::Autoencoder => tab == Tab::Autoencoder,
-            Scope::Table => matches!(tab, Tab::Flagged | Tab::Live),
+            Scope::Table => tab.has_table(),
             Scope::Flagged => tab == Tab::Flagged,
         }
     }
@@ -147,6 +156,11 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Global,
         false
     ),
+    bind!("", [Char('2')], Action::GoTab(1), "", Scope::Global, false),
+    bind!("", [Char('3')], Action::GoTab(2), "", Scope::Global, false),
+    bind!("", [Char('4')], Action::GoTab(3), "", Scope::Global, false),
+    bind!("", [Char('5')], Action::GoTab(4), "", Scope::Global, false),
+    bind!("", [Char('6')], Action::GoTab(5), "", Scope::Global, false),
     bind!(
         "Tab",
         "next tab",
@@ -343,11 +357,6 @@ pub const BINDINGS: &[Binding] = &[
 
 /// The action of a key on `tab`; tab-specific bindings win over global ones.
 pub fn action_for(event: &KeyEvent, tab: Tab) -> Option<Action> {
-    if let KeyCode::Char(c @ '1'..='6') = event.code
-        && !event.modifiers.contains(KeyModifiers::CONTROL)
-    {
-        return Some(Action::GoTab(c as usize - '1' as usize));
-    }
     let find = |specific: bool| {
         BINDINGS
             .iter()
@@ -442,6 +451,42 @@ mod tests {
             Some(Action::Open)
         );
         assert_eq!(action_for(&key(KeyCode::Char('f'), none), Tab::Live), None);
+    }
+
+    #[test]
+    fn every_tab_has_its_number_key_and_nothing_else_is_special() {
+        for (i, &tab) in Tab::ALL.iter().enumerate() {
+            let digit = char::from(b'1' + i as u8);
+            for on in Tab::ALL {
+                assert_eq!(
+                    action_for(&key(KeyCode::Char(digit), KeyModifiers::NONE), on),
+                    Some(Action::GoTab(i)),
+                    "{digit} on {on:?}"
+                );
+            }
+            // Each number is a row of the table, going to the tab it names.
+            let rows: Vec<_> = BINDINGS
+                .iter()
+                .filter(|b| {
+                    b.keys
+                        .iter()
+                        .any(|k| matches!(k, Key::Char(c) if *c == digit))
+                })
+                .collect();
+            assert_eq!(rows.len(), 1, "{digit}");
+            assert_eq!(rows[0].action, Action::GoTab(tab.index()));
+        }
+        assert_eq!(
+            action_for(&key(KeyCode::Char('7'), KeyModifiers::NONE), Tab::Overview),
+            None
+        );
+        assert_eq!(
+            action_for(
+                &key(KeyCode::Char('2'), KeyModifiers::CONTROL),
+                Tab::Overview
+            ),
+            None
+        );
     }
 
     #[test]

@@ -3,10 +3,21 @@
 //! One loop `select!`s over terminal input, a frame tick and worker events; each
 //! becomes a [`Msg`] for [`App::update`]; the screen is redrawn only when something
 //! changed, at most ~30 times a second. Drawing ([`view::draw`]) only reads the state.
+//! Why-features of the flagged rows are computed on a thread of their own
+//! ([`explanations`]), whose answers come back through the same loop.
 
 pub mod app;
+pub mod detector_panel;
+pub mod explanations;
+pub mod flag_counts;
+pub mod flagged_table;
+pub mod histogram;
 pub mod keymap;
-pub mod live;
+pub mod live_monitor;
+pub mod output_paths;
+pub mod progress;
+pub mod slider;
+pub mod tabs;
 pub mod view;
 pub mod widgets;
 
@@ -88,6 +99,11 @@ pub fn run(options: Options) -> Result<()> {
         app.start_live(config);
     }
 
+    // The explanation thread answers into the loop, as the worker does.
+    let (explained_tx, mut explained) = unbounded_channel();
+    let explain = explanations::spawn(move |answer| explained_tx.send(answer).is_ok())
+        .wrap_err("cannot start the explanation thread")?;
+
     // Terminal input is read on its own thread (crossterm's read blocks).
     let (input_tx, mut input) = unbounded_channel();
     std::thread::Builder::new()
@@ -121,6 +137,10 @@ pub fn run(options: Options) -> Result<()> {
             for command in app.take_commands() {
                 worker.send(command);
             }
+            for request in app.take_explain_requests() {
+                // The thread only ends with this loop.
+                let _ = explain.send(request);
+            }
             if app.quit || terminate.load(Ordering::Relaxed) {
                 break;
             }
@@ -150,12 +170,17 @@ pub fn run(options: Options) -> Result<()> {
                         Msg::WorkerGone
                     }
                 },
+                Some(answer) = explained.recv() => Msg::Explained(answer),
                 _ = tick.tick() => Msg::Tick,
             };
             app.update(msg);
-            // Take whatever else the worker has queued before drawing again.
+            // Take whatever else the worker and the explanation thread have queued
+            // before drawing again.
             while let Ok(e) = events.try_recv() {
                 app.update(Msg::Worker(e));
+            }
+            while let Ok(answer) = explained.try_recv() {
+                app.update(Msg::Explained(answer));
             }
         }
         Ok::<(), color_eyre::Report>(())

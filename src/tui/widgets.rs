@@ -9,7 +9,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::app::Histogram;
+use super::histogram::Histogram;
 use crate::eval::metrics::Confusion;
 
 /// Colours, or none at all under NO_COLOR; and the chart marker.

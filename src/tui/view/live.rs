@@ -7,11 +7,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
-use super::truncate;
+use super::text::truncate;
 use crate::format::{significant, thousands};
 use crate::monitor::Format;
 use crate::tui::app::App;
-use crate::tui::live::{LiveState, LiveStatus};
+use crate::tui::live_monitor::{LiveMonitor, LiveStatus};
 use crate::tui::widgets::Theme;
 use crate::worker::live::{Alert, AlertVerdict, CategoryCount, Origin};
 
@@ -91,7 +91,7 @@ fn draw_hint(frame: &mut Frame, area: Rect, theme: Theme) {
     );
 }
 
-fn status_line(live: &LiveState, theme: Theme) -> Line<'static> {
+fn status_line(live: &LiveMonitor, theme: Theme) -> Line<'static> {
     let mut spans = match &live.status {
         LiveStatus::Off => Vec::new(),
         LiveStatus::Starting => vec![Span::styled("○ starting", theme.validation())],
@@ -202,7 +202,7 @@ fn detector_style(name: &str, theme: Theme) -> Style {
     }
 }
 
-fn draw_traffic(frame: &mut Frame, area: Rect, live: &LiveState, per_series: u16, theme: Theme) {
+fn draw_traffic(frame: &mut Frame, area: Rect, live: &LiveMonitor, per_series: u16, theme: Theme) {
     let t = &live.totals;
     let inner_width = area.width.saturating_sub(2) as usize;
     const LABEL: u16 = 17;
@@ -315,7 +315,7 @@ fn score_cell(verdict: Option<&AlertVerdict>, theme: Theme) -> Cell<'static> {
     }
 }
 
-fn draw_alerts(frame: &mut Frame, area: Rect, live: &LiveState, theme: Theme) {
+fn draw_alerts(frame: &mut Frame, area: Rect, live: &LiveMonitor, theme: Theme) {
     let kept = live.alerts.len();
     let block = Block::bordered().title(format!(
         " Latest alerts, newest first ({} kept of {} flagged) · ↑/↓ select · Enter details ",

@@ -1,6 +1,7 @@
-//! The Live tab's state: totals, the last minutes by second, counts by service and
-//! flag, and the latest alerts, built from the live job's summaries. Everything here
-//! is bounded: [`WINDOW`] seconds, [`MAX_ALERTS`] alerts, [`MAX_CATEGORIES`] names.
+//! The Live tab's state: the monitor run as the dashboard follows it — totals, the
+//! last minutes by second, counts by service and flag, and the latest alerts, built
+//! from the live job's summaries. Everything here is bounded: [`WINDOW`] seconds,
+//! [`MAX_ALERTS`] alerts, [`MAX_CATEGORIES`] names.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -32,9 +33,9 @@ pub enum LiveStatus {
     Failed(String),
 }
 
-/// The Live tab.
+/// The Live tab's state.
 #[derive(Debug, Clone)]
-pub struct LiveState {
+pub struct LiveMonitor {
     pub status: LiveStatus,
     pub source: String,
     pub format: Format,
@@ -62,9 +63,9 @@ pub struct LiveState {
     pub capture: Option<CaptureSummary>,
 }
 
-impl Default for LiveState {
+impl Default for LiveMonitor {
     fn default() -> Self {
-        LiveState {
+        LiveMonitor {
             status: LiveStatus::Off,
             source: String::new(),
             format: Format::Kdd,
@@ -86,7 +87,7 @@ impl Default for LiveState {
     }
 }
 
-impl LiveState {
+impl LiveMonitor {
     pub fn is_on(&self) -> bool {
         self.status != LiveStatus::Off
     }
@@ -254,8 +255,8 @@ mod tests {
         }
     }
 
-    fn started() -> LiveState {
-        let mut live = LiveState::default();
+    fn started() -> LiveMonitor {
+        let mut live = LiveMonitor::default();
         live.apply(LiveEvent::Started {
             source: "x".into(),
             format: Format::Kdd,

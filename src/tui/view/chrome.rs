@@ -1,0 +1,154 @@
+//! What every tab shares: the header, the tab bar, the error panel, the status line,
+//! the footer and the help popup (both generated from the keymap), and the screens
+//! shown instead of a tab (terminal too small, no data).
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Clear, Paragraph, Tabs, Wrap};
+
+use crate::tui::app::{App, MIN_HEIGHT, MIN_WIDTH};
+use crate::tui::keymap::{self, Scope};
+use crate::tui::tabs::{Tab, tab_titles};
+use crate::tui::widgets::Theme;
+
+pub(super) fn draw_too_small(frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "terminal too small: {}×{}\nnetanomaly needs at least {}×{}\n\nq quits",
+        area.width, area.height, MIN_WIDTH, MIN_HEIGHT
+    );
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+pub(super) fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let mut spans = vec![
+        Span::styled("netanomaly", theme.title()),
+        Span::raw(" · "),
+        Span::styled(
+            app.source.clone(),
+            if app.synthetic {
+                theme.threshold()
+            } else {
+                Style::new()
+            },
+        ),
+        match &app.settings.bundle {
+            Some(path) => Span::raw(format!(" · saved model {}", path.display())),
+            None => Span::raw(format!(
+                " · protocol {} · seed {} · autoencoder {}",
+                app.settings.protocol.name(),
+                app.settings.seed,
+                match app.preset {
+                    crate::detect::autoencoder::Preset::Default => "default",
+                    crate::detect::autoencoder::Preset::Reference => "reference",
+                }
+            )),
+        },
+    ];
+    if app.training {
+        spans.push(Span::styled(" · training", theme.validation()));
+    }
+    if app.paused {
+        spans.push(Span::styled(" · curves paused", theme.validation()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub(super) fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    frame.render_widget(
+        Tabs::new(tab_titles(area.width))
+            .select(Tab::ALL.iter().position(|&t| t == app.tab))
+            .highlight_style(theme.selected())
+            .divider("│"),
+        area,
+    );
+}
+
+/// The worker's error above the tab's body; returns what is left of the body.
+pub(super) fn draw_error(frame: &mut Frame, body: Rect, message: &str, theme: Theme) -> Rect {
+    let [error, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(6)]).areas(body);
+    frame.render_widget(
+        Paragraph::new(Text::from(vec![
+            Line::styled(message.to_owned(), theme.error()),
+            Line::raw("r retrains · q quits"),
+        ]))
+        .wrap(Wrap { trim: true })
+        .block(Block::bordered().title("Error").border_style(theme.error())),
+        error,
+    );
+    rest
+}
+
+/// A tab that evaluates `--data` when there is none (`--monitor` alone).
+pub(super) fn draw_no_data(frame: &mut Frame, area: Rect, theme: Theme) {
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::styled("No data to evaluate.", theme.title()),
+            Line::raw(""),
+            Line::raw(
+                "This tab trains on or scores --data FILE; the dashboard was started without it.",
+            ),
+            Line::raw("Live traffic is on the 6 Live tab."),
+        ])
+        .wrap(Wrap { trim: true })
+        .block(Block::bordered()),
+        area,
+    );
+}
+
+pub(super) fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(app.status.clone(), theme.dim()))),
+        area,
+    );
+}
+
+pub(super) fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let mut spans = Vec::new();
+    for b in keymap::visible(Some(app.tab), true) {
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(b.label, theme.title()));
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(b.short, theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
+    let mut lines = Vec::new();
+    for scope in Scope::ALL {
+        lines.push(Line::styled(scope.title(), theme.title()));
+        for b in keymap::visible(None, false).filter(|b| b.scope == scope) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<22}", b.label), theme.threshold()),
+                Span::raw(b.help),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        "Mouse: click a tab; scroll the flagged rows and live alerts. Any key closes this help.",
+        theme.dim(),
+    ));
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = 92.min(area.width);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Keys (?) ")),
+        popup,
+    );
+}

@@ -1,0 +1,175 @@
+//! A detector's panel, as the Isolation Forest and Autoencoder tabs draw it: the test
+//! scores' histogram with the threshold, the slider, and the confusion matrix.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::eval::protocol::DetectorKind;
+use crate::format::{significant, thousands};
+use crate::tui::app::App;
+use crate::tui::detector_panel::{DetectorPanel, DetectorState};
+use crate::tui::widgets::{HistogramChart, Theme, confusion_table, metrics_line, slider_line};
+
+/// Histogram, slider and confusion matrix of one detector.
+pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, kind: DetectorKind, theme: Theme) {
+    let panel = app.panel(kind);
+    let [chart, controls] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(7)]).areas(area);
+    draw_histogram(
+        frame,
+        chart,
+        panel,
+        kind == DetectorKind::Autoencoder && app.log_errors,
+        theme,
+    );
+    draw_controls(frame, controls, panel, app, theme);
+}
+
+fn draw_histogram(frame: &mut Frame, area: Rect, panel: &DetectorPanel, log: bool, theme: Theme) {
+    let what = match panel.kind {
+        DetectorKind::Iforest => "Anomaly scores",
+        DetectorKind::Autoencoder => "Reconstruction errors",
+    };
+    let title = Line::from(vec![
+        Span::raw(format!(
+            " {what} of the test rows{} · ",
+            if log { " (log x)" } else { "" }
+        )),
+        Span::styled("normal", theme.normal()),
+        Span::raw(" "),
+        Span::styled("attack", theme.attack()),
+        Span::raw(" "),
+        Span::styled("│ threshold", theme.threshold()),
+        Span::raw(" · bar height log(count) "),
+    ]);
+    let block = Block::bordered().title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if panel.result.is_none() {
+        frame.render_widget(
+            Paragraph::new(state_text_simple(panel)).alignment(Alignment::Center),
+            inner,
+        );
+        return;
+    }
+    let histogram = if log {
+        &panel.log_histogram
+    } else {
+        &panel.histogram
+    };
+    let [bars, axis] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(
+        HistogramChart {
+            histogram,
+            threshold: panel.threshold.map(|t| t.value),
+            theme,
+        },
+        bars,
+    );
+    let lo = format!("{:.4}", histogram.score_at(0.0));
+    let mid = format!("{:.4}", histogram.score_at(0.5));
+    let hi = format!("{:.4}", histogram.score_at(1.0));
+    let w = axis.width as usize;
+    let pad = w.saturating_sub(lo.len() + mid.len() + hi.len()) / 2;
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            format!(
+                "{lo}{}{mid}{}{hi}",
+                " ".repeat(pad),
+                " ".repeat(w.saturating_sub(lo.len() + mid.len() + hi.len() + pad))
+            ),
+            theme.dim(),
+        )),
+        axis,
+    );
+}
+
+fn state_text_simple(panel: &DetectorPanel) -> String {
+    match &panel.state {
+        DetectorState::Waiting => "waiting for the data …".into(),
+        DetectorState::Training => "training …".into(),
+        DetectorState::Ready => String::new(),
+        DetectorState::Failed(m) => format!("failed: {m}"),
+    }
+}
+
+fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App, theme: Theme) {
+    let [slider, confusion] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let title = match panel.kind {
+        DetectorKind::Iforest => " Contamination (←/→ fine, S-←/→ coarse) ".to_owned(),
+        DetectorKind::Autoencoder => {
+            format!(" Threshold: {} (m switches mode) ", panel.mode.name())
+        }
+    };
+    let block = Block::bordered().title(title);
+    let inner = block.inner(slider);
+    frame.render_widget(block, slider);
+    let mut lines = vec![slider_line(panel.knob(), inner.width as usize, theme)];
+    if let Some(t) = panel.threshold {
+        lines.push(Line::raw(format!("rule: {}", rule_text(t.rule))));
+        lines.push(Line::from(vec![
+            Span::raw("threshold "),
+            Span::styled(format!("{:.6}", t.value), theme.threshold()),
+            Span::raw(format!(
+                " · flags {:.3}% of training rows",
+                t.training_contamination * 100.0
+            )),
+        ]));
+        if let Some(test) = &app.test {
+            lines.push(Line::raw(format!(
+                "flags {} of {} test rows",
+                thousands(panel.flagged as u64),
+                thousands(test.rows.len() as u64)
+            )));
+        }
+    } else {
+        lines.push(Line::styled(state_text_simple(panel), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+
+    let block = Block::bordered().title(" Confusion matrix (test rows) ");
+    let inner = block.inner(confusion);
+    frame.render_widget(block, confusion);
+    match panel.confusion {
+        Some(c) => {
+            let [table, metrics] =
+                Layout::vertical([Constraint::Length(3), Constraint::Length(2)]).areas(inner);
+            frame.render_widget(confusion_table(&c, theme), table);
+            frame.render_widget(Paragraph::new(metrics_line(&c)), metrics);
+        }
+        None => frame.render_widget(
+            Paragraph::new(if panel.result.is_some() {
+                "no labels: nothing to compare with"
+            } else {
+                ""
+            }),
+            inner,
+        ),
+    }
+}
+
+/// A rule at the slider's precision: `contamination 1%`, `99th percentile`,
+/// `mean + 2.0σ`, `manual 0.0257`.
+fn rule_text(rule: crate::eval::threshold::ThresholdRule) -> String {
+    use crate::eval::threshold::ThresholdRule as R;
+    match rule {
+        R::Contamination { contamination } => {
+            format!("contamination {} of training rows", percent(contamination))
+        }
+        R::Percentile { percentile } => {
+            format!(
+                "{} percentile of training errors",
+                significant(percentile, 5)
+            )
+        }
+        R::MeanStd { k } => format!("mean + {k:.2}σ of training errors"),
+        R::Manual { value } => format!("manual {}", significant(value, 4)),
+    }
+}
+
+fn percent(fraction: f64) -> String {
+    format!("{}%", significant(fraction * 100.0, 3))
+}

@@ -1,0 +1,180 @@
+//! The Flagged rows tab: the table of flagged test rows with both scores and the
+//! why-features, and the selected row's details.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState};
+
+use super::text::truncate;
+use crate::data::schema::FEATURES;
+use crate::eval::protocol::DetectorKind;
+use crate::format::thousands;
+use crate::tui::app::App;
+use crate::tui::detector_panel::DetectorPanel;
+use crate::tui::widgets::Theme;
+
+fn why_text(app: &App, kind: DetectorKind, position: usize, k: usize) -> String {
+    app.flagged
+        .why
+        .get(kind, position)
+        .map(|c| crate::detect::explain::summary(c, k))
+        .unwrap_or_default()
+}
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(test) = &app.test else {
+        frame.render_widget(
+            Paragraph::new("waiting for the data …").block(Block::bordered()),
+            area,
+        );
+        return;
+    };
+    let t = &app.flagged;
+    let title = format!(
+        " {} flagged rows ({}; sorted by {} score) · f filter · o sort · Enter details ",
+        thousands(t.rows.len() as u64),
+        t.filter.name(),
+        match t.sort_by {
+            DetectorKind::Iforest => "forest",
+            DetectorKind::Autoencoder => "autoencoder",
+        }
+    );
+    let block = Block::bordered().title(title);
+    let score = |panel: &DetectorPanel, i: usize| -> Cell<'static> {
+        match (&panel.result, panel.is_flagged(i)) {
+            (Some(r), Some(flag)) => {
+                let text = format!("{:.4}{}", r.test_scores[i], if flag { " ●" } else { "" });
+                Cell::from(text).style(if flag { theme.attack() } else { Style::new() })
+            }
+            _ => Cell::from("–"),
+        }
+    };
+    let height = area.height.saturating_sub(3) as usize;
+    let offset = t.selected.saturating_sub(height.saturating_sub(1));
+    let rows: Vec<Row> = t
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height.max(1))
+        .map(|(_, &i)| {
+            let r = test.rows[i];
+            let why_kind = t.why_detector(i, &app.iforest, &app.autoencoder);
+            Row::new(vec![
+                Cell::from(thousands(r as u64 + 1)),
+                Cell::from(test.data.label(r).unwrap_or("").to_owned()),
+                Cell::from(test.data.family(r).map_or("", |f| f.name())),
+                score(&app.iforest, i),
+                score(&app.autoencoder, i),
+                Cell::from(why_text(app, why_kind, i, 3)),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(9),
+        Constraint::Length(16),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Length(12),
+        Constraint::Min(20),
+    ];
+    let table = Table::new(rows, widths)
+        .header(
+            Row::new(vec![
+                "row",
+                "label",
+                "family",
+                "forest",
+                "autoencoder",
+                "why",
+            ])
+            .style(theme.title()),
+        )
+        .row_highlight_style(theme.selected())
+        .block(block);
+    let mut state = TableState::default().with_selected(Some(t.selected - offset));
+    frame.render_stateful_widget(table, area, &mut state);
+    if t.detail
+        && let Some(&i) = t.rows.get(t.selected)
+    {
+        draw_detail(frame, area, app, i, theme);
+    }
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme: Theme) {
+    let Some(test) = &app.test else {
+        return;
+    };
+    let r = test.rows[position];
+    let popup = Rect {
+        x: area.x + 2,
+        y: area.y + 1,
+        width: area.width.saturating_sub(4),
+        height: area.height.saturating_sub(2),
+    };
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered().title(format!(
+        " row {} · {} ({}) · Enter closes ",
+        thousands(r as u64 + 1),
+        test.data.label(r).unwrap_or("unlabelled"),
+        test.data.family(r).map_or("–", |f| f.name())
+    ));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [fields, why] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
+    // The 41 fields in two columns.
+    let values = test.data.fields(r);
+    let half = FEATURES.len().div_ceil(2);
+    let lines: Vec<Line> = (0..half)
+        .map(|k| {
+            let cell = |j: usize| {
+                FEATURES.get(j).map_or(String::new(), |f| {
+                    format!(
+                        "{:<19} {:<10}",
+                        truncate(f.name, 19),
+                        truncate(&values[j], 10)
+                    )
+                })
+            };
+            Line::raw(format!("{} {}", cell(k), cell(k + half)))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), fields);
+    let mut lines = Vec::new();
+    for panel in [&app.iforest, &app.autoencoder] {
+        let (name, style) = match panel.kind {
+            DetectorKind::Iforest => ("Isolation Forest", theme.iforest()),
+            DetectorKind::Autoencoder => ("Autoencoder", theme.autoencoder()),
+        };
+        let Some(result) = &panel.result else {
+            continue;
+        };
+        lines.push(Line::from(vec![
+            Span::styled(name, style.add_modifier(Modifier::BOLD)),
+            Span::raw(format!(
+                " score {:.4}{}",
+                result.test_scores[position],
+                if panel.is_flagged(position) == Some(true) {
+                    " · flagged"
+                } else {
+                    ""
+                }
+            )),
+        ]));
+        if let Some(list) = app.flagged.why.get(panel.kind, position) {
+            for c in list.iter().take(8) {
+                let bar = "▇".repeat(((c.share * 12.0).round() as usize).max(1));
+                lines.push(Line::from(vec![
+                    Span::raw(format!("  {:<24} ", truncate(&c.feature, 24))),
+                    Span::styled(format!("{bar:<12}"), style),
+                    Span::raw(format!(" {:>4.0}%", c.share * 100.0)),
+                ]));
+            }
+        }
+        lines.push(Line::raw(""));
+    }
+    frame.render_widget(Paragraph::new(lines), why);
+}

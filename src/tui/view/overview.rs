@@ -1,0 +1,219 @@
+//! The Overview tab: the data, both detectors' state and training progress, what they
+//! catch by family and where they agree, and the test metrics.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Gauge, Paragraph, Row, Table};
+
+use super::text::state_text;
+use super::{autoencoder, compare};
+use crate::data::Family;
+use crate::detect::autoencoder::StopReason;
+use crate::eval::protocol::DetectorKind;
+use crate::format::{METRICS_HEADER, four_decimals, thousands};
+use crate::tui::app::App;
+use crate::tui::detector_panel::DetectorState;
+use crate::tui::progress::TrainingProgress;
+use crate::tui::widgets::Theme;
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let [top, middle, bottom] = Layout::vertical([
+        Constraint::Length(11),
+        Constraint::Min(0),
+        Constraint::Length(5),
+    ])
+    .areas(area);
+    let [data, detectors] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    // What the detectors catch, by family, and where they agree.
+    if middle.height >= 4 {
+        let [families, agreement] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(middle);
+        compare::draw_families(frame, families, app, theme);
+        compare::draw_agreement(frame, agreement, app, theme);
+    }
+
+    let mut lines = Vec::new();
+    match &app.test {
+        None => lines.push(Line::styled(app.status.clone(), theme.dim())),
+        Some(t) => {
+            lines.push(Line::raw(format!(
+                "{} rows · trained on {} · tested on {}",
+                thousands(t.source_rows as u64),
+                thousands(t.train_rows as u64),
+                thousands(t.rows.len() as u64)
+            )));
+            lines.push(Line::raw(format!(
+                "{} encoded columns · protocol {}",
+                t.encoder.n_columns(),
+                t.protocol.name()
+            )));
+            if t.synthetic {
+                lines.push(Line::styled(
+                    "synthetic traffic from the built-in generator (pass --data FILE for real data)",
+                    theme.threshold(),
+                ));
+            }
+            lines.push(Line::raw(""));
+            if t.families.is_empty() {
+                lines.push(Line::raw("no labels: metrics need labelled data"));
+            }
+            let total = t.source_rows.max(1) as f64;
+            for &(family, n) in t.families.iter().filter(|(_, n)| *n > 0) {
+                let share = n as f64 / total;
+                let bar = "█".repeat(((share * 20.0).round() as usize).max(usize::from(n > 0)));
+                let style = if family == Family::Normal {
+                    theme.normal()
+                } else {
+                    theme.attack()
+                };
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{:<8}", family.name())),
+                    Span::styled(format!("{bar:<21}"), style),
+                    Span::raw(format!(
+                        "{:>9} {:>6.2}%",
+                        thousands(n as u64),
+                        share * 100.0
+                    )),
+                ]));
+            }
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Data ")),
+        data,
+    );
+
+    let block = Block::bordered().title(" Detectors ");
+    let inner = block.inner(detectors);
+    frame.render_widget(block, detectors);
+    let [forest, ae_line, gauge, ae_info] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::styled("Isolation Forest ", theme.iforest()),
+                Span::raw(state_text(&app.iforest, app)),
+            ]),
+            Line::styled(
+                app.iforest
+                    .result
+                    .as_ref()
+                    .map(|r| format!("  fitted in {:.2} s", r.fit_seconds))
+                    .unwrap_or_default(),
+                theme.dim(),
+            ),
+        ]),
+        forest,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("Autoencoder ", theme.autoencoder()),
+            Span::raw(state_text(&app.autoencoder, app)),
+        ])),
+        ae_line,
+    );
+    let p = &app.progress;
+    frame.render_widget(
+        Gauge::default()
+            .ratio(if app.autoencoder.state == DetectorState::Ready {
+                1.0
+            } else {
+                p.fraction()
+            })
+            .label(progress_label(
+                p,
+                app.autoencoder.state == DetectorState::Ready,
+            ))
+            .gauge_style(theme.autoencoder()),
+        gauge,
+    );
+    frame.render_widget(
+        Paragraph::new(autoencoder::training_lines(p, theme)),
+        ae_info,
+    );
+
+    draw_headline(frame, bottom, app, theme);
+}
+
+fn progress_label(p: &TrainingProgress, ready: bool) -> String {
+    if ready {
+        return match p.finished {
+            Some((StopReason::EarlyStopped, s)) => {
+                format!("stopped early at epoch {} ({s:.1} s)", p.epoch)
+            }
+            Some((_, s)) => format!("{} epochs ({s:.1} s)", p.epoch),
+            None => "ready".into(),
+        };
+    }
+    match p.time_left() {
+        Some(left) => format!(
+            "{:.0}% · ≤ {} left",
+            p.fraction() * 100.0,
+            crate::format::duration(left.as_secs_f64())
+        ),
+        None => format!("{:.0}%", p.fraction() * 100.0),
+    }
+}
+
+/// A figure on screen, or a dash before there is one.
+fn figure(v: Option<f64>) -> String {
+    four_decimals(v, "–")
+}
+
+fn draw_headline(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let rows: Vec<Row> = [&app.iforest, &app.autoencoder]
+        .into_iter()
+        .map(|panel| {
+            let c = panel.confusion;
+            let style = match panel.kind {
+                DetectorKind::Iforest => theme.iforest(),
+                DetectorKind::Autoencoder => theme.autoencoder(),
+            };
+            Row::new(vec![
+                Cell::from(panel.kind.name()).style(style),
+                Cell::from(figure(panel.roc_auc())),
+                Cell::from(figure(panel.average_precision())),
+                Cell::from(figure(c.map(|c| c.precision()))),
+                Cell::from(figure(c.map(|c| c.recall()))),
+                Cell::from(figure(c.map(|c| c.f1()))),
+                Cell::from(if panel.result.is_some() {
+                    thousands(panel.flagged as u64)
+                } else {
+                    "–".into()
+                }),
+                Cell::from(
+                    panel
+                        .threshold
+                        .map_or("–".into(), |t| format!("{:.4}", t.value)),
+                ),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(12),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(10),
+        Constraint::Length(10),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(
+                Row::new(METRICS_HEADER.into_iter().chain(["flagged", "threshold"]))
+                    .style(theme.title()),
+            )
+            .block(Block::bordered().title(" Test metrics (live) ")),
+        area,
+    );
+}

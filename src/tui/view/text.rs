@@ -1,0 +1,37 @@
+//! Text the tabs share: a detector's state in words, and cutting names to a column.
+
+use crate::eval::protocol::DetectorKind;
+use crate::tui::app::App;
+use crate::tui::detector_panel::{DetectorPanel, DetectorState};
+
+/// A detector's state in a few words (the autoencoder's with its epoch).
+pub(super) fn state_text(panel: &DetectorPanel, app: &App) -> String {
+    match &panel.state {
+        DetectorState::Waiting => "waiting".into(),
+        DetectorState::Training if panel.kind == DetectorKind::Autoencoder => {
+            let p = &app.progress;
+            if p.epochs == 0 {
+                "starting …".into()
+            } else {
+                format!(
+                    "training: epoch {}/{}",
+                    (p.epoch + 1).min(p.epochs),
+                    p.epochs
+                )
+            }
+        }
+        DetectorState::Training => "training …".into(),
+        DetectorState::Ready => "ready".into(),
+        DetectorState::Failed(m) => format!("failed: {m}"),
+    }
+}
+
+pub(super) fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}

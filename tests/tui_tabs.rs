@@ -1,0 +1,469 @@
+//! Every tab drawn from hand-made results, fed through `App::update` as the worker's
+//! events would be: 600 generated records, a 10-tree forest fitted on their normal
+//! rows and hand-made autoencoder errors. Nothing is trained by a worker and no
+//! autoencoder at all, so these run in a fraction of a second; `tui_render.rs` keeps
+//! the end-to-end renders from a real training.
+
+use std::sync::Arc;
+
+use insta::assert_snapshot;
+use netanomaly::data::demo::{SynthConfig, generate};
+use netanomaly::detect::autoencoder::{Backend, StopReason, TrainEvent};
+use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples};
+use netanomaly::eval::metrics::SortedScores;
+use netanomaly::eval::protocol::DetectorKind;
+use netanomaly::eval::threshold::ScoreDistribution;
+use netanomaly::features::{Encoder, EncoderConfig};
+use netanomaly::model::store::ScoreSummary;
+use netanomaly::model::train::TrainProtocol;
+use netanomaly::tui::app::{App, Msg};
+use netanomaly::tui::tabs::Tab;
+use netanomaly::tui::view;
+use netanomaly::tui::widgets::Theme;
+use netanomaly::worker::{Command, Curves, DetectorResult, Event, Model, Settings, TestSet};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::symbols::Marker;
+
+const ROWS: usize = 600;
+
+/// The test set: every other generated row (the rest are "training" rows).
+fn test_set() -> (Arc<TestSet>, IsolationForest, Vec<f64>) {
+    let data = generate(&SynthConfig {
+        rows: ROWS,
+        seed: 11,
+        attack_fraction: 0.2,
+    });
+    let train: Vec<usize> = (0..ROWS)
+        .step_by(2)
+        .filter(|&r| data.is_attack(r) == Some(false))
+        .collect();
+    let rows: Vec<usize> = (1..ROWS).step_by(2).collect();
+    let encoder = Encoder::fit(&data, &train, &EncoderConfig::default()).unwrap();
+    let (train_matrix, _) = encoder.transform(&data, &train);
+    let (matrix, _) = encoder.transform(&data, &rows);
+    let forest = IsolationForest::fit(
+        &train_matrix,
+        &IsolationForestConfig {
+            n_estimators: 10,
+            max_samples: MaxSamples::Count(64),
+            seed: 5,
+        },
+    )
+    .unwrap();
+    let train_scores = forest.score(&train_matrix);
+    let truth: Vec<bool> = rows.iter().map(|&r| data.is_attack(r).unwrap()).collect();
+    let test = TestSet {
+        source: "hand-made".into(),
+        synthetic: true,
+        protocol: TrainProtocol::Profile,
+        source_rows: ROWS,
+        families: data.family_counts(),
+        train_rows: train.len(),
+        data: Arc::new(data),
+        rows,
+        truth: Some(truth),
+        encoder: Arc::new(encoder),
+        matrix,
+    };
+    (Arc::new(test), forest, train_scores)
+}
+
+/// A result as the worker builds it, from given scores.
+fn result(
+    kind: DetectorKind,
+    model: Model,
+    training: &[f64],
+    test_scores: Vec<f64>,
+    truth: &[bool],
+) -> Arc<DetectorResult> {
+    let sorted_test = SortedScores::new(&test_scores, Some(truth)).ok();
+    let curves = sorted_test
+        .as_ref()
+        .map(|s| Curves {
+            roc: s.roc_curve_points(400),
+            pr: s.pr_curve_points(400),
+            roc_auc: s.roc_auc(),
+            average_precision: s.average_precision(),
+        })
+        .unwrap_or_default();
+    Arc::new(DetectorResult {
+        kind,
+        model,
+        training: ScoreDistribution::new(training).unwrap(),
+        training_summary: ScoreSummary::of(training),
+        test_scores,
+        sorted_test,
+        curves,
+        fit_seconds: 0.25,
+    })
+}
+
+/// Reconstruction errors that mostly rank attacks high: a fixed function of the row,
+/// larger for attacks, with some overlap.
+fn autoencoder_errors(test: &TestSet) -> (Vec<f64>, Vec<f64>) {
+    let error = |i: usize, attack: bool| {
+        let wobble = ((i * 37) % 100) as f64 / 100.0;
+        if attack {
+            0.02 + 0.3 * wobble
+        } else {
+            0.001 + 0.04 * wobble * wobble
+        }
+    };
+    let truth = test.truth.as_ref().unwrap();
+    let test_scores = truth
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| error(i, a))
+        .collect();
+    let training = (0..150).map(|i| error(i * 7 + 3, false)).collect();
+    (training, test_scores)
+}
+
+/// The app after both detectors "trained": every event the worker sends on the way.
+fn trained_app() -> App {
+    let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
+    assert!(matches!(app.take_commands()[..], [Command::Train(_)]));
+    app.size = (120, 36);
+    let (test, forest, forest_training) = test_set();
+    let truth = test.truth.clone().unwrap();
+    let forest_scores = forest.score(&test.matrix);
+    let (ae_training, ae_scores) = autoencoder_errors(&test);
+    let forest = Arc::new(forest);
+    app.update(Msg::Worker(Event::DataReady(Arc::clone(&test))));
+    app.update(Msg::Worker(Event::Training(DetectorKind::Iforest)));
+    app.update(Msg::Worker(Event::DetectorReady(result(
+        DetectorKind::Iforest,
+        Model::Forest(Arc::clone(&forest)),
+        &forest_training,
+        forest_scores,
+        &truth,
+    ))));
+    app.update(Msg::Worker(Event::Training(DetectorKind::Autoencoder)));
+    for event in training_events(4) {
+        app.update(Msg::Worker(Event::Autoencoder(event)));
+    }
+    // The panels never consult the autoencoder's network: the forest stands in for
+    // it (its why-features are then empty, as for a failed explanation).
+    app.update(Msg::Worker(Event::DetectorReady(result(
+        DetectorKind::Autoencoder,
+        Model::Forest(forest),
+        &ae_training,
+        ae_scores,
+        &truth,
+    ))));
+    app.update(Msg::Worker(Event::Done { seconds: 1.5 }));
+    pin_machine(&mut app);
+    app.status = "both detectors trained".into();
+    app
+}
+
+/// The backend depends on the build's features; the snapshots should not.
+fn pin_machine(app: &mut App) {
+    app.progress.backend = "flex".into();
+}
+
+/// What a training of `epochs` epochs reports, with 3 batches an epoch.
+fn training_events(epochs: usize) -> Vec<TrainEvent> {
+    let mut events = vec![TrainEvent::Started {
+        rows: 120,
+        epochs: 4,
+        batches_per_epoch: 3,
+        backend: Backend::preferred(),
+        parameters: 1234,
+        validation_rows: 30,
+    }];
+    for epoch in 1..=epochs {
+        for batch in 1..=3 {
+            events.push(TrainEvent::Batch {
+                epoch,
+                batch,
+                running_loss: 0.5 / (epoch * batch) as f64,
+                rows_per_second: 1000.0,
+            });
+        }
+        events.push(TrainEvent::Epoch {
+            epoch,
+            train_loss: 0.4 / epoch as f64,
+            validation_loss: Some(0.45 / epoch as f64),
+            epoch_seconds: 0.1,
+            elapsed_seconds: 0.1 * epoch as f64,
+            rows_per_second: 1000.0,
+            best_epoch: epoch,
+        });
+    }
+    if epochs == 4 {
+        events.push(TrainEvent::Finished {
+            epochs_run: 4,
+            best_epoch: Some(4),
+            final_train_loss: Some(0.1),
+            final_validation_loss: Some(0.1125),
+            stop: StopReason::Completed,
+            seconds: 0.4,
+        });
+    }
+    events
+}
+
+/// Answers the why-features asked for, as the explanation thread would before the
+/// next frame.
+fn explain_now(app: &mut App) {
+    loop {
+        let requests = app.take_explain_requests();
+        if requests.is_empty() {
+            return;
+        }
+        for request in requests {
+            app.update(Msg::Explained(request.explain()));
+        }
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    explain_now(app);
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let theme = Theme {
+        color: false,
+        marker: Marker::Dot,
+    };
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| view::draw(f, app, theme)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn every_tab_renders_hand_made_results() {
+    let mut app = trained_app();
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        key(&mut app, KeyCode::Char(char::from(b'1' + i as u8)));
+        assert_eq!(app.tab, *tab);
+        if *tab == Tab::Flagged {
+            // Sorted by the forest, the rows both flag show the forest's why-features
+            // (the stand-in autoencoder has none).
+            key(&mut app, KeyCode::Char('o'));
+        }
+        assert_snapshot!(format!("hand_made_tab_{}", i + 1), render(&app, 120, 36));
+    }
+    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Enter);
+    let detail = render(&app, 100, 30);
+    assert!(detail.contains("Isolation Forest score"), "{detail}");
+    assert_snapshot!("hand_made_flagged_detail", detail);
+}
+
+#[test]
+fn the_autoencoder_tab_follows_a_training_in_progress() {
+    let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
+    app.take_commands();
+    let (test, _, _) = test_set();
+    app.update(Msg::Worker(Event::DataReady(test)));
+    app.update(Msg::Worker(Event::Training(DetectorKind::Autoencoder)));
+    for event in training_events(2) {
+        app.update(Msg::Worker(Event::Autoencoder(event)));
+    }
+    pin_machine(&mut app);
+    app.status = "training".into();
+    key(&mut app, KeyCode::Char('3'));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("training: epoch 3/4"), "{screen}");
+    assert_snapshot!("hand_made_autoencoder_training", screen);
+    // Paused, the curves stay as they were while training goes on.
+    key(&mut app, KeyCode::Char('p'));
+    app.update(Msg::Worker(Event::Autoencoder(TrainEvent::Epoch {
+        epoch: 3,
+        train_loss: 1e-4,
+        validation_loss: Some(1e-4),
+        epoch_seconds: 0.1,
+        elapsed_seconds: 0.3,
+        rows_per_second: 1000.0,
+        best_epoch: 3,
+    })));
+    assert_eq!(app.shown_progress().epoch_losses.len(), 2);
+    assert_eq!(app.progress.epoch_losses.len(), 3);
+}
+
+#[test]
+fn sliders_move_thresholds_and_metrics_without_retraining() {
+    let mut app = trained_app();
+    key(&mut app, KeyCode::Char('2'));
+    let before = (app.iforest.threshold.unwrap(), app.iforest.flagged);
+    // → flags more rows, ← fewer; nothing is sent to the worker.
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Right);
+    }
+    let after = (app.iforest.threshold.unwrap(), app.iforest.flagged);
+    assert!(after.0.value <= before.0.value);
+    assert!(after.1 >= before.1);
+    assert!(after.0.training_contamination > before.0.training_contamination);
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Left, KeyModifiers::SHIFT)));
+    let coarse = app.iforest.threshold.unwrap();
+    assert!(coarse.value > after.0.value);
+    assert!(app.take_commands().is_empty());
+    // The confusion matrix always covers every test row.
+    let c = app.iforest.confusion.unwrap();
+    assert_eq!(c.total() as usize, app.test.as_ref().unwrap().rows.len());
+    assert_eq!((c.tp + c.fp) as usize, app.iforest.flagged);
+
+    // The autoencoder's modes: each keeps a sensible threshold; → never flags fewer.
+    key(&mut app, KeyCode::Char('3'));
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Char('m'));
+        let t = app.autoencoder.threshold.unwrap();
+        seen.push(app.autoencoder.mode.name());
+        assert!(t.value.is_finite() && t.value > 0.0, "{t:?}");
+        let flagged = app.autoencoder.flagged;
+        key(&mut app, KeyCode::Right);
+        assert!(
+            app.autoencoder.flagged >= flagged,
+            "{}",
+            app.autoencoder.mode.name()
+        );
+    }
+    assert_eq!(seen, ["contamination", "manual", "mean+kσ", "percentile"]);
+}
+
+#[test]
+fn flagged_rows_filter_sort_and_export() {
+    let mut app = trained_app();
+    let dir = tempfile::tempdir().unwrap();
+    app.out_dir = dir.path().to_path_buf();
+    key(&mut app, KeyCode::Char('5'));
+    let either = app.flagged.rows.len();
+    assert!(either > 2, "{either}");
+    // Sorted by the autoencoder's score, highest first.
+    let scores = &app.autoencoder.result.as_ref().unwrap().test_scores;
+    assert!(
+        app.flagged
+            .rows
+            .windows(2)
+            .all(|w| scores[w[0]] >= scores[w[1]])
+    );
+    key(&mut app, KeyCode::Char('o'));
+    let scores = &app.iforest.result.as_ref().unwrap().test_scores;
+    assert!(
+        app.flagged
+            .rows
+            .windows(2)
+            .all(|w| scores[w[0]] >= scores[w[1]])
+    );
+    // The forest's why-features are there for the rows around the selection.
+    let first = app.flagged.rows[0];
+    if app.iforest.is_flagged(first) == Some(true) {
+        assert!(
+            !app.flagged
+                .why
+                .get(DetectorKind::Iforest, first)
+                .unwrap()
+                .is_empty()
+        );
+    }
+    key(&mut app, KeyCode::Char('f'));
+    let both = app.flagged.rows.len();
+    assert!(both <= either);
+    for &i in &app.flagged.rows {
+        assert_eq!(app.iforest.is_flagged(i), Some(true));
+        assert_eq!(app.autoencoder.is_flagged(i), Some(true));
+    }
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.flagged.selected, 2.min(both.saturating_sub(1)));
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.flagged.selected, both.saturating_sub(1));
+
+    key(&mut app, KeyCode::Char('e'));
+    let commands = app.take_commands();
+    let Some(Command::Export { path, rows, .. }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(rows.len(), both);
+    assert!(
+        rows.windows(2).all(|w| w[0] < w[1]),
+        "exported in file order"
+    );
+    assert!(path.starts_with(dir.path()));
+    assert!(path.to_string_lossy().ends_with(".csv"));
+    key(&mut app, KeyCode::Char('s'));
+    assert!(matches!(
+        app.take_commands().first(),
+        Some(Command::Save { .. })
+    ));
+}
+
+#[test]
+fn a_key_press_only_asks_for_explanations_and_a_retraining_drops_late_answers() {
+    let mut app = trained_app();
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('5'),
+        KeyModifiers::NONE,
+    )));
+    let first = app.flagged.rows[0];
+    // Asked for, not computed: nothing is known until the answers arrive.
+    assert!(app.flagged.why.get(DetectorKind::Iforest, first).is_none());
+    let requests = app.take_explain_requests();
+    assert!(!requests.is_empty());
+    // Nothing is asked twice.
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)));
+    assert!(app.take_explain_requests().is_empty());
+    let answers: Vec<_> = requests.into_iter().map(|r| r.explain()).collect();
+    // Retrained meanwhile: the answers are for models that are gone.
+    key(&mut app, KeyCode::Char('r'));
+    for answer in answers {
+        app.update(Msg::Explained(answer));
+    }
+    assert!(app.flagged.why.get(DetectorKind::Iforest, first).is_none());
+}
+
+#[test]
+fn the_explanation_thread_answers_what_is_asked() {
+    let mut app = trained_app();
+    key(&mut app, KeyCode::Char('5'));
+    let expected = app.flagged.why.clone();
+    let mut app = trained_app();
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('5'),
+        KeyModifiers::NONE,
+    )));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = netanomaly::tui::explanations::spawn(move |a| tx.send(a).is_ok()).unwrap();
+    let requests = app.take_explain_requests();
+    let n = requests.len();
+    for request in requests {
+        thread.send(request).unwrap();
+    }
+    for _ in 0..n {
+        let answer = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+        app.update(Msg::Explained(answer));
+    }
+    for &i in &app.flagged.rows[..app.flagged.rows.len().min(60)] {
+        assert_eq!(
+            app.flagged.why.get(DetectorKind::Iforest, i),
+            expected.get(DetectorKind::Iforest, i),
+            "row {i}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_worker_shows_the_error_above_the_tab() {
+    let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
+    app.update(Msg::Worker(Event::Failed(
+        "cannot read /data/kdd.csv: no such file".into(),
+    )));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("cannot read /data/kdd.csv"), "{screen}");
+    assert_snapshot!("hand_made_error", screen);
+}
