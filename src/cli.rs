@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::data::{FeatureSet, MissingPolicy, ReadOptions};
+use crate::detect::DetectorKind;
 use crate::detect::autoencoder::{AutoencoderConfig, Preset};
 use crate::detect::iforest::MaxSamples;
-use crate::eval::protocol::{DetectorKind, Protocol};
 use crate::eval::threshold::ThresholdRule;
-use crate::model::train::TrainProtocol;
+use crate::model::pipeline::Protocol;
 
 /// Learn the normal profile of network traffic and flag what deviates from it.
 ///
@@ -61,8 +61,8 @@ pub struct DashboardArgs {
     #[arg(long, value_name = "BUNDLE")]
     pub model: Option<PathBuf>,
     /// profile: learn from half the normal rows; unsupervised: from every row.
-    #[arg(long, value_enum, default_value_t = TrainProtocol::Profile)]
-    pub protocol: TrainProtocol,
+    #[arg(long, default_value = "profile", value_parser = deployable_protocol())]
+    pub protocol: Protocol,
     /// Seed for the split and both detectors.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -110,8 +110,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "BUNDLE")]
     pub out: PathBuf,
     /// profile: learn from the normal rows (needs labels); unsupervised: from every row.
-    #[arg(long, value_enum, default_value_t = TrainProtocol::Profile)]
-    pub protocol: TrainProtocol,
+    #[arg(long, default_value = "profile", value_parser = deployable_protocol())]
+    pub protocol: Protocol,
     /// Detectors to train, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = DetectorKind::ALL)]
     pub detectors: Vec<DetectorKind>,
@@ -491,4 +491,19 @@ fn parse_open_range(
             "expected a {what} strictly between {lo} and {hi}, found {v}"
         ))
     }
+}
+
+/// The protocols a model can be trained with for use (dagmm only evaluates).
+fn deployable_protocol() -> impl clap::builder::TypedValueParser<Value = Protocol> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new([
+        clap::builder::PossibleValue::new("profile")
+            .help("learn the normal profile from labelled normal rows"),
+        clap::builder::PossibleValue::new("unsupervised")
+            .help("learn from every row, labels unused"),
+    ])
+    .map(|name| match name.as_str() {
+        "unsupervised" => Protocol::Unsupervised,
+        _ => Protocol::Profile,
+    })
 }

@@ -3,14 +3,11 @@
 //! written atomically (temporary file, then rename).
 
 use std::io::Write;
-use std::path::Path;
 
-use crate::atomic::write_atomically;
 use crate::data::Dataset;
 use crate::data::schema::FEATURES;
 use crate::detect::explain;
 use crate::model::scorer::Explainer;
-use crate::worker::{DetectorResult, Model, TestSet, Thresholds};
 
 /// Rows explained and written per step: explanations are computed in batches (one
 /// forward pass of the autoencoder per chunk) without holding them all in memory.
@@ -104,41 +101,4 @@ pub fn write_csv(
         }
     }
     csv.flush()
-}
-
-/// The dashboard's export: test rows (positions in `test.rows`) with the thresholds on
-/// screen, to a new file (never over an existing one).
-pub fn write_flagged_csv(
-    path: &Path,
-    test: &TestSet,
-    results: &[std::sync::Arc<DetectorResult>],
-    rows: &[usize],
-    thresholds: &Thresholds,
-) -> Result<(), crate::atomic::WriteError> {
-    let mut explainer = Explainer {
-        encoder: &test.encoder,
-        iforest: None,
-        autoencoder: None,
-        matrix: &test.matrix,
-        data: &test.data,
-    };
-    let mut columns = Vec::new();
-    for result in results {
-        let Some(threshold) = thresholds.get(result.kind) else {
-            continue;
-        };
-        match &result.model {
-            Model::Forest(f) => explainer.iforest = Some(f),
-            Model::Autoencoder(m) => explainer.autoencoder = Some(m),
-        }
-        columns.push(ScoreColumn {
-            name: result.kind.name(),
-            scores: &result.test_scores,
-            threshold: threshold.value,
-        });
-    }
-    let pairs: Vec<(usize, usize)> = rows.iter().map(|&i| (i, test.rows[i])).collect();
-    write_atomically(path, false, |out| {
-        write_csv(out, &explainer, &columns, &pairs, 3)
-    })
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use netanomaly::capture::conntrack::TrackerConfig;
 use netanomaly::data::ReadOptions;
 use netanomaly::monitor::{Format, Input, MonitorConfig};
-use netanomaly::worker::live::{LiveConfig, LiveEnd, LiveEvent};
+use netanomaly::worker::monitor_job::{LiveConfig, LiveEnd, LiveEvent};
 use netanomaly::worker::{Event, Settings, Source, Worker};
 
 /// What a command did with an input.
@@ -120,7 +120,7 @@ fn dashboard_live(path: &Path, format: Format) -> Outcome {
             why: 3,
         },
     };
-    netanomaly::worker::live::start(config, tx, std::sync::Arc::new(AtomicBool::new(false)));
+    netanomaly::worker::monitor_job::start(config, tx, std::sync::Arc::new(AtomicBool::new(false)));
     let (mut records, mut skipped, mut last) = (0, 0, None);
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -874,7 +874,11 @@ fn broken_bundles() {
                 why: 3,
             },
         };
-        netanomaly::worker::live::start(config, tx, std::sync::Arc::new(AtomicBool::new(false)));
+        netanomaly::worker::monitor_job::start(
+            config,
+            tx,
+            std::sync::Arc::new(AtomicBool::new(false)),
+        );
         let failed = loop {
             match rx.blocking_recv() {
                 Some(Event::Live(LiveEvent::Ended(LiveEnd::Failed(m)))) => break Some(m),

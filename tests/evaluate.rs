@@ -6,8 +6,9 @@ mod common;
 use common::{KDD10, NSL20, netanomaly, real_data, stderr, stdout};
 use netanomaly::data::{ReadOptions, read_path};
 use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples};
-use netanomaly::eval::protocol::{EvaluateConfig, Protocol, evaluate};
+use netanomaly::eval::protocol::{EvaluateConfig, evaluate};
 use netanomaly::features::{Encoder, EncoderConfig};
+use netanomaly::model::pipeline::Protocol;
 use serde_json::Value;
 
 fn run_json(args: &[&str]) -> Value {

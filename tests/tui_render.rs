@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use insta::assert_snapshot;
+use netanomaly::detect::DetectorKind;
 use netanomaly::detect::autoencoder::AutoencoderConfig;
-use netanomaly::eval::protocol::DetectorKind;
 use netanomaly::tui::app::{App, Msg};
 use netanomaly::tui::tabs::Tab;
 use netanomaly::tui::view;
@@ -205,7 +205,24 @@ fn the_worker_exports_and_saves_what_the_screen_shows() {
     let bundle = netanomaly::model::ModelBundle::load(&saved.unwrap()).unwrap();
     let entry = &bundle.manifest.detectors["autoencoder"];
     assert_eq!(entry.threshold, app.autoencoder.threshold.unwrap());
-    assert!(bundle.iforest.is_some() && bundle.autoencoder.is_some());
+    assert!(bundle.detectors.forest().is_some() && bundle.detectors.autoencoder().is_some());
+    // Its manifest records exactly the rows the detectors were fitted on: the seeded
+    // half of the demo's normal rows, as the pipeline splits them.
+    use netanomaly::data::demo::{SynthConfig, generate};
+    use netanomaly::model::pipeline::{Protocol, Purpose, RowSplit};
+    let Source::Demo { rows, seed } = SOURCE else {
+        unreachable!()
+    };
+    let data = generate(&SynthConfig {
+        rows,
+        seed,
+        attack_fraction: 0.2,
+    });
+    let split = RowSplit::new(&data, Protocol::Profile, Purpose::Evaluate, 0).unwrap();
+    let mut expected = split.training_record(&data);
+    expected["saved_from"] = "dashboard".into();
+    assert_eq!(bundle.manifest.training, expected);
+    assert_eq!(bundle.manifest.training["rows"], split.fit.len());
 }
 
 #[test]
@@ -339,7 +356,7 @@ mod live {
     use netanomaly::detect::explain::Contribution;
     use netanomaly::monitor::Format;
     use netanomaly::tui::live_monitor::LiveStatus;
-    use netanomaly::worker::live::{
+    use netanomaly::worker::monitor_job::{
         Alert, AlertVerdict, CategoryCount, LiveCounts, LiveDelta, LiveEnd, LiveEvent, Origin,
         SecondCounts,
     };
@@ -598,7 +615,7 @@ mod live {
     fn the_live_job_summarises_what_the_monitor_scores() {
         use netanomaly::data::ReadOptions;
         use netanomaly::monitor::{Input, MonitorConfig};
-        use netanomaly::worker::live::{LiveConfig, MAX_ALERTS};
+        use netanomaly::worker::monitor_job::{LiveConfig, MAX_ALERTS};
 
         let demo = common::DEMO;
         let dir = tempfile::tempdir().unwrap();

@@ -8,19 +8,19 @@ use std::sync::Arc;
 
 use insta::assert_snapshot;
 use netanomaly::data::demo::{SynthConfig, generate};
+use netanomaly::detect::{Detector, DetectorKind};
 use netanomaly::detect::autoencoder::{Backend, StopReason, TrainEvent};
 use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples};
 use netanomaly::eval::metrics::SortedScores;
-use netanomaly::eval::protocol::DetectorKind;
 use netanomaly::eval::threshold::ScoreDistribution;
 use netanomaly::features::{Encoder, EncoderConfig};
+use netanomaly::model::pipeline::Protocol;
 use netanomaly::model::store::ScoreSummary;
-use netanomaly::model::train::TrainProtocol;
 use netanomaly::tui::app::{App, Msg};
 use netanomaly::tui::tabs::Tab;
 use netanomaly::tui::view;
 use netanomaly::tui::widgets::Theme;
-use netanomaly::worker::{Command, Curves, DetectorResult, Event, Model, Settings, TestSet};
+use netanomaly::worker::{Command, Curves, DetectorResult, Event, Settings, TestSet};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -57,7 +57,8 @@ fn test_set() -> (Arc<TestSet>, IsolationForest, Vec<f64>) {
     let test = TestSet {
         source: "hand-made".into(),
         synthetic: true,
-        protocol: TrainProtocol::Profile,
+        protocol: Protocol::Profile,
+        fitted_on: serde_json::json!({ "rows": train.len() }),
         source_rows: ROWS,
         families: data.family_counts(),
         train_rows: train.len(),
@@ -73,7 +74,7 @@ fn test_set() -> (Arc<TestSet>, IsolationForest, Vec<f64>) {
 /// A result as the worker builds it, from given scores.
 fn result(
     kind: DetectorKind,
-    model: Model,
+    detector: Arc<Detector>,
     training: &[f64],
     test_scores: Vec<f64>,
     truth: &[bool],
@@ -90,7 +91,7 @@ fn result(
         .unwrap_or_default();
     Arc::new(DetectorResult {
         kind,
-        model,
+        detector,
         training: ScoreDistribution::new(training).unwrap(),
         training_summary: ScoreSummary::of(training),
         test_scores,
@@ -130,12 +131,12 @@ fn trained_app() -> App {
     let truth = test.truth.clone().unwrap();
     let forest_scores = forest.score(&test.matrix);
     let (ae_training, ae_scores) = autoencoder_errors(&test);
-    let forest = Arc::new(forest);
+    let forest = Arc::new(Detector::Forest(forest));
     app.update(Msg::Worker(Event::DataReady(Arc::clone(&test))));
     app.update(Msg::Worker(Event::Training(DetectorKind::Iforest)));
     app.update(Msg::Worker(Event::DetectorReady(result(
         DetectorKind::Iforest,
-        Model::Forest(Arc::clone(&forest)),
+        Arc::clone(&forest),
         &forest_training,
         forest_scores,
         &truth,
@@ -148,7 +149,7 @@ fn trained_app() -> App {
     // it (its why-features are then empty, as for a failed explanation).
     app.update(Msg::Worker(Event::DetectorReady(result(
         DetectorKind::Autoencoder,
-        Model::Forest(forest),
+        forest,
         &ae_training,
         ae_scores,
         &truth,

@@ -9,7 +9,7 @@ use crate::data::{FeatureSet, ReadOptions};
 use crate::detect::iforest::IsolationForestConfig;
 use crate::monitor::{Format, Input, MonitorConfig, MonitorError};
 use crate::tui::{self, Options};
-use crate::worker::live::LiveConfig;
+use crate::worker::monitor_job::LiveConfig;
 use crate::worker::{Settings, Source};
 
 /// "Why" features named per alert and detector.

@@ -11,8 +11,9 @@ use crate::atomic::write_atomically;
 use crate::cli::EvaluateArgs;
 use crate::data::LoadReport;
 use crate::detect::iforest::IsolationForestConfig;
-use crate::eval::protocol::{EvaluateConfig, EvaluationReport, Protocol, ThresholdRule, evaluate};
+use crate::eval::protocol::{EvaluateConfig, EvaluationReport, ThresholdRule, evaluate};
 use crate::format::{METRICS_HEADER, four_decimals, thousands};
+use crate::model::pipeline::Protocol;
 
 /// The JSON document: the evaluation plus what was read.
 #[derive(Serialize)]

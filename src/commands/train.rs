@@ -7,8 +7,8 @@ use color_eyre::eyre::Result;
 use super::load;
 use super::progress::TrainProgress;
 use crate::cli::TrainArgs;
+use crate::detect::DetectorKind;
 use crate::detect::iforest::IsolationForestConfig;
-use crate::eval::protocol::DetectorKind;
 use crate::format::thousands;
 use crate::model::train::{TrainConfig, train_bundle};
 

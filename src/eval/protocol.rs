@@ -8,61 +8,16 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::metrics::{Confusion, SortedScores};
-use crate::data::split::seeded_split;
 use crate::data::{Dataset, Family, FeatureSet};
-use crate::detect::autoencoder::{
-    self, AutoencoderConfig, AutoencoderError, StopReason, TrainObserver, TrainedAutoencoder,
-};
-use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
+use crate::detect::autoencoder::{AutoencoderConfig, AutoencoderError, StopReason, TrainObserver};
+use crate::detect::iforest::IsolationForestConfig;
+use crate::detect::{Detector, DetectorKind};
 use crate::eval::threshold::ScoreDistribution;
 pub use crate::eval::threshold::ThresholdRule;
-use crate::features::{Encoder, EncoderConfig, Matrix, UnseenValues};
-
-/// How a detector is trained and judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Protocol {
-    /// Fit on a seeded half of the normal rows; test on the rest (or on `--test`);
-    /// threshold from the training scores. The deployable setting.
-    #[default]
-    Profile,
-    /// Fit on every row without labels; threshold by contamination. The reference
-    /// notebook's setting.
-    Unsupervised,
-    /// Zong et al. (ICLR 2018): `normal` is the anomaly class; fit on half the attack
-    /// rows; flag the top 20% of train+test scores.
-    Dagmm,
-}
-
-impl Protocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Profile => "profile",
-            Protocol::Unsupervised => "unsupervised",
-            Protocol::Dagmm => "dagmm",
-        }
-    }
-}
-
-/// The detectors `evaluate` can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum DetectorKind {
-    Iforest,
-    Autoencoder,
-}
-
-impl DetectorKind {
-    /// Both detectors, in the order reports list them.
-    pub const ALL: [DetectorKind; 2] = [DetectorKind::Iforest, DetectorKind::Autoencoder];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            DetectorKind::Iforest => "iforest",
-            DetectorKind::Autoencoder => "autoencoder",
-        }
-    }
-}
+use crate::features::UnseenValues;
+use crate::model::pipeline::{
+    self, FitConfig, FitError, FittedDetector, Protocol, Purpose, RowSplit, SplitError,
+};
 
 /// Everything `evaluate` needs besides the data.
 #[derive(Debug, Clone)]
@@ -125,6 +80,15 @@ pub enum EvaluateError {
     Autoencoder(#[from] AutoencoderError),
     #[error("scores: {0}")]
     Scores(#[from] super::metrics::MetricsError),
+}
+
+impl From<FitError> for EvaluateError {
+    fn from(e: FitError) -> Self {
+        match e {
+            FitError::IForest(m) => EvaluateError::IForest(m),
+            FitError::Autoencoder(e) => EvaluateError::Autoencoder(e),
+        }
+    }
 }
 
 /// Detection rate for one attack family (or normal rows, under dagmm).
@@ -224,29 +188,30 @@ pub fn evaluate(
     let test_data = test.unwrap_or(train);
 
     let started = Instant::now();
-    let encoder = Encoder::fit(
-        train,
-        &plan.train,
-        &EncoderConfig {
-            feature_set: config.feature_set,
-            drop_constant: config.drop_constant,
-        },
-    )
-    .map_err(|_| EvaluateError::NoTrainingRows {
-        path: train.source.clone(),
-        class: "usable",
-        protocol: config.protocol.name(),
-    })?;
+    let encoder =
+        pipeline::fit_encoder(train, &plan.train, config.feature_set, config.drop_constant)
+            .ok_or_else(|| EvaluateError::NoTrainingRows {
+                path: train.source.clone(),
+                class: "usable",
+                protocol: config.protocol.name(),
+            })?;
     let (train_matrix, _) = encoder.transform(train, &plan.train);
     let mut encode_seconds = started.elapsed().as_secs_f64();
 
     // Fit each detector and score its training rows...
-    let scales = SplitScale::for_encoder(&encoder);
+    let fit = FitConfig {
+        seed: config.seed,
+        iforest: config.iforest.clone(),
+        autoencoder: config.autoencoder.clone(),
+        observer: config.observer.clone(),
+        cancel: Arc::clone(&config.cancel),
+    };
     let mut fitted = Vec::with_capacity(config.detectors.len());
     for &kind in &config.detectors {
-        fitted.push(match kind {
-            DetectorKind::Iforest => fit_iforest(&train_matrix, &scales, config)?,
-            DetectorKind::Autoencoder => fit_autoencoder(&train_matrix, config)?,
+        fitted.push(Scored {
+            fitted: pipeline::fit_detector(kind, &train_matrix, &encoder, &fit)?,
+            test_scores: Vec::new(),
+            score_seconds: 0.0,
         });
     }
     drop(train_matrix);
@@ -265,10 +230,7 @@ pub fn evaluate(
         }
         for f in &mut fitted {
             let started = Instant::now();
-            let scores = match &f.model {
-                Fitted::Forest(forest) => forest.score(&test_matrix),
-                Fitted::Autoencoder(model) => model.try_score(&test_matrix)?,
-            };
+            let scores = f.fitted.detector.score(&test_matrix)?;
             f.test_scores.extend(scores);
             f.score_seconds += started.elapsed().as_secs_f64();
         }
@@ -281,15 +243,15 @@ pub fn evaluate(
     let mut detectors = std::collections::BTreeMap::new();
     for f in fitted {
         let report = judge(
-            &f.train_scores,
+            &f.fitted.train_scores,
             &f.test_scores,
             &plan,
-            f.fit_seconds,
+            f.fitted.fit_seconds,
             f.score_seconds,
         )?;
-        let report = match &f.model {
-            Fitted::Forest(_) => report,
-            Fitted::Autoencoder(model) => {
+        let report = match &f.fitted.detector {
+            Detector::Forest(_) => report,
+            Detector::Autoencoder(model) => {
                 let summary = model.summary();
                 DetectorReport {
                     epochs_run: Some(summary.epochs_run),
@@ -300,7 +262,7 @@ pub fn evaluate(
                 }
             }
         };
-        detectors.insert(f.kind.name(), report);
+        detectors.insert(f.fitted.detector.kind().name(), report);
     }
     Ok(EvaluationReport {
         protocol: config.protocol.name(),
@@ -336,67 +298,49 @@ fn plan(
     if !test_data.has_labels() {
         return Err(unlabelled(test_data));
     }
-    let all: Vec<usize> = (0..train.len()).collect();
     let attack = |d: &Dataset, r: usize| d.is_attack(r).unwrap_or(false);
-    let (train_rows, test_rows, threshold, combined, anomaly_is_attack) = match config.protocol {
-        Protocol::Profile => {
-            if !train.has_labels() {
-                return Err(unlabelled(train));
-            }
-            let normal: Vec<usize> = all.iter().copied().filter(|&r| !attack(train, r)).collect();
-            let (fit, rest) = seeded_split(&normal, 0.5, config.seed);
-            let test_rows = match test {
-                Some(t) => (0..t.len()).collect(),
-                None => {
-                    // The other half of the normal rows plus every attack, in file order.
-                    let mut rows: Vec<usize> = rest;
-                    rows.extend(all.iter().copied().filter(|&r| attack(train, r)));
-                    rows.sort_unstable();
-                    rows
-                }
-            };
-            let rule = config
-                .threshold
-                .unwrap_or(ThresholdRule::Percentile { percentile: 99.0 });
-            (fit, test_rows, rule, false, true)
-        }
-        Protocol::Unsupervised => {
-            let test_rows = match test {
-                Some(t) => (0..t.len()).collect(),
-                None => all.clone(),
-            };
-            let rule = config
-                .threshold
-                .unwrap_or(ThresholdRule::Contamination { contamination: 0.1 });
-            (all, test_rows, rule, false, true)
-        }
-        Protocol::Dagmm => {
-            if !train.has_labels() {
-                return Err(unlabelled(train));
-            }
-            let attacks: Vec<usize> = all.iter().copied().filter(|&r| attack(train, r)).collect();
-            let (fit, rest) = seeded_split(&attacks, 0.5, config.seed);
-            let test_rows = match test {
-                Some(t) => (0..t.len()).collect(),
-                None => {
-                    let mut rows = rest;
-                    rows.extend(all.iter().copied().filter(|&r| !attack(train, r)));
-                    rows.sort_unstable();
-                    rows
-                }
-            };
-            let rule = ThresholdRule::Contamination { contamination: 0.2 };
-            (fit, test_rows, rule, true, false)
-        }
+    let split = RowSplit::new(train, config.protocol, Purpose::Evaluate, config.seed).map_err(
+        |e| match e {
+            SplitError::Unlabelled => unlabelled(train),
+            SplitError::NoRows { class } => EvaluateError::NoTrainingRows {
+                path: train.source.clone(),
+                class,
+                protocol,
+            },
+            // Every protocol evaluates.
+            SplitError::NotDeployable => EvaluateError::NoTestRows,
+        },
+    )?;
+    let test_rows = match test {
+        Some(t) => (0..t.len()).collect(),
+        None => split.held_out,
     };
+    let (threshold, combined, anomaly_is_attack) = match config.protocol {
+        Protocol::Profile => (
+            config
+                .threshold
+                .unwrap_or(ThresholdRule::Percentile { percentile: 99.0 }),
+            false,
+            true,
+        ),
+        Protocol::Unsupervised => (
+            config
+                .threshold
+                .unwrap_or(ThresholdRule::Contamination { contamination: 0.1 }),
+            false,
+            true,
+        ),
+        Protocol::Dagmm => (
+            ThresholdRule::Contamination { contamination: 0.2 },
+            true,
+            false,
+        ),
+    };
+    let train_rows = split.fit;
     if train_rows.is_empty() {
         return Err(EvaluateError::NoTrainingRows {
             path: train.source.clone(),
-            class: if config.protocol == Protocol::Dagmm {
-                "attack"
-            } else {
-                "normal"
-            },
+            class: "normal",
             protocol,
         });
     }
@@ -426,61 +370,11 @@ fn plan(
 /// Test rows encoded and scored at a time.
 const TEST_CHUNK_ROWS: usize = 1 << 18;
 
-enum Fitted {
-    Forest(IsolationForest),
-    Autoencoder(TrainedAutoencoder),
-}
-
-/// A detector fitted on the training rows, and its scores so far.
-struct FittedDetector {
-    kind: DetectorKind,
-    model: Fitted,
-    train_scores: Vec<f64>,
-    fit_seconds: f64,
+/// A fitted detector and its scores of the test rows so far.
+struct Scored {
+    fitted: FittedDetector,
     test_scores: Vec<f64>,
     score_seconds: f64,
-}
-
-fn fit_iforest(
-    train: &Matrix,
-    scales: &[SplitScale],
-    config: &EvaluateConfig,
-) -> Result<FittedDetector, EvaluateError> {
-    let started = Instant::now();
-    let mut forest_config = config.iforest.clone();
-    forest_config.seed = config.seed;
-    let forest = IsolationForest::fit_with_scales(train, &forest_config, scales)
-        .map_err(|e| EvaluateError::IForest(e.to_string()))?;
-    let train_scores = forest.score(train);
-    Ok(FittedDetector {
-        kind: DetectorKind::Iforest,
-        model: Fitted::Forest(forest),
-        train_scores,
-        fit_seconds: started.elapsed().as_secs_f64(),
-        test_scores: Vec::new(),
-        score_seconds: 0.0,
-    })
-}
-
-fn fit_autoencoder(
-    train: &Matrix,
-    config: &EvaluateConfig,
-) -> Result<FittedDetector, EvaluateError> {
-    let started = Instant::now();
-    let ae_config = AutoencoderConfig {
-        seed: config.seed,
-        ..config.autoencoder.clone()
-    };
-    let model = autoencoder::train(train, &ae_config, &config.observer, &config.cancel)?;
-    let train_scores = model.try_score(train)?;
-    Ok(FittedDetector {
-        kind: DetectorKind::Autoencoder,
-        model: Fitted::Autoencoder(model),
-        train_scores,
-        fit_seconds: started.elapsed().as_secs_f64(),
-        test_scores: Vec::new(),
-        score_seconds: 0.0,
-    })
 }
 
 /// Threshold from the reference scores, then metrics on the test scores.

@@ -8,10 +8,9 @@ use rustc_hash::FxHashMap;
 
 use crate::data::Dataset;
 use crate::data::schema::CATEGORICAL;
+use crate::detect::Detectors;
 use crate::detect::autoencoder::AutoencoderError;
-use crate::detect::autoencoder::TrainedAutoencoder;
 use crate::detect::explain::{self, Contribution};
-use crate::detect::iforest::IsolationForest;
 use crate::features::{Encoder, Matrix, UnseenValues};
 use crate::model::ModelBundle;
 
@@ -96,21 +95,16 @@ pub fn score(bundle: &ModelBundle, data: &Dataset) -> Result<ScoredRows, Autoenc
             .get(name)
             .map(|e| e.threshold.value)
     };
-    if let (Some(forest), Some(threshold)) = (&bundle.iforest, threshold("iforest")) {
+    // Report order: the forest first.
+    for detector in bundle.detectors.iter() {
+        let name = detector.kind().name();
+        let Some(threshold) = threshold(name) else {
+            continue;
+        };
         let started = Instant::now();
-        let scores = forest.score(&matrix);
+        let scores = detector.score(&matrix)?;
         detectors.push(DetectorScores {
-            name: "iforest",
-            scores,
-            threshold,
-            seconds: started.elapsed().as_secs_f64(),
-        });
-    }
-    if let (Some(model), Some(threshold)) = (&bundle.autoencoder, threshold("autoencoder")) {
-        let started = Instant::now();
-        let scores = model.try_score(&matrix)?;
-        detectors.push(DetectorScores {
-            name: "autoencoder",
+            name,
             scores,
             threshold,
             seconds: started.elapsed().as_secs_f64(),
@@ -127,8 +121,8 @@ pub fn score(bundle: &ModelBundle, data: &Dataset) -> Result<ScoredRows, Autoenc
 /// one for one: a test matrix holds a subset of the file's rows).
 pub struct Explainer<'a> {
     pub encoder: &'a Encoder,
-    pub iforest: Option<&'a IsolationForest>,
-    pub autoencoder: Option<&'a TrainedAutoencoder>,
+    /// The detectors whose flags are explained (shared, not copied).
+    pub detectors: Detectors,
     pub matrix: &'a Matrix,
     pub data: &'a Dataset,
 }
@@ -139,8 +133,7 @@ impl<'a> Explainer<'a> {
     pub fn for_bundle(bundle: &'a ModelBundle, matrix: &'a Matrix, data: &'a Dataset) -> Self {
         Explainer {
             encoder: &bundle.encoder,
-            iforest: bundle.iforest.as_ref(),
-            autoencoder: bundle.autoencoder.as_ref(),
+            detectors: bundle.detectors.clone(),
             matrix,
             data,
         }
@@ -183,7 +176,11 @@ impl<'a> Explainer<'a> {
                 k,
             )
         }
-        match (detector, self.iforest, self.autoencoder) {
+        match (
+            detector,
+            self.detectors.forest(),
+            self.detectors.autoencoder(),
+        ) {
             // A row's paths depend on its encoded values only: identical rows (a flood
             // repeats one record) are walked once per chunk.
             ("iforest", Some(forest), _) => Ok(rows

@@ -26,6 +26,7 @@ use crate::data::FeatureSet;
 use crate::data::schema::FEATURES;
 use crate::detect::autoencoder::{Architecture, TrainedAutoencoder, TrainingSummary};
 use crate::detect::iforest::IsolationForest;
+use crate::detect::{Detector, Detectors};
 use crate::eval::threshold::ThresholdRule;
 use crate::features::Encoder;
 
@@ -159,10 +160,10 @@ pub struct Manifest {
 pub struct ModelBundle {
     pub manifest: Manifest,
     pub encoder: Encoder,
-    pub iforest: Option<IsolationForest>,
-    /// Saved as weights (`autoencoder.bpk`) plus its architecture and training summary
-    /// in the manifest entry's details ([`AutoencoderDetails`]).
-    pub autoencoder: Option<TrainedAutoencoder>,
+    /// The forest is saved as JSON (`iforest.json`), the autoencoder as weights
+    /// (`autoencoder.bpk`) plus its architecture and training summary in the manifest
+    /// entry's details ([`AutoencoderDetails`]).
+    pub detectors: Detectors,
 }
 
 /// The autoencoder's manifest details: what is needed to rebuild the network before
@@ -194,10 +195,10 @@ impl ModelBundle {
             (MANIFEST.into(), json(&self.manifest)),
             (ENCODER.into(), json(&self.encoder)),
         ];
-        if let Some(forest) = &self.iforest {
+        if let Some(forest) = self.detectors.forest() {
             files.push((IFOREST.into(), json(forest)));
         }
-        if let Some(model) = &self.autoencoder {
+        if let Some(model) = self.detectors.autoencoder() {
             let weights = model.to_bytes().map_err(|e| BundleError::Write {
                 path: shown.clone(),
                 source: io::Error::other(e.to_string()),
@@ -352,11 +353,13 @@ impl ModelBundle {
             }
             _ => None,
         };
+        let mut detectors = Detectors::default();
+        detectors.extend(iforest.map(Detector::Forest));
+        detectors.extend(autoencoder.map(Detector::Autoencoder));
         Ok(ModelBundle {
             manifest,
             encoder,
-            iforest,
-            autoencoder,
+            detectors,
         })
     }
 }
@@ -411,6 +414,7 @@ mod tests {
     use crate::detect::autoencoder::{self, AutoencoderConfig, TrainObserver};
     use crate::detect::iforest::IsolationForestConfig;
     use crate::features::EncoderConfig;
+    use std::sync::Arc;
     use std::sync::atomic::AtomicBool;
 
     fn bundle() -> (ModelBundle, crate::features::Matrix) {
@@ -468,8 +472,10 @@ mod tests {
             ModelBundle {
                 manifest,
                 encoder,
-                iforest: Some(forest),
-                autoencoder: Some(ae),
+                detectors: [Detector::Forest(forest), Detector::Autoencoder(ae)]
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect(),
             },
             m,
         )
@@ -485,10 +491,13 @@ mod tests {
         assert_eq!(loaded.manifest, b.manifest);
         assert_eq!(loaded.encoder, b.encoder);
         assert_eq!(
-            loaded.iforest.unwrap().score(&m),
-            b.iforest.as_ref().unwrap().score(&m)
+            loaded.detectors.forest().unwrap().score(&m),
+            b.detectors.forest().unwrap().score(&m)
         );
-        let (before, after) = (b.autoencoder.as_ref().unwrap(), loaded.autoencoder.unwrap());
+        let (before, after) = (
+            b.detectors.autoencoder().unwrap(),
+            loaded.detectors.autoencoder().unwrap(),
+        );
         assert_eq!(after.score(&m), before.score(&m));
         assert_eq!(after.summary(), before.summary());
         assert!(fs::metadata(path.join(AUTOENCODER)).unwrap().len() > 1000);

@@ -1,49 +1,26 @@
-//! Training a bundle: pick the training rows, fit the encoder and the detectors, fix
-//! their thresholds. Shared by `netanomaly train` and (later) the dashboard's worker.
+//! Training a bundle for deployment: the pipeline's rows, encoder and detectors, their
+//! thresholds fixed on the training scores, and the manifest that records all of it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
 
-use serde::Serialize;
-
+use super::pipeline::{
+    self, FitConfig, FitError, FittedDetector, Protocol, Purpose, RowSplit, SplitError,
+};
 use super::store::{
     AutoencoderDetails, DetectorEntry, ModelBundle, SavedThreshold, ScoreSummary, new_manifest,
 };
 use crate::data::{Dataset, FeatureSet};
-use crate::detect::autoencoder::{
-    self, AutoencoderConfig, AutoencoderError, TrainObserver, TrainedAutoencoder,
-};
-use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
-use crate::eval::protocol::DetectorKind;
+use crate::detect::autoencoder::{AutoencoderConfig, AutoencoderError, TrainObserver};
+use crate::detect::iforest::IsolationForestConfig;
+use crate::detect::{Detector, DetectorKind, Detectors};
 use crate::eval::threshold::{ScoreDistribution, ThresholdRule};
-use crate::features::{Encoder, EncoderConfig, Matrix};
-
-/// Which rows a deployable model learns from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum TrainProtocol {
-    /// Every normal row (labels only choose the rows): a clean normal profile.
-    #[default]
-    Profile,
-    /// Every row, labels unused.
-    Unsupervised,
-}
-
-impl TrainProtocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            TrainProtocol::Profile => "profile",
-            TrainProtocol::Unsupervised => "unsupervised",
-        }
-    }
-}
 
 /// How to train.
 #[derive(Debug, Clone)]
 pub struct TrainConfig {
-    pub protocol: TrainProtocol,
+    pub protocol: Protocol,
     pub detectors: Vec<DetectorKind>,
     pub feature_set: FeatureSet,
     pub seed: u64,
@@ -64,7 +41,7 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
-            protocol: TrainProtocol::Profile,
+            protocol: Protocol::Profile,
             detectors: DetectorKind::ALL.to_vec(),
             feature_set: FeatureSet::All,
             seed: 0,
@@ -82,8 +59,8 @@ impl Default for TrainConfig {
 impl TrainConfig {
     fn default_threshold(&self) -> ThresholdRule {
         match self.protocol {
-            TrainProtocol::Profile => ThresholdRule::Percentile { percentile: 99.0 },
-            TrainProtocol::Unsupervised => ThresholdRule::Contamination { contamination: 0.1 },
+            Protocol::Unsupervised => ThresholdRule::Contamination { contamination: 0.1 },
+            _ => ThresholdRule::Percentile { percentile: 99.0 },
         }
     }
 }
@@ -101,79 +78,112 @@ pub enum TrainError {
     IForest(String),
     #[error("autoencoder: {0}")]
     Autoencoder(#[from] AutoencoderError),
+    #[error("the {0} protocol only evaluates; train with profile or unsupervised")]
+    NotDeployable(&'static str),
     #[error("training scores: {0}")]
     Scores(#[from] crate::eval::metrics::MetricsError),
 }
 
-/// The rows a protocol trains on.
-pub fn training_rows(data: &Dataset, protocol: TrainProtocol) -> Result<Vec<usize>, TrainError> {
-    match protocol {
-        TrainProtocol::Unsupervised => Ok((0..data.len()).collect()),
-        TrainProtocol::Profile => {
-            if !data.has_labels() {
-                return Err(TrainError::Unlabelled {
-                    path: data.source.clone(),
-                });
-            }
-            let rows: Vec<usize> = (0..data.len())
-                .filter(|&r| data.is_attack(r) == Some(false))
-                .collect();
-            if rows.is_empty() {
-                return Err(TrainError::NoNormalRows {
-                    path: data.source.clone(),
-                });
-            }
-            Ok(rows)
+impl From<FitError> for TrainError {
+    fn from(e: FitError) -> Self {
+        match e {
+            FitError::IForest(m) => TrainError::IForest(m),
+            FitError::Autoencoder(e) => TrainError::Autoencoder(e),
         }
     }
 }
 
+/// The rows a deployed model of `protocol` learns from.
+pub fn training_rows(data: &Dataset, config: &TrainConfig) -> Result<RowSplit, TrainError> {
+    let path = || data.source.clone();
+    let split = RowSplit::new(data, config.protocol, Purpose::Deploy, config.seed).map_err(
+        |e| match e {
+            SplitError::Unlabelled => TrainError::Unlabelled { path: path() },
+            SplitError::NoRows { .. } => TrainError::NoNormalRows { path: path() },
+            SplitError::NotDeployable => TrainError::NotDeployable(config.protocol.name()),
+        },
+    )?;
+    if split.fit.is_empty() {
+        return Err(TrainError::NoNormalRows { path: path() });
+    }
+    Ok(split)
+}
+
 /// Trains every requested detector on the protocol's rows of `data`.
 pub fn train_bundle(data: &Dataset, config: &TrainConfig) -> Result<ModelBundle, TrainError> {
-    let rows = training_rows(data, config.protocol)?;
-    let encoder = Encoder::fit(
-        data,
-        &rows,
-        &EncoderConfig {
-            feature_set: config.feature_set,
-            drop_constant: config.drop_constant,
-        },
-    )
-    .map_err(|_| TrainError::NoNormalRows {
-        path: data.source.clone(),
-    })?;
-    let (matrix, _) = encoder.transform(data, &rows);
-    let mut detectors = BTreeMap::new();
-    let mut iforest = None;
-    let mut autoencoder = None;
-    for kind in &config.detectors {
-        let entry = match kind {
-            DetectorKind::Iforest => {
-                let (forest, entry) = train_iforest(&matrix, &encoder, config)?;
-                iforest = Some(forest);
-                entry
-            }
-            DetectorKind::Autoencoder => {
-                let (model, entry) = train_autoencoder(&matrix, config)?;
-                autoencoder = Some(model);
-                entry
-            }
-        };
-        detectors.insert(kind.name().to_owned(), entry);
+    let split = training_rows(data, config)?;
+    let encoder = pipeline::fit_encoder(data, &split.fit, config.feature_set, config.drop_constant)
+        .ok_or_else(|| TrainError::NoNormalRows {
+            path: data.source.clone(),
+        })?;
+    let (matrix, _) = encoder.transform(data, &split.fit);
+    let fit = FitConfig {
+        seed: config.seed,
+        iforest: config.iforest.clone(),
+        autoencoder: config.autoencoder.clone(),
+        observer: config.observer.clone(),
+        cancel: Arc::clone(&config.cancel),
+    };
+    let mut entries = BTreeMap::new();
+    let mut detectors = Detectors::default();
+    for &kind in &config.detectors {
+        let fitted = pipeline::fit_detector(kind, &matrix, &encoder, &fit)?;
+        let rule = match kind {
+            DetectorKind::Iforest => config.iforest_threshold,
+            DetectorKind::Autoencoder => config.autoencoder_threshold,
+        }
+        .unwrap_or(config.default_threshold());
+        let threshold = fix_threshold(&fitted.train_scores, rule)?;
+        entries.insert(
+            kind.name().to_owned(),
+            detector_entry(&fitted, threshold, config),
+        );
+        detectors.insert(fitted.detector);
     }
-    let training = serde_json::json!({
-        "source": data.source,
-        "protocol": config.protocol,
-        "seed": config.seed,
-        "rows": rows.len(),
-        "rows_in_file": data.len(),
-    });
     Ok(ModelBundle {
-        manifest: new_manifest(&encoder, training, detectors),
+        manifest: new_manifest(&encoder, split.training_record(data), entries),
         encoder,
-        iforest,
-        autoencoder,
+        detectors,
     })
+}
+
+/// A detector's manifest entry: its threshold, its training scores' summary and what
+/// is needed to rebuild it.
+pub fn detector_entry(
+    fitted: &FittedDetector,
+    threshold: SavedThreshold,
+    config: &TrainConfig,
+) -> DetectorEntry {
+    DetectorEntry {
+        threshold,
+        training_scores: ScoreSummary::of(&fitted.train_scores),
+        details: detector_details(
+            &fitted.detector,
+            &config.iforest,
+            config.seed,
+            fitted.fit_seconds,
+        ),
+    }
+}
+
+/// What a bundle records of a detector beyond its threshold.
+pub fn detector_details(
+    detector: &Detector,
+    iforest: &IsolationForestConfig,
+    seed: u64,
+    fit_seconds: f64,
+) -> serde_json::Value {
+    match detector {
+        Detector::Forest(forest) => serde_json::json!({
+            "config": IsolationForestConfig { seed, ..iforest.clone() },
+            "max_samples_used": forest.max_samples_used(),
+            "fit_seconds": fit_seconds,
+        }),
+        // Serialising our own plain structs cannot fail.
+        Detector::Autoencoder(model) => {
+            serde_json::to_value(AutoencoderDetails::of(model)).unwrap_or_default()
+        }
+    }
 }
 
 /// The saved threshold from training scores.
@@ -184,56 +194,4 @@ fn fix_threshold(scores: &[f64], rule: ThresholdRule) -> Result<SavedThreshold, 
         value: threshold.value,
         training_contamination: threshold.contamination,
     })
-}
-
-fn train_autoencoder(
-    matrix: &Matrix,
-    config: &TrainConfig,
-) -> Result<(TrainedAutoencoder, DetectorEntry), TrainError> {
-    let ae_config = AutoencoderConfig {
-        seed: config.seed,
-        ..config.autoencoder.clone()
-    };
-    let model = autoencoder::train(matrix, &ae_config, &config.observer, &config.cancel)?;
-    let scores = model.try_score(matrix)?;
-    let rule = config
-        .autoencoder_threshold
-        .unwrap_or(config.default_threshold());
-    let entry = DetectorEntry {
-        threshold: fix_threshold(&scores, rule)?,
-        training_scores: ScoreSummary::of(&scores),
-        // Serialising our own plain structs cannot fail.
-        details: serde_json::to_value(AutoencoderDetails::of(&model)).unwrap_or_default(),
-    };
-    Ok((model, entry))
-}
-
-fn train_iforest(
-    matrix: &Matrix,
-    encoder: &Encoder,
-    config: &TrainConfig,
-) -> Result<(IsolationForest, DetectorEntry), TrainError> {
-    let started = Instant::now();
-    let forest_config = IsolationForestConfig {
-        seed: config.seed,
-        ..config.iforest.clone()
-    };
-    let forest =
-        IsolationForest::fit_with_scales(matrix, &forest_config, &SplitScale::for_encoder(encoder))
-            .map_err(|e| TrainError::IForest(e.to_string()))?;
-    let fit_seconds = started.elapsed().as_secs_f64();
-    let scores = forest.score(matrix);
-    let rule = config
-        .iforest_threshold
-        .unwrap_or(config.default_threshold());
-    let entry = DetectorEntry {
-        threshold: fix_threshold(&scores, rule)?,
-        training_scores: ScoreSummary::of(&scores),
-        details: serde_json::json!({
-            "config": forest_config,
-            "max_samples_used": forest.max_samples_used(),
-            "fit_seconds": fit_seconds,
-        }),
-    };
-    Ok((forest, entry))
 }

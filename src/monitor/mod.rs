@@ -693,15 +693,12 @@ impl PcapStage {
 
 /// The detectors a bundle scores with, in scoring order (as `scorer::score`).
 pub fn detector_names(bundle: &ModelBundle) -> Vec<&'static str> {
-    let mut names = Vec::new();
-    let has = |name: &str| bundle.manifest.detectors.contains_key(name);
-    if bundle.iforest.is_some() && has("iforest") {
-        names.push("iforest");
-    }
-    if bundle.autoencoder.is_some() && has("autoencoder") {
-        names.push("autoencoder");
-    }
-    names
+    bundle
+        .detectors
+        .iter()
+        .map(|d| d.kind().name())
+        .filter(|name| bundle.manifest.detectors.contains_key(*name))
+        .collect()
 }
 
 fn tally(batch: &ScoredBatch, counts: &mut Counts) {

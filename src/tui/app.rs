@@ -20,10 +20,10 @@ use super::output_paths::unique_path;
 use super::progress::TrainingProgress;
 use super::slider::{COARSE, ThresholdMode, contamination_step};
 use super::tabs::{TAB_BAR_ROW, Tab, tab_at};
+use crate::detect::DetectorKind;
 use crate::detect::autoencoder::{AutoencoderConfig, Preset};
-use crate::eval::protocol::DetectorKind;
-use crate::model::train::TrainProtocol;
-use crate::worker::live::{LiveConfig, LiveEnd, LiveEvent};
+use crate::model::pipeline::Protocol;
+use crate::worker::monitor_job::{LiveConfig, LiveEnd, LiveEvent};
 use crate::worker::{Command, Event, Settings, TestSet, Thresholds};
 
 /// Everything that can change the state.
@@ -314,21 +314,21 @@ impl App {
             Action::Protocol => {
                 self.settings.bundle = None;
                 self.settings.protocol = match self.settings.protocol {
-                    TrainProtocol::Profile => TrainProtocol::Unsupervised,
-                    TrainProtocol::Unsupervised => TrainProtocol::Profile,
+                    Protocol::Profile => Protocol::Unsupervised,
+                    _ => Protocol::Profile,
                 };
                 // The usual default for each protocol (README: thresholds).
                 let c = match self.settings.protocol {
-                    TrainProtocol::Profile => 0.01,
-                    TrainProtocol::Unsupervised => 0.1,
+                    Protocol::Unsupervised => 0.1,
+                    _ => 0.01,
                 };
                 for panel in [&mut self.iforest, &mut self.autoencoder] {
                     panel.step = contamination_step(c);
                 }
                 self.iforest.mode = ThresholdMode::Contamination;
                 self.autoencoder.mode = match self.settings.protocol {
-                    TrainProtocol::Profile => ThresholdMode::Percentile,
-                    TrainProtocol::Unsupervised => ThresholdMode::Contamination,
+                    Protocol::Unsupervised => ThresholdMode::Contamination,
+                    _ => ThresholdMode::Percentile,
                 };
                 self.status = format!("protocol {}: retraining …", self.settings.protocol.name());
                 self.start_training();

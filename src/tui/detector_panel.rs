@@ -8,8 +8,8 @@ use rayon::slice::ParallelSliceMut;
 
 use super::histogram::Histogram;
 use super::slider::{ThresholdMode, contamination_step, k_step, log_step};
+use crate::detect::DetectorKind;
 use crate::eval::metrics::{Confusion, PrPoint, RocPoint, SortedScores};
-use crate::eval::protocol::DetectorKind;
 use crate::eval::threshold::ThresholdRule;
 use crate::model::store::SavedThreshold;
 use crate::worker::DetectorResult;

@@ -8,10 +8,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::mpsc;
 
+use crate::detect::DetectorKind;
 use crate::detect::explain::Contribution;
-use crate::eval::protocol::DetectorKind;
 use crate::model::scorer::Explainer;
-use crate::worker::{DetectorResult, Model, TestSet};
+use crate::worker::{DetectorResult, TestSet};
 
 /// Rows around the selection whose why-features are asked for ahead of drawing.
 pub const WINDOW: usize = 60;
@@ -30,14 +30,9 @@ impl ExplainRequest {
     /// Computes the lists: the slow part, done on the explanation thread.
     pub fn explain(self) -> Explained {
         let test = &self.test;
-        let (iforest, autoencoder) = match &self.result.model {
-            Model::Forest(f) => (Some(f.as_ref()), None),
-            Model::Autoencoder(m) => (None, Some(m.as_ref())),
-        };
         let explainer = Explainer {
             encoder: &test.encoder,
-            iforest,
-            autoencoder,
+            detectors: [Arc::clone(&self.result.detector)].into_iter().collect(),
             matrix: &test.matrix,
             data: &test.data,
         };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::detector_panel::DetectorPanel;
 use super::explanations::{Explanations, WINDOW};
-use crate::eval::protocol::DetectorKind;
+use crate::detect::DetectorKind;
 use crate::worker::TestSet;
 
 /// Which flagged rows the table shows.

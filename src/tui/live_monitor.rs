@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::capture::CaptureSummary;
 use crate::monitor::Format;
-use crate::worker::live::{
+use crate::worker::monitor_job::{
     Alert, CategoryCount, LiveCounts, LiveDelta, LiveEnd, LiveEvent, MAX_ALERTS, SecondCounts,
     count_category,
 };
@@ -299,7 +299,7 @@ mod tests {
         let mut live = started();
         let alert = |line| Alert {
             time: 0,
-            origin: crate::worker::live::Origin::Line(line),
+            origin: crate::worker::monitor_job::Origin::Line(line),
             protocol: "tcp".into(),
             service: "http".into(),
             flag: "SF".into(),

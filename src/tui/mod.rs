@@ -31,7 +31,7 @@ use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, E
 use ratatui::crossterm::execute;
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::worker::live::LiveConfig;
+use crate::worker::monitor_job::LiveConfig;
 use crate::worker::{Settings, Source, Worker};
 use app::{App, Msg};
 use widgets::Theme;

@@ -8,8 +8,8 @@ use ratatui::widgets::{Axis, Block, Chart, Dataset as Series, GraphType, Paragra
 
 use super::detector_panel;
 use super::text::state_text;
+use crate::detect::DetectorKind;
 use crate::detect::autoencoder::StopReason;
-use crate::eval::protocol::DetectorKind;
 use crate::format::thousands;
 use crate::tui::app::App;
 use crate::tui::detector_panel::DetectorState;

@@ -6,7 +6,7 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::eval::protocol::DetectorKind;
+use crate::detect::DetectorKind;
 use crate::format::{significant, thousands};
 use crate::tui::app::App;
 use crate::tui::detector_panel::{DetectorPanel, DetectorState};

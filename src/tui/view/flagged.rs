@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState};
 
 use super::text::truncate;
 use crate::data::schema::FEATURES;
-use crate::eval::protocol::DetectorKind;
+use crate::detect::DetectorKind;
 use crate::format::thousands;
 use crate::tui::app::App;
 use crate::tui::detector_panel::DetectorPanel;

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::detector_panel;
-use crate::eval::protocol::DetectorKind;
+use crate::detect::DetectorKind;
 use crate::tui::app::App;
 use crate::tui::widgets::Theme;
 

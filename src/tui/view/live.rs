@@ -13,7 +13,7 @@ use crate::monitor::Format;
 use crate::tui::app::App;
 use crate::tui::live_monitor::{LiveMonitor, LiveStatus};
 use crate::tui::widgets::Theme;
-use crate::worker::live::{Alert, AlertVerdict, CategoryCount, Origin};
+use crate::worker::monitor_job::{Alert, AlertVerdict, CategoryCount, Origin};
 
 /// Seconds of history the sparklines show at most.
 const SPARK_SECONDS: usize = 60;

@@ -1,6 +1,6 @@
 //! Text the tabs share: a detector's state in words, and cutting names to a column.
 
-use crate::eval::protocol::DetectorKind;
+use crate::detect::DetectorKind;
 use crate::tui::app::App;
 use crate::tui::detector_panel::{DetectorPanel, DetectorState};
 
