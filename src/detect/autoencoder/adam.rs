@@ -8,6 +8,8 @@
 //! training step. Forward and backward passes stay in burn; the gradients are copied
 //! out, and the updated weights go back in as the next step's parameters.
 
+use multiversion::multiversion;
+
 use super::network::LayerParameters;
 
 /// Adam's hyper-parameters and moments for a list of layers.
@@ -75,18 +77,17 @@ struct Constants {
     lr: f32,
 }
 
-multiversion! {
-    /// Element-wise update: burn's sequence of operations, element by element (the
-    /// square root and division dominate).
-    fn update(k: &Constants, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-        let n = p.len();
-        let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
-        for i in 0..n {
-            let gi = g[i];
-            m[i] = m[i] * k.beta_1 + gi * (1.0 - k.beta_1);
-            v[i] = v[i] * k.beta_2 + (gi * gi) * (1.0 - k.beta_2);
-            let delta = (m[i] * k.factor) / (v[i].sqrt() + k.epsilon);
-            p[i] -= delta * k.lr;
-        }
+/// Element-wise update: burn's sequence of operations, element by element (the square
+/// root and division dominate).
+#[multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))]
+fn update(k: &Constants, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+    let n = p.len();
+    let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
+    for i in 0..n {
+        let gi = g[i];
+        m[i] = m[i] * k.beta_1 + gi * (1.0 - k.beta_1);
+        v[i] = v[i] * k.beta_2 + (gi * gi) * (1.0 - k.beta_2);
+        let delta = (m[i] * k.factor) / (v[i].sqrt() + k.epsilon);
+        p[i] -= delta * k.lr;
     }
 }

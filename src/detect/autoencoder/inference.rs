@@ -10,6 +10,7 @@
 //! `tanh`; here (perf) the AVX2 `gemm` microkernel is ~80% of scoring, `tanh` ~10%, the
 //! row MSEs ~8%. Training and validation still use burn.
 
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 use super::network::{LayerParameters, Network};
@@ -222,22 +223,20 @@ impl Dense {
     }
 }
 
-multiversion! {
-    /// Per-row reconstruction MSEs of a block ([`super::network::row_mse`]): with the
-    /// baseline build's SSE2 lanes this was ~25% of scoring the reference network.
-    fn row_mses(x: &[f32], y: &[f32], cols: usize, out: &mut [f64]) {
-        for ((x, y), e) in x.chunks_exact(cols).zip(y.chunks_exact(cols)).zip(out) {
-            *e = super::network::row_mse(x, y);
-        }
+/// Per-row reconstruction MSEs of a block ([`super::network::row_mse`]): with the
+/// baseline build's SSE2 lanes this was ~25% of scoring the reference network.
+#[multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))]
+fn row_mses(x: &[f32], y: &[f32], cols: usize, out: &mut [f64]) {
+    for ((x, y), e) in x.chunks_exact(cols).zip(y.chunks_exact(cols)).zip(out) {
+        *e = super::network::row_mse(x, y);
     }
 }
 
-multiversion! {
-    /// Applies [`tanh`] to every element.
-    pub(super) fn tanh_in_place(v: &mut [f32]) {
-        for x in v {
-            *x = tanh(*x);
-        }
+/// Applies [`tanh`] to every element.
+#[multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))]
+pub(super) fn tanh_in_place(v: &mut [f32]) {
+    for x in v {
+        *x = tanh(*x);
     }
 }
 

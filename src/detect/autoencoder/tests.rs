@@ -5,7 +5,10 @@ use std::time::{Duration, Instant};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::network::Network;
+use super::trained::envelope;
 use super::*;
+use crate::features::Matrix;
 
 /// `rows × cols` data of rank `rank` plus a little noise: what an autoencoder with a
 /// bottleneck of at least `rank` can learn to reconstruct. Columns have roughly unit

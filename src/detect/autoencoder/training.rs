@@ -2,7 +2,7 @@
 //! every epoch, early stopping, progress events and cancellation.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use super::adam::Adam;
 use super::inference::Inference;
 use super::network::{self, LayerParameters, Network};
+use super::progress::Emitter;
 use super::{
     Architecture, AutoencoderConfig, AutoencoderError, Backend, EpochStats, StopReason, TrainEvent,
     TrainObserver, TrainedAutoencoder, TrainingSummary,
@@ -291,45 +292,4 @@ fn validation_loss(
         sum += scorer.row_errors(block).iter().sum::<f64>();
     }
     Some(sum / rows as f64)
-}
-
-/// Sends events without ever blocking, and throttles batch events in time.
-struct Emitter<'a> {
-    observer: &'a TrainObserver,
-    connected: bool,
-    last_batch: Option<Instant>,
-}
-
-impl<'a> Emitter<'a> {
-    fn new(observer: &'a TrainObserver) -> Self {
-        Emitter {
-            observer,
-            connected: observer.sender.is_some(),
-            last_batch: None,
-        }
-    }
-
-    fn send(&mut self, event: TrainEvent) {
-        if !self.connected {
-            return;
-        }
-        if let Some(sender) = &self.observer.sender {
-            // An unbounded channel never blocks; a dropped receiver only ends reporting.
-            self.connected = sender.send(event).is_ok();
-        }
-    }
-
-    /// Sends a batch event unless one went out less than the minimum interval ago; the
-    /// event is only built when it will be sent.
-    fn batch(&mut self, event: impl FnOnce() -> TrainEvent) {
-        if !self.connected {
-            return;
-        }
-        let interval: Duration = self.observer.min_batch_interval;
-        if self.last_batch.is_some_and(|t| t.elapsed() < interval) {
-            return;
-        }
-        self.last_batch = Some(Instant::now());
-        self.send(event());
-    }
 }
