@@ -5,12 +5,12 @@
 //! Why: the autoencoder's parameters are small (2,903 for the reference network, 40,348
 //! for the default), so burn's optimiser step was dispatch overhead — 8 parameter
 //! tensors × ~13 ops, plus the per-parameter state maps — about a fifth of a batch-32
-//! training step. Forward and backward passes stay in burn; the gradients are copied
-//! out, and the updated weights go back in as the next step's parameters.
+//! training step. The gradients come out of burn's backward pass as host arrays, and
+//! the weights are updated in place for the next step's forward pass.
 
 use multiversion::multiversion;
 
-use super::network::LayerParameters;
+use super::forward::LayerParameters;
 
 /// Adam's hyper-parameters and moments for a list of layers.
 #[derive(Debug, Clone)]

@@ -19,16 +19,18 @@
 //! different number of threads may differ in the last bits).
 //!
 //! Backends: burn's pure-Rust CPU backends `flex` (default, faster here) and `ndarray`
-//! (deprecated upstream), chosen by crate features; see [`Backend`]. Training runs the
-//! network's matrix products in burn, with the backward pass written out in tensor
-//! operations (`network::loss_and_gradients`, checked against burn's autodiff by a
-//! test), `tanh` computed by a vectorised host loop, and Adam applied to host copies of
-//! the weights (`adam`, checked against burn's `Adam`): for networks this small a
-//! training step is dispatch overhead; with batches split over the two cores
-//! (`loss_and_gradients`) this cut an epoch 2.1–3.0× (RESULTS.md).
-//! Scoring and the validation loss do not use burn: the weights are copied into plain
-//! arrays and run through `gemm` with the same vectorised `tanh` (`inference`), which
-//! agrees with burn's forward pass to ~1e-6 relative and is several times faster.
+//! (deprecated upstream), chosen by crate features; see [`Backend`]. burn defines the
+//! layers (`network`, a burn `Module`), stores the weights (its burnpack record) and
+//! runs training's backward pass, written out in tensor operations (`gradients`,
+//! checked against burn's autodiff by a test); Adam updates host copies of the weights
+//! (`adam`, checked against burn's `Adam`). For networks this small a training step is
+//! dispatch overhead; with batches split over the two cores this cut an epoch 2.1–3.0×
+//! (RESULTS.md).
+//!
+//! One forward pass (`forward`) serves training, validation and scoring: the weights as
+//! plain arrays through `gemm` and a vectorised `tanh`. It gives the same bits as
+//! burn-flex's products (the same `gemm`) and is several times faster at scoring than
+//! burn's forward pass, whose `tanh` is scalar.
 //!
 //! The element-wise loops (`tanh`, the row MSEs, Adam's update) are compiled for
 //! AVX-512, for AVX2 + FMA and for baseline x86-64 by the `multiversion` crate, which
@@ -40,7 +42,8 @@
 
 mod adam;
 mod config;
-mod inference;
+mod forward;
+mod gradients;
 mod network;
 mod progress;
 mod trained;
@@ -53,8 +56,3 @@ pub use config::{Activation, Architecture, AutoencoderConfig, AutoencoderError, 
 pub use progress::{StopReason, TrainEvent, TrainObserver};
 pub use trained::{EpochStats, TrainedAutoencoder, TrainingSummary};
 pub use training::{train, train_on};
-
-/// Rows of the validation loss scored between two looks at the cancel flag, and rows
-/// per block of the test-only burn forward pass: small enough (8192 × 124 f32 ≈ 4 MB)
-/// to stay bounded in memory and to cancel promptly.
-const SCORE_BATCH: usize = 8192;

@@ -5,7 +5,7 @@ use burn::store::{DTypePolicy, ModuleRecord};
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::inference::Inference;
+use super::forward::Weights;
 use super::network::Network;
 use super::progress::StopReason;
 use super::{Architecture, AutoencoderConfig, AutoencoderError, Backend};
@@ -49,8 +49,8 @@ pub struct TrainedAutoencoder {
     summary: TrainingSummary,
     /// The burn network: the source of the saved weights.
     pub(super) network: Network,
-    /// The same weights as plain arrays: what scoring runs on.
-    inference: Inference,
+    /// The same weights on the host: what scoring runs on.
+    weights: Weights,
     pub(super) backend: Backend,
 }
 
@@ -62,12 +62,12 @@ impl TrainedAutoencoder {
         network: Network,
         backend: Backend,
     ) -> Result<Self, AutoencoderError> {
-        let inference = Inference::new(&network, &architecture)?;
+        let weights = Weights::new(network.parameters()?, &architecture)?;
         Ok(TrainedAutoencoder {
             architecture,
             summary,
             network,
-            inference,
+            weights,
             backend,
         })
     }
@@ -128,7 +128,7 @@ impl TrainedAutoencoder {
     /// [`TrainedAutoencoder::score`], with failures reported as errors.
     pub fn try_score(&self, x: &Matrix) -> Result<Vec<f64>, AutoencoderError> {
         self.check_cols(x)?;
-        Ok(self.inference.row_errors(x.as_slice()))
+        Ok(self.weights.row_errors(x.as_slice()))
     }
 
     /// Per-row, per-column squared reconstruction errors (same shape as `x`): which
@@ -147,7 +147,7 @@ impl TrainedAutoencoder {
     /// [`TrainedAutoencoder::squared_errors`], with failures reported as errors.
     pub fn try_squared_errors(&self, x: &Matrix) -> Result<Matrix, AutoencoderError> {
         self.check_cols(x)?;
-        let data = self.inference.squared_errors(x.as_slice());
+        let data = self.weights.squared_errors(x.as_slice());
         Ok(Matrix::new(x.rows(), x.cols(), data))
     }
 
