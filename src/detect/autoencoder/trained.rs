@@ -161,9 +161,11 @@ impl TrainedAutoencoder {
         Ok(())
     }
 
-    /// The weights as bytes: a small header (magic, format version, checksum) followed
-    /// by a burnpack record. The architecture and summary are not included; store them
-    /// alongside (both are serde) and pass them back to [`TrainedAutoencoder::from_bytes`].
+    /// The weights as bytes: burn's burnpack record of the network. The architecture and
+    /// summary are not included; store them alongside (both are serde) and pass them back
+    /// to [`TrainedAutoencoder::from_bytes`]. There is no checksum: burnpack checks its
+    /// structure, not its tensor data, so keep the bytes where something else does (a
+    /// bundle's SHA256SUMS).
     pub fn to_bytes(&self) -> Result<Vec<u8>, AutoencoderError> {
         let record = self
             .network
@@ -171,12 +173,13 @@ impl TrainedAutoencoder {
             .into_record()
             .into_bytes()
             .map_err(|e| AutoencoderError::Backend(e.to_string()))?;
-        Ok(envelope::wrap(&record))
+        Ok(record.to_vec())
     }
 
     /// Rebuilds a model from [`TrainedAutoencoder::to_bytes`] output, on the preferred
-    /// backend. Fails (never panics) on corrupt bytes, on weights that do not fit
-    /// `architecture`, or on a summary whose configuration describes other layers.
+    /// backend. Fails (never panics) on bytes that are not a burnpack record, on weights
+    /// that do not fit `architecture` or are not finite, or on a summary whose
+    /// configuration describes other layers.
     pub fn from_bytes(
         architecture: &Architecture,
         summary: TrainingSummary,
@@ -201,61 +204,13 @@ impl TrainedAutoencoder {
                 "the training configuration describes other layers than the architecture".into(),
             ));
         }
-        let payload = envelope::unwrap(bytes)?;
         let device = backend.device()?;
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(payload.to_vec()))
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
             .map_err(|e| invalid(e.to_string()))?
             .with_dtype_policy(DTypePolicy::CastToModule);
         let network = Network::zeros(architecture, &device)
             .try_load_record(record)
             .map_err(|e| invalid(format!("weights do not fit the architecture: {e}")))?;
         Self::new(architecture.clone(), summary, network, backend)
-    }
-}
-
-/// The byte envelope around the burnpack record. burnpack validates its structure but
-/// not its tensor data, so a flipped bit in a weight would load silently; the checksum
-/// turns that into an error.
-pub(super) mod envelope {
-    use super::AutoencoderError;
-
-    const MAGIC: &[u8; 8] = b"NAAEW\0\0\x01";
-    const HEADER: usize = MAGIC.len() + 8 + 8;
-
-    /// FNV-1a, 64 bit: no dependency, and plenty to detect accidental corruption.
-    fn fnv1a(bytes: &[u8]) -> u64 {
-        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-    }
-
-    pub(in crate::detect::autoencoder) fn wrap(payload: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER + payload.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        out.extend_from_slice(&fnv1a(payload).to_le_bytes());
-        out.extend_from_slice(payload);
-        out
-    }
-
-    pub(in crate::detect::autoencoder) fn unwrap(bytes: &[u8]) -> Result<&[u8], AutoencoderError> {
-        let invalid = |m: &str| Err(AutoencoderError::InvalidModel(m.into()));
-        if bytes.len() < HEADER || &bytes[..MAGIC.len()] != MAGIC {
-            return invalid("not autoencoder weights (bad header)");
-        }
-        let word = |at: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&bytes[at..at + 8]);
-            u64::from_le_bytes(w)
-        };
-        let (len, sum) = (word(MAGIC.len()), word(MAGIC.len() + 8));
-        let payload = &bytes[HEADER..];
-        if payload.len() as u64 != len {
-            return invalid("truncated or padded weights");
-        }
-        if fnv1a(payload) != sum {
-            return invalid("corrupt weights (checksum mismatch)");
-        }
-        Ok(payload)
     }
 }
