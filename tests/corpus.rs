@@ -755,7 +755,7 @@ fn broken_bundle(dir: &Path, how: &str) -> PathBuf {
         "wrong-version" => edit("manifest.json", &|b| {
             String::from_utf8(b)
                 .unwrap()
-                .replacen("\"format_version\": 1", "\"format_version\": 99", 1)
+                .replacen("\"format_version\": 2", "\"format_version\": 99", 1)
                 .into_bytes()
         }),
         "truncated" => edit("iforest.json", &|b| b[..b.len() / 2].to_vec()),
@@ -765,7 +765,12 @@ fn broken_bundle(dir: &Path, how: &str) -> PathBuf {
         }
         "corrupt-weights" => edit("autoencoder.bpk", &flip),
         "corrupt-weights-resummed" => {
-            edit("autoencoder.bpk", &flip);
+            // Past a forged checksum only the weights' own checks remain: a NaN weight.
+            edit("autoencoder.bpk", &|mut b| {
+                let n = b.len();
+                b[n - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
+                b
+            });
             resum("autoencoder.bpk");
         }
         "missing-file" => std::fs::remove_file(bundle.join("encoder.json")).unwrap(),
@@ -782,11 +787,11 @@ fn broken_bundle(dir: &Path, how: &str) -> PathBuf {
 
 #[rustfmt::skip]
 const BUNDLE_ROWS: &[(&str, &str)] = &[
-    ("wrong-version", "{b} is bundle format 99; this netanomaly reads format 1 (retrain, or use the netanomaly that wrote it)"),
+    ("wrong-version", "{b} is bundle format 99; this netanomaly reads format 2 (retrain, or use the netanomaly that wrote it)"),
     ("truncated", "{b}: iforest.json is truncated or was modified (checksum mismatch)"),
     ("truncated-resummed", "{b}: iforest.json cannot be read: EOF while parsing"),
     ("corrupt-weights", "{b}: autoencoder.bpk is truncated or was modified (checksum mismatch)"),
-    ("corrupt-weights-resummed", "{b}: autoencoder.bpk cannot be read: invalid saved autoencoder: corrupt weights (checksum mismatch)"),
+    ("corrupt-weights-resummed", "{b}: autoencoder.bpk cannot be read: invalid saved autoencoder: layer 3 has non-finite weights"),
     ("missing-file", "{b}: encoder.json is missing"),
     ("garbage-manifest", "{b}: manifest.json cannot be read: expected value at line 1 column 1"),
     ("not-a-bundle", "{b} is not a model bundle (no manifest.json); expected a directory written by `netanomaly train`"),

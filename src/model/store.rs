@@ -31,7 +31,9 @@ use crate::eval::threshold::ThresholdRule;
 use crate::features::Encoder;
 
 /// Bumped whenever a bundle written by this version could not be read by the previous one.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: `autoencoder.bpk` is a plain burnpack record (format 1 wrapped it in a header with
+/// its own checksum, which SHA256SUMS made redundant).
+pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_NAME: &str = "netanomaly-model-bundle";
 const MANIFEST: &str = "manifest.json";
 const SUMS: &str = "SHA256SUMS";
@@ -531,16 +533,34 @@ mod tests {
             p
         };
 
+        let current = format!("\"format_version\": {FORMAT_VERSION}");
         let p = fresh("version");
         let text = fs::read_to_string(p.join(MANIFEST)).unwrap();
         fs::write(
             p.join(MANIFEST),
-            text.replace("\"format_version\": 1", "\"format_version\": 7"),
+            text.replace(&current, "\"format_version\": 7"),
         )
         .unwrap();
         let err = ModelBundle::load(&p).unwrap_err().to_string();
         assert!(
-            err.contains("is bundle format 7; this netanomaly reads format 1"),
+            err.contains(&format!(
+                "is bundle format 7; this netanomaly reads format {FORMAT_VERSION}"
+            )),
+            "{err}"
+        );
+
+        // A bundle of format 1 (its weights in the checksummed envelope) is refused by
+        // its version, before any file is read.
+        let p = fresh("format-1");
+        let text = fs::read_to_string(p.join(MANIFEST)).unwrap();
+        fs::write(
+            p.join(MANIFEST),
+            text.replace(&current, "\"format_version\": 1"),
+        )
+        .unwrap();
+        let err = ModelBundle::load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("is bundle format 1; this netanomaly reads format 2 (retrain"),
             "{err}"
         );
 
@@ -562,27 +582,38 @@ mod tests {
             "{err}"
         );
 
-        // Weights edited and their SHA256SUMS line forged: the weights' own checksum
-        // still refuses them.
-        let p = fresh("forged-weights");
-        let mut bytes = fs::read(p.join(AUTOENCODER)).unwrap();
-        let last = bytes.len() - 3;
-        bytes[last] ^= 0x40;
-        fs::write(p.join(AUTOENCODER), &bytes).unwrap();
-        let sums = fs::read_to_string(p.join(SUMS)).unwrap();
-        let forged: String = sums
-            .lines()
-            .map(|l| match l.split_once("  ") {
-                Some((_, AUTOENCODER)) => {
-                    format!("{}  {AUTOENCODER}\n", hex(&Sha256::digest(&bytes)))
-                }
-                _ => format!("{l}\n"),
-            })
-            .collect();
-        fs::write(p.join(SUMS), forged).unwrap();
-        let err = ModelBundle::load(&p).unwrap_err().to_string();
+        // Weights edited and their SHA256SUMS line forged to match: past the checksums,
+        // what still refuses them is burnpack's structure (here: a truncated record) and
+        // the weights' own checks (here: the last bias turned into NaN).
+        let forge = |name: &str, edit: &dyn Fn(&mut Vec<u8>)| {
+            let p = fresh(name);
+            let mut bytes = fs::read(p.join(AUTOENCODER)).unwrap();
+            edit(&mut bytes);
+            fs::write(p.join(AUTOENCODER), &bytes).unwrap();
+            let sums = fs::read_to_string(p.join(SUMS)).unwrap();
+            let forged: String = sums
+                .lines()
+                .map(|l| match l.split_once("  ") {
+                    Some((_, AUTOENCODER)) => {
+                        format!("{}  {AUTOENCODER}\n", hex(&Sha256::digest(&bytes)))
+                    }
+                    _ => format!("{l}\n"),
+                })
+                .collect();
+            fs::write(p.join(SUMS), forged).unwrap();
+            ModelBundle::load(&p).unwrap_err().to_string()
+        };
+        let err = forge("forged-truncated-weights", &|b| b.truncate(b.len() - 8));
         assert!(
-            err.contains("autoencoder.bpk cannot be read") && err.contains("checksum"),
+            err.contains("autoencoder.bpk cannot be read") && err.contains("truncated"),
+            "{err}"
+        );
+        let err = forge("forged-nan-weights", &|b| {
+            let n = b.len();
+            b[n - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
+        });
+        assert!(
+            err.contains("autoencoder.bpk cannot be read") && err.contains("non-finite weights"),
             "{err}"
         );
 

@@ -5,10 +5,12 @@
 //! Why: the autoencoder's parameters are small (2,903 for the reference network, 40,348
 //! for the default), so burn's optimiser step was dispatch overhead — 8 parameter
 //! tensors × ~13 ops, plus the per-parameter state maps — about a fifth of a batch-32
-//! training step. Forward and backward passes stay in burn; the gradients are copied
-//! out, and the updated weights go back in as the next step's parameters.
+//! training step. The gradients come out of burn's backward pass as host arrays, and
+//! the weights are updated in place for the next step's forward pass.
 
-use super::network::LayerParameters;
+use multiversion::multiversion;
+
+use super::forward::LayerParameters;
 
 /// Adam's hyper-parameters and moments for a list of layers.
 #[derive(Debug, Clone)]
@@ -75,18 +77,17 @@ struct Constants {
     lr: f32,
 }
 
-multiversion! {
-    /// Element-wise update: burn's sequence of operations, element by element (the
-    /// square root and division dominate).
-    fn update(k: &Constants, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-        let n = p.len();
-        let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
-        for i in 0..n {
-            let gi = g[i];
-            m[i] = m[i] * k.beta_1 + gi * (1.0 - k.beta_1);
-            v[i] = v[i] * k.beta_2 + (gi * gi) * (1.0 - k.beta_2);
-            let delta = (m[i] * k.factor) / (v[i].sqrt() + k.epsilon);
-            p[i] -= delta * k.lr;
-        }
+/// Element-wise update: burn's sequence of operations, element by element (the square
+/// root and division dominate).
+#[multiversion(targets("x86_64+avx512f", "x86_64+avx2+fma"))]
+fn update(k: &Constants, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+    let n = p.len();
+    let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
+    for i in 0..n {
+        let gi = g[i];
+        m[i] = m[i] * k.beta_1 + gi * (1.0 - k.beta_1);
+        v[i] = v[i] * k.beta_2 + (gi * gi) * (1.0 - k.beta_2);
+        let delta = (m[i] * k.factor) / (v[i].sqrt() + k.epsilon);
+        p[i] -= delta * k.lr;
     }
 }
