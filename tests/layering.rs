@@ -290,7 +290,6 @@ fn the_cycle_finder_finds_a_cycle() {
 }
 
 #[test]
-#[ignore = "two cycles left: export ↔ worker, autoencoder inference ↔ network"]
 fn no_two_files_import_each_other() {
     let found = cycles(&import_graph());
     assert!(

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use insta::assert_snapshot;
 use netanomaly::data::demo::{SynthConfig, generate};
-use netanomaly::detect::{Detector, DetectorKind};
 use netanomaly::detect::autoencoder::{Backend, StopReason, TrainEvent};
 use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples};
+use netanomaly::detect::{Detector, DetectorKind};
 use netanomaly::eval::metrics::SortedScores;
 use netanomaly::eval::threshold::ScoreDistribution;
 use netanomaly::features::{Encoder, EncoderConfig};
