@@ -7,9 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::data::{FeatureSet, MissingPolicy, ReadOptions};
 use crate::detect::DetectorKind;
 use crate::detect::autoencoder::{AutoencoderConfig, Preset};
-use crate::detect::iforest::MaxSamples;
+use crate::detect::iforest::{IsolationForestConfig, MaxSamples};
 use crate::eval::threshold::ThresholdRule;
-use crate::model::pipeline::Protocol;
+use crate::model::pipeline::{FitConfig, Protocol};
 
 /// Learn the normal profile of network traffic and flag what deviates from it.
 ///
@@ -112,15 +112,8 @@ pub struct TrainArgs {
     /// profile: learn from the normal rows (needs labels); unsupervised: from every row.
     #[arg(long, default_value = "profile", value_parser = deployable_protocol())]
     pub protocol: Protocol,
-    /// Detectors to train, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = DetectorKind::ALL)]
-    pub detectors: Vec<DetectorKind>,
-    /// `all` 41 features, or `header`: the 28 computable from packet headers.
-    #[arg(long, value_enum, default_value_t = FeatureSet::All)]
-    pub feature_set: FeatureSet,
-    /// Seed for every random choice.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub fit: FitArgs,
     /// Isolation Forest threshold: RULE:VALUE with RULE one of mean-std, percentile,
     /// contamination, manual [default: percentile:99 for profile, contamination:0.1
     /// for unsupervised].
@@ -130,17 +123,6 @@ pub struct TrainArgs {
     /// --iforest-threshold (e.g. mean-std:2 for the notebook's mean + 2σ).
     #[arg(long, value_name = "RULE:VALUE", value_parser = ThresholdRule::parse)]
     pub ae_threshold: Option<ThresholdRule>,
-    #[command(flatten)]
-    pub autoencoder: AutoencoderArgs,
-    /// Isolation Forest: number of trees.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub trees: u32,
-    /// Isolation Forest: rows per tree, or `auto` for scikit-learn's min(256, rows).
-    #[arg(long, default_value = "2048", value_parser = parse_max_samples)]
-    pub max_samples: MaxSamples,
-    /// Drop numeric features that are constant on the training rows.
-    #[arg(long)]
-    pub drop_constant_columns: bool,
     /// Replace an existing bundle.
     #[arg(long)]
     pub force: bool,
@@ -372,19 +354,10 @@ impl ReadArgs {
     }
 }
 
+/// What `train` and `evaluate` fit: which detectors, on which features, how.
 #[derive(Debug, Args)]
-pub struct EvaluateArgs {
-    /// Labelled training file (KDD Cup 99 or NSL-KDD, plain or gzip).
-    #[arg(long, value_name = "PATH")]
-    pub train: PathBuf,
-    /// Separate labelled test file; by default the protocol's held-out rows of --train.
-    #[arg(long, value_name = "PATH")]
-    pub test: Option<PathBuf>,
-    /// profile: fit on half the normal rows; unsupervised: fit on all rows without
-    /// labels; dagmm: the literature's protocol with `normal` as the anomaly class.
-    #[arg(long, value_enum, default_value_t = Protocol::Profile)]
-    pub protocol: Protocol,
-    /// Detectors to run, comma-separated.
+pub struct FitArgs {
+    /// Detectors to fit, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = DetectorKind::ALL)]
     pub detectors: Vec<DetectorKind>,
     /// `all` 41 features, or `header`: the 28 computable from packet headers.
@@ -393,13 +366,6 @@ pub struct EvaluateArgs {
     /// Seed for the row split and the detectors.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Flag test scores above this percentile of the training scores [default for
-    /// profile: 99].
-    #[arg(long, value_name = "P", value_parser = parse_percentile, conflicts_with = "contamination")]
-    pub threshold_percentile: Option<f64>,
-    /// Flag this fraction of the training scores [default for unsupervised: 0.1].
-    #[arg(long, value_name = "C", value_parser = parse_fraction)]
-    pub contamination: Option<f64>,
     /// Isolation Forest: number of trees.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub trees: u32,
@@ -413,6 +379,49 @@ pub struct EvaluateArgs {
     /// are kept: a change in a never-changing feature is a signal).
     #[arg(long)]
     pub drop_constant_columns: bool,
+}
+
+impl FitArgs {
+    /// The pipeline's fitting configuration, reporting progress to `observer`.
+    pub fn config(&self, observer: crate::detect::autoencoder::TrainObserver) -> FitConfig {
+        FitConfig {
+            detectors: self.detectors.clone(),
+            feature_set: self.feature_set,
+            seed: self.seed,
+            drop_constant: self.drop_constant_columns,
+            iforest: IsolationForestConfig {
+                n_estimators: self.trees as usize,
+                max_samples: self.max_samples,
+                seed: self.seed,
+            },
+            autoencoder: self.autoencoder.config(),
+            observer,
+            cancel: Default::default(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Labelled training file (KDD Cup 99 or NSL-KDD, plain or gzip).
+    #[arg(long, value_name = "PATH")]
+    pub train: PathBuf,
+    /// Separate labelled test file; by default the protocol's held-out rows of --train.
+    #[arg(long, value_name = "PATH")]
+    pub test: Option<PathBuf>,
+    /// profile: fit on half the normal rows; unsupervised: fit on all rows without
+    /// labels; dagmm: the literature's protocol with `normal` as the anomaly class.
+    #[arg(long, value_enum, default_value_t = Protocol::Profile)]
+    pub protocol: Protocol,
+    #[command(flatten)]
+    pub fit: FitArgs,
+    /// Flag test scores above this percentile of the training scores [default for
+    /// profile: 99].
+    #[arg(long, value_name = "P", value_parser = parse_percentile, conflicts_with = "contamination")]
+    pub threshold_percentile: Option<f64>,
+    /// Flag this fraction of the training scores [default for unsupervised: 0.1].
+    #[arg(long, value_name = "C", value_parser = parse_fraction)]
+    pub contamination: Option<f64>,
     /// Write the report as JSON to FILE, or to standard output with `-` (the readable
     /// table then goes to standard error).
     #[arg(long, value_name = "FILE|-")]

@@ -8,7 +8,7 @@ use netanomaly::data::{ReadOptions, read_path};
 use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples};
 use netanomaly::eval::protocol::{EvaluateConfig, evaluate};
 use netanomaly::features::{Encoder, EncoderConfig};
-use netanomaly::model::pipeline::Protocol;
+use netanomaly::model::pipeline::{FitConfig, Protocol};
 use serde_json::Value;
 
 fn run_json(args: &[&str]) -> Value {
@@ -80,7 +80,10 @@ fn profile_protocol_is_strong_and_stable_across_seeds() {
     let (data, _) = read_path(&path, &ReadOptions::default()).unwrap();
     for seed in [0, 1, 2] {
         let config = EvaluateConfig {
-            seed,
+            fit: FitConfig {
+                seed,
+                ..FitConfig::default()
+            },
             ..EvaluateConfig::default()
         };
         let report = evaluate(&data, None, &config).unwrap();

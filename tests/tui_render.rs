@@ -264,7 +264,10 @@ fn a_saved_bundle_opens_without_training_and_keeps_its_thresholds() {
         attack_fraction: 0.2,
     });
     let config = TrainConfig {
-        autoencoder: settings().autoencoder,
+        fit: netanomaly::model::pipeline::FitConfig {
+            autoencoder: settings().autoencoder,
+            ..Default::default()
+        },
         autoencoder_threshold: Some(ThresholdRule::MeanStd { k: 2.0 }),
         ..TrainConfig::default()
     };

@@ -10,7 +10,6 @@ use super::progress::TrainProgress;
 use crate::atomic::write_atomically;
 use crate::cli::EvaluateArgs;
 use crate::data::LoadReport;
-use crate::detect::iforest::IsolationForestConfig;
 use crate::eval::protocol::{EvaluateConfig, EvaluationReport, ThresholdRule, evaluate};
 use crate::format::{METRICS_HEADER, four_decimals, thousands};
 use crate::model::pipeline::Protocol;
@@ -58,25 +57,14 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     let (progress, observer) = TrainProgress::start();
     let config = EvaluateConfig {
         protocol: args.protocol,
-        detectors: args.detectors.clone(),
-        feature_set: args.feature_set,
-        seed: args.seed,
         threshold,
-        iforest: IsolationForestConfig {
-            n_estimators: args.trees as usize,
-            max_samples: args.max_samples,
-            seed: args.seed,
-        },
-        autoencoder: args.autoencoder.config(),
-        drop_constant: args.drop_constant_columns,
-        observer,
-        cancel: Default::default(),
+        fit: args.fit.config(observer),
     };
     eprintln!(
         "evaluating {} on the {} protocol (seed {}) …",
-        super::train::names(&args.detectors),
+        super::train::names(&args.fit.detectors),
         args.protocol.name(),
-        args.seed
+        args.fit.seed
     );
     let report = evaluate(&train, test.as_ref().map(|(d, _)| d), &config);
     drop(config);

@@ -8,7 +8,6 @@ use super::load;
 use super::progress::TrainProgress;
 use crate::cli::TrainArgs;
 use crate::detect::DetectorKind;
-use crate::detect::iforest::IsolationForestConfig;
 use crate::format::thousands;
 use crate::model::train::{TrainConfig, train_bundle};
 
@@ -24,25 +23,14 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     let (progress, observer) = TrainProgress::start();
     let config = TrainConfig {
         protocol: args.protocol,
-        detectors: args.detectors.clone(),
-        feature_set: args.feature_set,
-        seed: args.seed,
-        drop_constant: args.drop_constant_columns,
-        iforest: IsolationForestConfig {
-            n_estimators: args.trees as usize,
-            max_samples: args.max_samples,
-            seed: args.seed,
-        },
+        fit: args.fit.config(observer),
         iforest_threshold: args.iforest_threshold,
-        autoencoder: args.autoencoder.config(),
         autoencoder_threshold: args.ae_threshold,
-        observer,
-        cancel: Default::default(),
     };
     let started = Instant::now();
     eprintln!(
         "training {} on the {} protocol …",
-        names(&args.detectors),
+        names(&args.fit.detectors),
         args.protocol.name()
     );
     let bundle = train_bundle(&data, &config);

@@ -1,17 +1,14 @@
 //! Evaluation protocols: which rows train the detectors, which rows test them, where the
 //! threshold comes from, and which class counts as the anomaly.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use serde::Serialize;
 
 use super::metrics::{Confusion, SortedScores};
-use crate::data::{Dataset, Family, FeatureSet};
-use crate::detect::autoencoder::{AutoencoderConfig, AutoencoderError, StopReason, TrainObserver};
-use crate::detect::iforest::IsolationForestConfig;
-use crate::detect::{Detector, DetectorKind};
+use crate::data::{Dataset, Family};
+use crate::detect::autoencoder::{AutoencoderError, StopReason};
+use crate::detect::Detector;
 use crate::eval::threshold::ScoreDistribution;
 pub use crate::eval::threshold::ThresholdRule;
 use crate::features::UnseenValues;
@@ -20,40 +17,14 @@ use crate::model::pipeline::{
 };
 
 /// Everything `evaluate` needs besides the data.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct EvaluateConfig {
     pub protocol: Protocol,
-    pub detectors: Vec<DetectorKind>,
-    pub feature_set: FeatureSet,
-    pub seed: u64,
     /// `None`: the protocol's default (percentile 99 for profile, contamination 0.1 for
     /// unsupervised; dagmm always uses its fixed 20%).
     pub threshold: Option<ThresholdRule>,
-    pub iforest: IsolationForestConfig,
-    /// The autoencoder's hyper-parameters; its seed is replaced by `seed`.
-    pub autoencoder: AutoencoderConfig,
-    pub drop_constant: bool,
-    /// Where the autoencoder reports training progress.
-    pub observer: TrainObserver,
-    /// Raised to stop the autoencoder's training early (it keeps the last finished epoch).
-    pub cancel: Arc<AtomicBool>,
-}
-
-impl Default for EvaluateConfig {
-    fn default() -> Self {
-        EvaluateConfig {
-            protocol: Protocol::Profile,
-            detectors: DetectorKind::ALL.to_vec(),
-            feature_set: FeatureSet::All,
-            seed: 0,
-            threshold: None,
-            iforest: IsolationForestConfig::recommended(),
-            autoencoder: AutoencoderConfig::default(),
-            drop_constant: false,
-            observer: TrainObserver::silent(),
-            cancel: Arc::default(),
-        }
-    }
+    /// Which detectors, on which features, with which settings and seed.
+    pub fit: FitConfig,
 }
 
 /// Why an evaluation cannot run.
@@ -188,28 +159,21 @@ pub fn evaluate(
     let test_data = test.unwrap_or(train);
 
     let started = Instant::now();
-    let encoder =
-        pipeline::fit_encoder(train, &plan.train, config.feature_set, config.drop_constant)
-            .ok_or_else(|| EvaluateError::NoTrainingRows {
-                path: train.source.clone(),
-                class: "usable",
-                protocol: config.protocol.name(),
-            })?;
+    let encoder = config.fit.fit_encoder(train, &plan.train).ok_or_else(|| {
+        EvaluateError::NoTrainingRows {
+            path: train.source.clone(),
+            class: "usable",
+            protocol: config.protocol.name(),
+        }
+    })?;
     let (train_matrix, _) = encoder.transform(train, &plan.train);
     let mut encode_seconds = started.elapsed().as_secs_f64();
 
     // Fit each detector and score its training rows...
-    let fit = FitConfig {
-        seed: config.seed,
-        iforest: config.iforest.clone(),
-        autoencoder: config.autoencoder.clone(),
-        observer: config.observer.clone(),
-        cancel: Arc::clone(&config.cancel),
-    };
-    let mut fitted = Vec::with_capacity(config.detectors.len());
-    for &kind in &config.detectors {
+    let mut fitted = Vec::with_capacity(config.fit.detectors.len());
+    for &kind in &config.fit.detectors {
         fitted.push(Scored {
-            fitted: pipeline::fit_detector(kind, &train_matrix, &encoder, &fit)?,
+            fitted: pipeline::fit_detector(kind, &train_matrix, &encoder, &config.fit)?,
             test_scores: Vec::new(),
             score_seconds: 0.0,
         });
@@ -266,8 +230,8 @@ pub fn evaluate(
     }
     Ok(EvaluationReport {
         protocol: config.protocol.name(),
-        seed: config.seed,
-        feature_set: config.feature_set.name(),
+        seed: config.fit.seed,
+        feature_set: config.fit.feature_set.name(),
         anomaly_class: plan.anomaly_class,
         threshold_rule: plan.threshold,
         rows: RowCounts {
@@ -299,18 +263,19 @@ fn plan(
         return Err(unlabelled(test_data));
     }
     let attack = |d: &Dataset, r: usize| d.is_attack(r).unwrap_or(false);
-    let split = RowSplit::new(train, config.protocol, Purpose::Evaluate, config.seed).map_err(
-        |e| match e {
-            SplitError::Unlabelled => unlabelled(train),
-            SplitError::NoRows { class } => EvaluateError::NoTrainingRows {
-                path: train.source.clone(),
-                class,
-                protocol,
-            },
-            // Every protocol evaluates.
-            SplitError::NotDeployable => EvaluateError::NoTestRows,
-        },
-    )?;
+    let split =
+        RowSplit::new(train, config.protocol, Purpose::Evaluate, config.fit.seed).map_err(|e| {
+            match e {
+                SplitError::Unlabelled => unlabelled(train),
+                SplitError::NoRows { class } => EvaluateError::NoTrainingRows {
+                    path: train.source.clone(),
+                    class,
+                    protocol,
+                },
+                // Every protocol evaluates.
+                SplitError::NotDeployable => EvaluateError::NoTestRows,
+            }
+        })?;
     let test_rows = match test {
         Some(t) => (0..t.len()).collect(),
         None => split.held_out,

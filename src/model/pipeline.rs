@@ -161,36 +161,49 @@ impl RowSplit {
     }
 }
 
-/// The encoder fitted on the rows the detectors learn from; `None` when no row is
-/// usable.
-pub fn fit_encoder(
-    data: &Dataset,
-    rows: &[usize],
-    feature_set: FeatureSet,
-    drop_constant: bool,
-) -> Option<Encoder> {
-    Encoder::fit(
-        data,
-        rows,
-        &EncoderConfig {
-            feature_set,
-            drop_constant,
-        },
-    )
-    .ok()
-}
-
-/// How the detectors are fitted.
+/// How the detectors are fitted: what `evaluate`, `train` and the dashboard share.
 #[derive(Debug, Clone)]
 pub struct FitConfig {
-    /// Replaces the seeds of both detectors' configurations.
+    /// The detectors to fit, in this order.
+    pub detectors: Vec<DetectorKind>,
+    pub feature_set: FeatureSet,
+    /// Seed of the row split; replaces the seeds of both detectors' configurations.
     pub seed: u64,
+    /// Drop numeric features that are constant on the training rows.
+    pub drop_constant: bool,
     pub iforest: IsolationForestConfig,
     pub autoencoder: AutoencoderConfig,
     /// Where the autoencoder reports training progress.
     pub observer: TrainObserver,
     /// Raised to stop the autoencoder's training early (it keeps the last finished epoch).
     pub cancel: Arc<AtomicBool>,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            detectors: DetectorKind::ALL.to_vec(),
+            feature_set: FeatureSet::All,
+            seed: 0,
+            drop_constant: false,
+            iforest: IsolationForestConfig::recommended(),
+            autoencoder: AutoencoderConfig::default(),
+            observer: TrainObserver::silent(),
+            cancel: Arc::default(),
+        }
+    }
+}
+
+impl FitConfig {
+    /// The encoder fitted on the rows the detectors learn from; `None` when no row is
+    /// usable.
+    pub fn fit_encoder(&self, data: &Dataset, rows: &[usize]) -> Option<Encoder> {
+        let config = EncoderConfig {
+            feature_set: self.feature_set,
+            drop_constant: self.drop_constant,
+        };
+        Encoder::fit(data, rows, &config).ok()
+    }
 }
 
 /// Why a detector could not be fitted.

@@ -2,8 +2,6 @@
 //! thresholds fixed on the training scores, and the manifest that records all of it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use super::pipeline::{
     self, FitConfig, FitError, FittedDetector, Protocol, Purpose, RowSplit, SplitError,
@@ -11,49 +9,22 @@ use super::pipeline::{
 use super::store::{
     AutoencoderDetails, DetectorEntry, ModelBundle, SavedThreshold, ScoreSummary, new_manifest,
 };
-use crate::data::{Dataset, FeatureSet};
-use crate::detect::autoencoder::{AutoencoderConfig, AutoencoderError, TrainObserver};
+use crate::data::Dataset;
+use crate::detect::autoencoder::AutoencoderError;
 use crate::detect::iforest::IsolationForestConfig;
 use crate::detect::{Detector, DetectorKind, Detectors};
 use crate::eval::threshold::{ScoreDistribution, ThresholdRule};
 
 /// How to train.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct TrainConfig {
     pub protocol: Protocol,
-    pub detectors: Vec<DetectorKind>,
-    pub feature_set: FeatureSet,
-    pub seed: u64,
-    pub drop_constant: bool,
-    pub iforest: IsolationForestConfig,
+    /// Which detectors, on which features, with which settings and seed.
+    pub fit: FitConfig,
     /// `None`: percentile 99 for profile, contamination 0.1 for unsupervised.
     pub iforest_threshold: Option<ThresholdRule>,
-    /// The autoencoder's hyper-parameters; its seed is replaced by `seed`.
-    pub autoencoder: AutoencoderConfig,
     /// `None`: as for the forest.
     pub autoencoder_threshold: Option<ThresholdRule>,
-    /// Where the autoencoder reports training progress.
-    pub observer: TrainObserver,
-    /// Raised to stop the autoencoder's training early (it keeps the last finished epoch).
-    pub cancel: Arc<AtomicBool>,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        TrainConfig {
-            protocol: Protocol::Profile,
-            detectors: DetectorKind::ALL.to_vec(),
-            feature_set: FeatureSet::All,
-            seed: 0,
-            drop_constant: false,
-            iforest: IsolationForestConfig::recommended(),
-            iforest_threshold: None,
-            autoencoder: AutoencoderConfig::default(),
-            autoencoder_threshold: None,
-            observer: TrainObserver::silent(),
-            cancel: Arc::default(),
-        }
-    }
 }
 
 impl TrainConfig {
@@ -96,7 +67,7 @@ impl From<FitError> for TrainError {
 /// The rows a deployed model of `protocol` learns from.
 pub fn training_rows(data: &Dataset, config: &TrainConfig) -> Result<RowSplit, TrainError> {
     let path = || data.source.clone();
-    let split = RowSplit::new(data, config.protocol, Purpose::Deploy, config.seed).map_err(
+    let split = RowSplit::new(data, config.protocol, Purpose::Deploy, config.fit.seed).map_err(
         |e| match e {
             SplitError::Unlabelled => TrainError::Unlabelled { path: path() },
             SplitError::NoRows { .. } => TrainError::NoNormalRows { path: path() },
@@ -112,22 +83,18 @@ pub fn training_rows(data: &Dataset, config: &TrainConfig) -> Result<RowSplit, T
 /// Trains every requested detector on the protocol's rows of `data`.
 pub fn train_bundle(data: &Dataset, config: &TrainConfig) -> Result<ModelBundle, TrainError> {
     let split = training_rows(data, config)?;
-    let encoder = pipeline::fit_encoder(data, &split.fit, config.feature_set, config.drop_constant)
-        .ok_or_else(|| TrainError::NoNormalRows {
-            path: data.source.clone(),
-        })?;
+    let encoder =
+        config
+            .fit
+            .fit_encoder(data, &split.fit)
+            .ok_or_else(|| TrainError::NoNormalRows {
+                path: data.source.clone(),
+            })?;
     let (matrix, _) = encoder.transform(data, &split.fit);
-    let fit = FitConfig {
-        seed: config.seed,
-        iforest: config.iforest.clone(),
-        autoencoder: config.autoencoder.clone(),
-        observer: config.observer.clone(),
-        cancel: Arc::clone(&config.cancel),
-    };
     let mut entries = BTreeMap::new();
     let mut detectors = Detectors::default();
-    for &kind in &config.detectors {
-        let fitted = pipeline::fit_detector(kind, &matrix, &encoder, &fit)?;
+    for &kind in &config.fit.detectors {
+        let fitted = pipeline::fit_detector(kind, &matrix, &encoder, &config.fit)?;
         let rule = match kind {
             DetectorKind::Iforest => config.iforest_threshold,
             DetectorKind::Autoencoder => config.autoencoder_threshold,
@@ -159,8 +126,8 @@ pub fn detector_entry(
         training_scores: ScoreSummary::of(&fitted.train_scores),
         details: detector_details(
             &fitted.detector,
-            &config.iforest,
-            config.seed,
+            &config.fit.iforest,
+            config.fit.seed,
             fitted.fit_seconds,
         ),
     }

@@ -155,7 +155,20 @@ pub(super) fn train(
         Some(t) => (Arc::clone(t), (0..t.len()).collect()),
         None => (Arc::clone(&data), split.held_out.clone()),
     };
-    let encoder = pipeline::fit_encoder(&data, &split.fit, settings.feature_set, false)
+    // The autoencoder's progress is forwarded as events as it arrives.
+    let (progress, progress_rx) = std::sync::mpsc::channel();
+    let fit = FitConfig {
+        detectors: DetectorKind::ALL.to_vec(),
+        feature_set: settings.feature_set,
+        seed: settings.seed,
+        drop_constant: false,
+        iforest: settings.iforest.clone(),
+        autoencoder: settings.autoencoder.clone(),
+        observer: TrainObserver::channel(progress),
+        cancel: Arc::clone(cancel),
+    };
+    let encoder = fit
+        .fit_encoder(&data, &split.fit)
         .ok_or_else(|| format!("cannot encode {}: no usable rows", data.source))?;
     let (train_matrix, _) = encoder.transform(&data, &split.fit);
     let (test_matrix, _) = encoder.transform(&test_source, &test_rows);
@@ -182,9 +195,6 @@ pub(super) fn train(
     });
     publish(shared, &test, settings, events);
 
-    // The forest first: it takes a second, so the screen fills while the autoencoder
-    // trains. The autoencoder's progress is forwarded as events as it arrives.
-    let (progress, progress_rx) = std::sync::mpsc::channel();
     let forward = {
         let events = events.clone();
         std::thread::spawn(move || {
@@ -193,15 +203,10 @@ pub(super) fn train(
             }
         })
     };
-    let fit = FitConfig {
-        seed: settings.seed,
-        iforest: settings.iforest.clone(),
-        autoencoder: settings.autoencoder.clone(),
-        observer: TrainObserver::channel(progress),
-        cancel: Arc::clone(cancel),
-    };
     let mut outcome = Ok(());
-    for kind in DetectorKind::ALL {
+    // The forest first: it takes a second, so the screen fills while the autoencoder
+    // trains.
+    for &kind in &fit.detectors {
         if cancel.load(Ordering::Relaxed) {
             break;
         }

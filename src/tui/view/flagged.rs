@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
-use super::text::truncate;
+use super::text::{detail_popup, truncate};
 use crate::data::schema::FEATURES;
 use crate::detect::DetectorKind;
 use crate::format::thousands;
@@ -108,13 +108,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
         return;
     };
     let r = test.rows[position];
-    let popup = Rect {
-        x: area.x + 2,
-        y: area.y + 1,
-        width: area.width.saturating_sub(4),
-        height: area.height.saturating_sub(2),
-    };
-    frame.render_widget(Clear, popup);
+    let popup = detail_popup(frame, area);
     let block = Block::bordered().title(format!(
         " row {} · {} ({}) · Enter closes ",
         thousands(r as u64 + 1),

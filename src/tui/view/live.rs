@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Sparkline, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
-use super::text::truncate;
+use super::text::{detail_popup, truncate};
 use crate::format::{significant, thousands};
 use crate::monitor::Format;
 use crate::tui::app::App;
@@ -465,13 +465,7 @@ fn draw_counts(
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, alert: &Alert, theme: Theme) {
-    let popup = Rect {
-        x: area.x + 2,
-        y: area.y + 1,
-        width: area.width.saturating_sub(4),
-        height: area.height.saturating_sub(2),
-    };
-    frame.render_widget(Clear, popup);
+    let popup = detail_popup(frame, area);
     let block = Block::bordered().title(format!(
         " {} · {}/{}/{} · Enter closes ",
         origin_text(&alert.origin),

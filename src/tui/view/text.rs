@@ -1,4 +1,9 @@
-//! Text the tabs share: a detector's state in words, and cutting names to a column.
+//! What the tabs share: a detector's state in words, cutting names to a column, and
+//! the detail popups' area.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::Clear;
 
 use crate::detect::DetectorKind;
 use crate::tui::app::App;
@@ -34,4 +39,17 @@ pub(super) fn truncate(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// The area of a record's detail popup over `area` (a small margin all round), cleared
+/// so nothing behind shows through.
+pub(super) fn detail_popup(frame: &mut Frame, area: Rect) -> Rect {
+    let popup = Rect {
+        x: area.x + 2,
+        y: area.y + 1,
+        width: area.width.saturating_sub(4),
+        height: area.height.saturating_sub(2),
+    };
+    frame.render_widget(Clear, popup);
+    popup
 }
