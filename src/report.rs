@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
+use crate::eval::evaluate::{DetectorReport, EvaluationReport};
 use crate::eval::metrics::SortedScores;
-use crate::eval::protocol::{DetectorReport, EvaluationReport};
 use crate::format::{METRICS_HEADER, four_decimals, thousands};
 
 const SIZE: (u32, u32) = (720, 480);

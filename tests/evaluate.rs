@@ -6,7 +6,7 @@ mod common;
 use common::{KDD10, NSL20, netanomaly, real_data, stderr, stdout};
 use netanomaly::data::{ReadOptions, read_path};
 use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples};
-use netanomaly::eval::protocol::{EvaluateConfig, evaluate};
+use netanomaly::eval::evaluate::{EvaluateConfig, evaluate};
 use netanomaly::features::{Encoder, EncoderConfig};
 use netanomaly::model::pipeline::{FitConfig, Protocol};
 use serde_json::Value;

@@ -10,7 +10,7 @@ use super::progress::TrainProgress;
 use crate::atomic::write_atomically;
 use crate::cli::EvaluateArgs;
 use crate::data::LoadReport;
-use crate::eval::protocol::{EvaluateConfig, EvaluationReport, ThresholdRule, evaluate};
+use crate::eval::evaluate::{EvaluateConfig, EvaluationReport, ThresholdRule, evaluate};
 use crate::format::{METRICS_HEADER, four_decimals, thousands};
 use crate::model::pipeline::Protocol;
 

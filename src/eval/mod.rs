@@ -1,5 +1,5 @@
-//! Metrics, threshold rules and evaluation protocols.
+//! Metrics, threshold rules and evaluation.
 
+pub mod evaluate;
 pub mod metrics;
-pub mod protocol;
 pub mod threshold;

@@ -1,5 +1,6 @@
-//! Evaluation protocols: which rows train the detectors, which rows test them, where the
-//! threshold comes from, and which class counts as the anomaly.
+//! Evaluation: the pipeline's detectors fitted on a protocol's training rows and judged
+//! on its test rows — where the threshold comes from, which class counts as the
+//! anomaly, and the metrics.
 
 use std::time::Instant;
 
@@ -7,8 +8,8 @@ use serde::Serialize;
 
 use super::metrics::{Confusion, SortedScores};
 use crate::data::{Dataset, Family};
-use crate::detect::autoencoder::{AutoencoderError, StopReason};
 use crate::detect::Detector;
+use crate::detect::autoencoder::{AutoencoderError, StopReason};
 use crate::eval::threshold::ScoreDistribution;
 pub use crate::eval::threshold::ThresholdRule;
 use crate::features::UnseenValues;
