@@ -95,7 +95,7 @@ mod endpoint;
 mod table;
 mod tcp;
 
-use table::{CLASSES, Class, Conn, Key, List, N_CLASSES, NIL, PROTO_UDP};
+use table::{Class, Conn, Key, List, N_CLASSES, NIL, PROTO_UDP};
 
 /// Tracker parameters. Times are packet-time nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,19 +259,7 @@ impl Tracker {
     /// Emits every open connection (reason `Flushed`), oldest activity first, and
     /// empties the table.
     pub fn finish(&mut self, out: &mut Vec<ConnRecord>) {
-        loop {
-            let mut best: Option<(Nanos, Class)> = None;
-            for cl in CLASSES {
-                let h = self.lists[cl as usize].head;
-                if h == NIL {
-                    continue;
-                }
-                let last = self.slots[h as usize].last;
-                if best.is_none_or(|(b, _)| last < b) {
-                    best = Some((last, cl));
-                }
-            }
-            let Some((_, cl)) = best else { break };
+        while let Some((_, cl)) = self.earliest_head(|_, last| last) {
             let idx = self.lists[cl as usize].head;
             if cl == Class::Tomb {
                 self.remove(idx);

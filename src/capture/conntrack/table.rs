@@ -254,23 +254,34 @@ impl Tracker {
         }
     }
 
+    /// The class whose oldest connection has the smallest `key(class, last activity)`,
+    /// with that key (each class's list is kept in activity order, so only heads count).
+    pub(super) fn earliest_head(
+        &self,
+        key: impl Fn(Class, Nanos) -> Nanos,
+    ) -> Option<(Nanos, Class)> {
+        let mut best: Option<(Nanos, Class)> = None;
+        for cl in CLASSES {
+            let h = self.lists[cl as usize].head;
+            if h == NIL {
+                continue;
+            }
+            let k = key(cl, self.slots[h as usize].last);
+            if best.is_none_or(|(b, _)| k < b) {
+                best = Some((k, cl));
+            }
+        }
+        best
+    }
+
     /// Emits due connections in deadline order.
     pub(super) fn expire(&mut self, now: Nanos, out: &mut Vec<ConnRecord>) {
         loop {
-            let mut best: Option<(Nanos, Class)> = None;
-            for cl in CLASSES {
-                let h = self.lists[cl as usize].head;
-                if h == NIL {
-                    continue;
-                }
-                let due = self.slots[h as usize]
-                    .last
-                    .saturating_add(self.timeouts[cl as usize]);
-                if due <= now && best.is_none_or(|(b, _)| due < b) {
-                    best = Some((due, cl));
-                }
-            }
-            let Some((_, cl)) = best else { return };
+            let due =
+                self.earliest_head(|cl, last| last.saturating_add(self.timeouts[cl as usize]));
+            let Some((_, cl)) = due.filter(|&(due, _)| due <= now) else {
+                return;
+            };
             let idx = self.lists[cl as usize].head;
             match cl {
                 Class::Tomb => self.remove(idx),
