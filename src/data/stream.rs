@@ -8,9 +8,9 @@
 
 use super::chunk::Chunk;
 use super::dataset::{Block, Dataset};
-use super::reader::{
-    self, DataError, FileFormat, KEEP_REASONS, ReadOptions, RowError, RowErrorKind, Rules,
-};
+use super::reader::options::Rules;
+use super::reader::parse::{self, KEEP_REASONS};
+use super::reader::{DataError, FileFormat, ReadOptions, RowError, RowErrorKind};
 
 /// Incremental parser of a stream of KDD lines.
 pub struct StreamParser {
@@ -142,7 +142,7 @@ impl StreamParser {
             if let Some(format) = self.format {
                 break format;
             }
-            let (before, first) = reader::find_first_record(chunk.text(), &self.options);
+            let (before, first) = parse::find_first_record(chunk.text(), &self.options);
             let consumed = before.lines;
             for mut error in before.bad {
                 error.line += self.lines;
@@ -151,12 +151,12 @@ impl StreamParser {
             self.lines += consumed;
             match first {
                 None => return Ok(self.empty(bad_rows)),
-                Some(reader::FirstRecord::At { offset, format }) => {
+                Some(parse::FirstRecord::At { offset, format }) => {
                     chunk.skip(offset);
                     self.format = Some(format);
                     self.report.format = Some(format);
                 }
-                Some(reader::FirstRecord::Unknown { found }) => {
+                Some(parse::FirstRecord::Unknown { found }) => {
                     // Its field count fits no layout: a bad row, then look again.
                     self.lines += 1;
                     let error = RowError {
@@ -183,7 +183,7 @@ impl StreamParser {
             skip_bad_rows: self.options.skip_bad_rows,
             max_line_bytes: self.options.max_line_bytes,
         };
-        let parsed = reader::parse_chunk(chunk, Block::default(), rules);
+        let parsed = parse::parse_chunk(chunk, Block::default(), rules);
         for mut error in parsed.bad {
             error.line += self.lines;
             self.bad_row(error, &mut bad_rows)?;

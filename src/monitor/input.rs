@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::SyncSender;
 
-use super::{Follow, Input, MonitorError};
+use super::config::Input;
+use super::error::MonitorError;
+use super::follow::Follow;
 use crate::capture::packet::Packet;
 use crate::capture::pcap::{CaptureError, CaptureFormat, CaptureStats, PacketReader};
 use crate::data::reader::decompressed;
