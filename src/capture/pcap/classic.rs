@@ -27,12 +27,7 @@ impl<R: Read> PacketReader<R> {
         let incl = rd32(h, 8, be) as usize;
         let orig_len = rd32(h, 12, be);
         if incl > MAX_RECORD {
-            return Err(CaptureError::RecordTooLarge {
-                frame: self.stats.frames + 1,
-                offset: self.input.pos,
-                len: incl as u64,
-                max: MAX_RECORD,
-            });
+            return Err(self.record_too_large(incl as u64));
         }
         let total = rec_hdr + incl;
         if !self.input.fill_to(total)? {

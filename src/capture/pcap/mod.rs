@@ -307,6 +307,16 @@ impl<R: Read> PacketReader<R> {
         Ok(m)
     }
 
+    /// The error for a record claiming `len` captured bytes, past [`MAX_RECORD`].
+    pub(super) fn record_too_large(&self, len: u64) -> CaptureError {
+        CaptureError::RecordTooLarge {
+            frame: self.stats.frames + 1,
+            offset: self.input.pos,
+            len,
+            max: MAX_RECORD,
+        }
+    }
+
     /// Records an incomplete last record and reports end of stream.
     fn tail(&mut self, need: u64) -> Result<Option<FrameMeta>, CaptureError> {
         if self.input.avail() > 0 {

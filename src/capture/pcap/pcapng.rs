@@ -119,12 +119,7 @@ impl<R: Read> PacketReader<R> {
             }
             if len_us > MAX_BUFFERED_BLOCK {
                 return Err(if matches!(btype, EPB | SPB | OPB) {
-                    CaptureError::RecordTooLarge {
-                        frame: self.stats.frames + 1,
-                        offset: self.input.pos,
-                        len: u64::from(len),
-                        max: MAX_RECORD,
-                    }
+                    self.record_too_large(u64::from(len))
                 } else {
                     self.bad_block(format!(
                         "block type {btype} claims {len} bytes (limit {MAX_BUFFERED_BLOCK})"
@@ -261,12 +256,7 @@ impl<R: Read> PacketReader<R> {
                 let ticks = (u64::from(rd32(b, 12, be)) << 32) | u64::from(rd32(b, 16, be));
                 let cap = rd32(b, 20, be) as usize;
                 if cap > MAX_RECORD {
-                    return Err(CaptureError::RecordTooLarge {
-                        frame: self.stats.frames + 1,
-                        offset: self.input.pos,
-                        len: cap as u64,
-                        max: MAX_RECORD,
-                    });
+                    return Err(self.record_too_large(cap as u64));
                 }
                 if 28 + cap > len - 4 {
                     return Err(self.bad_block(format!(
