@@ -11,13 +11,10 @@ use netanomaly::detect::DetectorKind;
 use netanomaly::detect::autoencoder::AutoencoderConfig;
 use netanomaly::tui::app::{App, Msg};
 use netanomaly::tui::tabs::Tab;
-use netanomaly::tui::view;
-use netanomaly::tui::widgets::Theme;
 use netanomaly::worker::{Command, Event, Settings, Source, Worker};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::symbols::Marker;
+use ratatui::crossterm::event::KeyCode;
+
+use common::dashboard::{key, render};
 
 const SOURCE: Source = Source::Demo {
     rows: 3000,
@@ -77,43 +74,6 @@ fn pin_timings(app: &mut App) {
         app.progress.finished = Some((stop, 0.0));
     }
     app.status = "both detectors trained".into();
-}
-
-/// Answers the why-features asked for, as the explanation thread would before the
-/// next frame.
-fn explain_now(app: &mut App) {
-    loop {
-        let requests = app.take_explain_requests();
-        if requests.is_empty() {
-            return;
-        }
-        for request in requests {
-            app.update(Msg::Explained(request.explain()));
-        }
-    }
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    explain_now(app);
-}
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let theme = Theme {
-        color: false,
-        marker: Marker::Dot,
-    };
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| view::draw(f, app, theme)).unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut text = String::new();
-    for y in 0..height {
-        for x in 0..width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! autoencoder at all, so these run in a fraction of a second; `tui_render.rs` keeps
 //! the end-to-end renders from a real training.
 
+mod common;
+
 use std::sync::Arc;
 
 use insta::assert_snapshot;
@@ -18,13 +20,10 @@ use netanomaly::model::pipeline::Protocol;
 use netanomaly::model::store::ScoreSummary;
 use netanomaly::tui::app::{App, Msg};
 use netanomaly::tui::tabs::Tab;
-use netanomaly::tui::view;
-use netanomaly::tui::widgets::Theme;
 use netanomaly::worker::{Command, Curves, DetectorResult, Event, Settings, TestSet};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+
+use common::dashboard::{key, render};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::symbols::Marker;
 
 const ROWS: usize = 600;
 
@@ -205,43 +204,6 @@ fn training_events(epochs: usize) -> Vec<TrainEvent> {
         });
     }
     events
-}
-
-/// Answers the why-features asked for, as the explanation thread would before the
-/// next frame.
-fn explain_now(app: &mut App) {
-    loop {
-        let requests = app.take_explain_requests();
-        if requests.is_empty() {
-            return;
-        }
-        for request in requests {
-            app.update(Msg::Explained(request.explain()));
-        }
-    }
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    explain_now(app);
-}
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let theme = Theme {
-        color: false,
-        marker: Marker::Dot,
-    };
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| view::draw(f, app, theme)).unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut text = String::new();
-    for y in 0..height {
-        for x in 0..width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
 }
 
 #[test]

@@ -105,3 +105,53 @@ pub fn train_on_capture(capture: &std::path::Path, out: &std::path::Path, extra:
     args.extend_from_slice(extra);
     train(records.to_str().unwrap(), out, &args);
 }
+
+/// The dashboard's test drivers: keys, the explanation thread, and the screen as text.
+pub mod dashboard {
+    use netanomaly::tui::app::{App, Msg};
+    use netanomaly::tui::view;
+    use netanomaly::tui::widgets::Theme;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::symbols::Marker;
+
+    /// Answers the why-features asked for, as the explanation thread would before the
+    /// next frame.
+    pub fn explain_now(app: &mut App) {
+        loop {
+            let requests = app.take_explain_requests();
+            if requests.is_empty() {
+                return;
+            }
+            for request in requests {
+                app.update(Msg::Explained(request.explain()));
+            }
+        }
+    }
+
+    /// A key press, then the why-features it asked for.
+    pub fn key(app: &mut App, code: KeyCode) {
+        app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        explain_now(app);
+    }
+
+    /// The screen as plain text (no colour, dot markers), one line per row.
+    pub fn render(app: &App, width: u16, height: u16) -> String {
+        let theme = Theme {
+            color: false,
+            marker: Marker::Dot,
+        };
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|f| view::draw(f, app, theme)).unwrap();
+        let buffer = terminal.backend().buffer();
+        let mut text = String::new();
+        for y in 0..height {
+            for x in 0..width {
+                text.push_str(buffer[(x, y)].symbol());
+            }
+            text.push('\n');
+        }
+        text
+    }
+}
