@@ -116,7 +116,7 @@ pub fn train_bundle(data: &Dataset, config: &TrainConfig) -> Result<ModelBundle,
 
 /// A detector's manifest entry: its threshold, its training scores' summary and what
 /// is needed to rebuild it.
-pub fn detector_entry(
+fn detector_entry(
     fitted: &FittedDetector,
     threshold: SavedThreshold,
     config: &TrainConfig,

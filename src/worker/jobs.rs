@@ -203,48 +203,36 @@ pub(super) fn train(
             }
         })
     };
-    let mut outcome = Ok(());
     // The forest first: it takes a second, so the screen fills while the autoencoder
-    // trains.
-    for &kind in &fit.detectors {
-        if cancel.load(Ordering::Relaxed) {
-            break;
+    // trains. A cancelled training ends the loop without an error.
+    let outcome = (|| {
+        for &kind in &fit.detectors {
+            if cancel.load(Ordering::Relaxed) {
+                break;
+            }
+            let _ = events.send(Event::Training(kind));
+            let fitted = match pipeline::fit_detector(kind, &train_matrix, &encoder, &fit) {
+                Ok(fitted) => fitted,
+                Err(FitError::Autoencoder(AutoencoderError::Cancelled)) => break,
+                Err(e) => return Err(e.to_string()),
+            };
+            let detector = Arc::new(fitted.detector);
+            let test_scores = detector.score(&test.matrix).map_err(|e| e.to_string())?;
+            let training =
+                ScoreDistribution::new(&fitted.train_scores).map_err(|e| e.to_string())?;
+            let result = Arc::new(DetectorResult::new(
+                detector,
+                training,
+                ScoreSummary::of(&fitted.train_scores),
+                test_scores,
+                test.truth.as_deref(),
+                fitted.fit_seconds,
+            ));
+            lock(shared).keep(Arc::clone(&result));
+            let _ = events.send(Event::DetectorReady(result));
         }
-        let _ = events.send(Event::Training(kind));
-        let fitted = match pipeline::fit_detector(kind, &train_matrix, &encoder, &fit) {
-            Ok(fitted) => fitted,
-            Err(FitError::Autoencoder(AutoencoderError::Cancelled)) => break,
-            Err(e) => {
-                outcome = Err(e.to_string());
-                break;
-            }
-        };
-        let detector = Arc::new(fitted.detector);
-        let test_scores = match detector.score(&test.matrix) {
-            Ok(scores) => scores,
-            Err(e) => {
-                outcome = Err(e.to_string());
-                break;
-            }
-        };
-        let training = match ScoreDistribution::new(&fitted.train_scores) {
-            Ok(t) => t,
-            Err(e) => {
-                outcome = Err(e.to_string());
-                break;
-            }
-        };
-        let result = Arc::new(DetectorResult::new(
-            detector,
-            training,
-            ScoreSummary::of(&fitted.train_scores),
-            test_scores,
-            test.truth.as_deref(),
-            fitted.fit_seconds,
-        ));
-        lock(shared).keep(Arc::clone(&result));
-        let _ = events.send(Event::DetectorReady(result));
-    }
+        Ok(())
+    })();
     // Closing the progress channel ends the forwarder once it has sent everything.
     drop(fit);
     let _ = forward.join();
