@@ -67,6 +67,17 @@ impl Flag {
         Flag::ALL.into_iter().find(|f| f.as_str() == name)
     }
 
+    /// The KDD flag for a Zeek TCP `conn_state`: the 11 KDD states as they are, and the
+    /// two KDD lacks mapped as the packet tracker maps them: `RSTRH` (responder SYN-ACK,
+    /// then its RST, no SYN seen) → `RSTR`, `SHR` (responder SYN-ACK, then its FIN) → `OTH`.
+    pub fn from_conn_state(state: &str) -> Option<Flag> {
+        match state {
+            "RSTRH" => Some(Flag::RSTR),
+            "SHR" => Some(Flag::OTH),
+            _ => Flag::from_name(state),
+        }
+    }
+
     /// A "SYN error" for `serror_rate` and its kin: S0, S1, S2, S3 and SH. Read off the
     /// KDD 10% file, where a row alone in its window (`count` 1) has `serror_rate` 1
     /// exactly for these flags (79 S0, 24 S1, 7 S2, 5 S3, 104 SH rows) and 0 for all
@@ -94,6 +105,10 @@ mod tests {
         }
         assert_eq!(Flag::from_name("sf"), None);
         assert_eq!(Flag::from_name("RSTRH"), None);
+        assert_eq!(Flag::from_conn_state("RSTRH"), Some(Flag::RSTR));
+        assert_eq!(Flag::from_conn_state("SHR"), Some(Flag::OTH));
+        assert_eq!(Flag::from_conn_state("S0"), Some(Flag::S0));
+        assert_eq!(Flag::from_conn_state("XX"), None);
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub(super) fn zeek_state(
 pub(super) fn kdd_flag(z: ZeekState) -> Flag {
     match z {
         ZeekState::Kdd(f) => f,
-        ZeekState::Rstrh => Flag::RSTR,
-        ZeekState::Shr => Flag::OTH,
+        // The same mapping as for Zeek's own logs.
+        ZeekState::Rstrh => Flag::from_conn_state("RSTRH").unwrap_or(Flag::RSTR),
+        ZeekState::Shr => Flag::from_conn_state("SHR").unwrap_or(Flag::OTH),
     }
 }
