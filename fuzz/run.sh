@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 
 SECONDS_PER_TARGET=${1:-600}
 shift || true
-ALL_TARGETS=(kdd_parse pcap_conntrack decode bundle_load)
+ALL_TARGETS=(kdd_parse zeek_parse pcap_conntrack decode bundle_load)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL_TARGETS[@]}")
 

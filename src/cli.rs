@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::data::reader::SourceFormat;
 use crate::data::{FeatureSet, MissingPolicy, ReadOptions};
 use crate::detect::DetectorKind;
 use crate::detect::autoencoder::{AutoencoderConfig, Preset};
@@ -342,6 +343,25 @@ pub struct ReadArgs {
     /// What to do with missing values (an empty field, `?` or `NA`).
     #[arg(long, value_enum, default_value_t = MissingPolicy::Impute)]
     pub missing: MissingPolicy,
+    /// What the data holds: told from the content by default (a Zeek conn.log by its
+    /// header or JSON keys; a directory is read as rotated Zeek conn logs).
+    #[arg(long = "data-format", value_enum, default_value_t = SourceFormat::Auto)]
+    pub data_format: SourceFormat,
+    /// Zeek logs: seconds of log time to wait for rows that ended earlier (conn.log is
+    /// written as connections end, so rows are not in time order).
+    #[arg(long, default_value_t = 10.0, value_parser = parse_lateness)]
+    pub zeek_lateness: f64,
+}
+
+fn parse_lateness(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("expected seconds, found \"{s}\""))?;
+    if v.is_finite() && (0.0..=86_400.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("expected seconds in [0, 86400], found {v}"))
+    }
 }
 
 impl ReadArgs {
@@ -349,6 +369,10 @@ impl ReadArgs {
         ReadOptions {
             skip_bad_rows: self.skip_bad_rows,
             missing: self.missing,
+            format: self.data_format,
+            zeek: crate::zeek::ZeekOptions {
+                lateness: (self.zeek_lateness * 1e9).round() as u64,
+            },
             ..ReadOptions::default()
         }
     }

@@ -27,10 +27,35 @@ impl ScoreColumn<'_> {
     }
 }
 
-/// The CSV columns: `row`, `line`, the 41 features, `label` and `family` (labelled data
+/// The connection's identity, for records from connection logs: Zeek's `uid` (pivot to
+/// its other logs), the start time and the 5-tuple.
+const CONN_COLUMNS: [&str; 7] = ["uid", "ts", "orig_h", "orig_p", "resp_h", "resp_p", "proto"];
+
+fn conn_fields(c: &crate::kdd::ConnId) -> [String; 7] {
+    [
+        c.uid.as_deref().unwrap_or_default().to_owned(),
+        // Zeek's own spelling: epoch seconds with microseconds.
+        format!(
+            "{}.{:06}",
+            c.ts / 1_000_000_000,
+            c.ts % 1_000_000_000 / 1_000
+        ),
+        c.orig.to_string(),
+        c.orig_port.to_string(),
+        c.resp.to_string(),
+        c.resp_port.to_string(),
+        c.protocol.as_str().to_owned(),
+    ]
+}
+
+/// The CSV columns: `row`, `line`, (for connection logs) `uid`, `ts` and the 5-tuple,
+/// the 41 features, `label` and `family` (labelled data
 /// only), then per detector `<name>_score`, `<name>_flag` (1/0) and `<name>_why`.
 pub fn header(data: &Dataset, columns: &[ScoreColumn<'_>]) -> Vec<String> {
     let mut header = vec!["row".to_owned(), "line".to_owned()];
+    if data.has_conns() {
+        header.extend(CONN_COLUMNS.iter().map(|c| (*c).to_owned()));
+    }
     header.extend(FEATURES.iter().map(|f| f.name.to_owned()));
     if data.has_labels() {
         header.push("label".to_owned());
@@ -83,6 +108,9 @@ pub fn write_csv(
         }
         for (i, &(m, r)) in chunk.iter().enumerate() {
             let mut record = vec![(r + 1).to_string(), data.line(r).to_string()];
+            if let Some(c) = data.conn(r) {
+                record.extend(conn_fields(c));
+            }
             record.extend(data.fields(r));
             if data.has_labels() {
                 record.push(data.label(r).unwrap_or_default().to_owned());

@@ -21,3 +21,4 @@ pub mod monitor;
 pub mod report;
 pub mod tui;
 pub mod worker;
+pub mod zeek;

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's modules: they may use each other, never the layers above.
-const ENGINE: [&str; 10] = [
+const ENGINE: [&str; 11] = [
     "kdd", "format", "data", "features", "detect", "eval", "model", "capture", "monitor", "atomic",
+    "zeek",
 ];
 /// The layers above the engine.
 const ABOVE: [&str; 6] = ["tui", "worker", "commands", "cli", "report", "export"];

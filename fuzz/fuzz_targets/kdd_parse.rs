@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use netanomaly::data::reader::{MissingPolicy, ReadOptions, read_from};
+use netanomaly::data::reader::{MissingPolicy, ReadOptions, SourceFormat, read_from};
 use netanomaly::data::stream::StreamParser;
 use netanomaly_fuzz::Bytes;
 
@@ -24,6 +24,9 @@ fuzz_target!(|data: &[u8]| {
         },
         max_line_bytes: if flags & 8 != 0 { 200 } else { 64 * 1024 },
         chunk_bytes: if flags & 16 != 0 { 64 } else { 1 << 20 },
+        // KDD only: the stream parser reads nothing else (Zeek logs have their own target).
+        format: SourceFormat::Kdd,
+        ..ReadOptions::default()
     };
 
     // The stream, in pieces of 1..=64 bytes chosen by a xorshift from the seed.

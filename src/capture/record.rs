@@ -17,6 +17,8 @@ pub enum EndReason {
     Evicted,
     /// Still open at `finish()`.
     Flushed,
+    /// Read from a connection log (Zeek's `conn.log`), which says when it ended.
+    Logged,
 }
 
 /// One KDD-style connection record.
@@ -51,6 +53,8 @@ pub struct ConnRecord {
     pub end_reason: EndReason,
     /// The 19 traffic features, computed when the record was emitted.
     pub traffic: TrafficFeatures,
+    /// Zeek's connection id, for records read from a conn.log (pivot to its other logs).
+    pub uid: Option<Box<str>>,
 }
 
 impl ConnRecord {

@@ -60,5 +60,31 @@ pub fn load(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadReport)>
             detail.join(", ")
         );
     }
+    if let Some(zeek) = &report.zeek {
+        if zeek.other_transport_rows > 0 {
+            eprintln!(
+                "  skipped {} rows of other transports than tcp, udp and icmp",
+                thousands(zeek.other_transport_rows as u64)
+            );
+        }
+        if !zeek.unlabelled_rows.is_empty() {
+            let detail: Vec<String> = zeek
+                .unlabelled_rows
+                .iter()
+                .map(|(label, n)| format!("{label} {}", thousands(*n as u64)))
+                .collect();
+            eprintln!(
+                "  left out rows neither Benign nor Malicious ({}); their connections still count in the traffic features",
+                detail.join(", ")
+            );
+        }
+        if zeek.late_rows > 0 {
+            eprintln!(
+                "  {} rows ended more than --zeek-lateness before rows already used (at most {:.1} s); used out of order",
+                thousands(zeek.late_rows),
+                zeek.max_late_seconds
+            );
+        }
+    }
     Ok((dataset, report))
 }

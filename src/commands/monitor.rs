@@ -379,6 +379,7 @@ fn ended_by(reason: EndReason) -> &'static str {
         EndReason::Timeout => "timeout",
         EndReason::Evicted => "table-full",
         EndReason::Flushed => "end-of-capture",
+        EndReason::Logged => "logged",
     }
 }
 

@@ -11,6 +11,7 @@
 use rustc_hash::FxHashMap;
 
 use super::schema::{self, CATEGORICAL, Family, N_NUMERIC};
+use crate::kdd::ConnId;
 
 /// Code of a missing categorical value.
 pub const MISSING: u32 = u32::MAX;
@@ -126,6 +127,8 @@ pub struct Dataset {
     label_families: Vec<Family>,
     difficulty: Option<Vec<u8>>,
     lines: Vec<u64>,
+    /// Each row's connection, for records read from connection logs (else empty).
+    conns: Vec<ConnId>,
 }
 
 impl Dataset {
@@ -166,6 +169,27 @@ impl Dataset {
             self.difficulty.get_or_insert_with(Vec::new).push(d);
         }
         self.lines.push(record.line);
+    }
+
+    /// Appends a record with its connection's identity. A dataset holds identities for
+    /// all its rows or for none.
+    pub fn push_conn(&mut self, record: &RawRecord<'_>, conn: ConnId) {
+        debug_assert_eq!(
+            self.conns.len(),
+            self.len(),
+            "rows with and without identity"
+        );
+        self.push(record);
+        self.conns.push(conn);
+    }
+
+    /// The connection behind a row, when the source names it.
+    pub fn conn(&self, row: usize) -> Option<&ConnId> {
+        self.conns.get(row)
+    }
+
+    pub fn has_conns(&self) -> bool {
+        !self.conns.is_empty()
     }
 
     /// Code of the normalised form of a label as written, interning it when new.

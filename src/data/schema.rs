@@ -201,6 +201,9 @@ pub fn family_of(label: &str) -> Family {
         "back" | "land" | "neptune" | "pod" | "smurf" | "teardrop" | "apache2" | "mailbomb"
         | "processtable" | "udpstorm" | "worm" => Family::Dos,
         "ipsweep" | "nmap" | "portsweep" | "satan" | "mscan" | "saint" => Family::Probe,
+        // Stratosphere / IoT-23 detailed labels (Zeek logs), lowercased.
+        "partofahorizontalportscan" => Family::Probe,
+        "ddos" => Family::Dos,
         "ftp_write" | "guess_passwd" | "imap" | "multihop" | "phf" | "spy" | "warezclient"
         | "warezmaster" | "httptunnel" | "named" | "sendmail" | "snmpgetattack" | "snmpguess"
         | "xlock" | "xsnoop" => Family::R2l,

@@ -17,6 +17,22 @@ pub type Nanos = u64;
 
 pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 
+/// Who talked to whom, and when: what ties a record back to its connection (and, for
+/// Zeek logs, to Zeek's other logs by `uid`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnId {
+    pub uid: Option<Box<str>>,
+    /// Start time.
+    pub ts: Nanos,
+    pub orig: std::net::IpAddr,
+    /// ICMP: the message type.
+    pub orig_port: u16,
+    pub resp: std::net::IpAddr,
+    /// ICMP: the message code.
+    pub resp_port: u16,
+    pub protocol: ProtocolType,
+}
+
 /// KDD `protocol_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProtocolType {

@@ -338,12 +338,14 @@ impl Tracker {
             resp_packets: c.resp_pkts,
             end_reason: reason,
             traffic,
+            uid: None,
         });
         self.stats.records += 1;
         match reason {
             EndReason::Closed => self.stats.closed += 1,
             EndReason::Timeout => self.stats.timed_out += 1,
-            EndReason::Evicted => {} // counted by the caller, per class
+            // Evicted: counted by the caller, per class; Logged: not made here.
+            EndReason::Evicted | EndReason::Logged => {}
             EndReason::Flushed => self.stats.flushed += 1,
         }
         if tombstone {

@@ -295,6 +295,7 @@ impl<'a> Merger<'a> {
                 .map(|(f, n)| (f.name.to_owned(), n))
                 .collect(),
             header_skipped: self.header_skipped,
+            zeek: None,
         };
         Ok((self.dataset, report))
     }

@@ -94,6 +94,9 @@ pub enum DataError {
     },
     #[error("{path}: {error}")]
     BadRow { path: String, error: RowError },
+    /// A bad Zeek conn.log row (the message names file, line and field).
+    #[error("{0}")]
+    Zeek(#[from] crate::zeek::ZeekError),
     #[error("{path}: no usable rows ({skipped} skipped; first: {first})")]
     NoRows {
         path: String,

@@ -33,12 +33,17 @@ pub mod report;
 
 pub use error::{DataError, RowError, RowErrorKind};
 pub use number::parse_number;
-pub use options::{MissingPolicy, ReadOptions};
+pub use options::{MissingPolicy, ReadOptions, SourceFormat};
 pub use report::{FileFormat, LoadReport};
 
-/// Reads a file (or `-` for standard input).
+/// Reads a file (or `-` for standard input): KDD records, or a Zeek conn.log (told
+/// from its `#separator`/`#fields` header or its JSON keys). A directory is read as a
+/// set of rotated Zeek conn logs.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadReport), DataError> {
     let name = path.display().to_string();
+    if path.is_dir() {
+        return crate::zeek::read_zeek(&[path.to_owned()], options, options.zeek);
+    }
     if name == "-" {
         return read_from(io::stdin().lock(), &name, options);
     }
@@ -60,11 +65,21 @@ pub fn read_from(
     name: &str,
     options: &ReadOptions,
 ) -> Result<(Dataset, LoadReport), DataError> {
-    let (input, gzip) = decompressed(input, 1 << 16).map_err(|source| DataError::Io {
+    let io_error = |source| DataError::Io {
         path: name.to_owned(),
         line: 0,
         source,
-    })?;
+    };
+    let (input, gzip) = decompressed(input, 1 << 16).map_err(io_error)?;
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let zeek = match options.format {
+        SourceFormat::Kdd => false,
+        SourceFormat::Zeek => true,
+        SourceFormat::Auto => crate::zeek::ZeekParser::sniff(input.fill_buf().map_err(io_error)?),
+    };
+    if zeek {
+        return crate::zeek::read_zeek_from(input, name, options, options.zeek);
+    }
     read_chunks(input, name, gzip, options)
 }
 

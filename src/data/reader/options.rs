@@ -19,9 +19,25 @@ pub enum MissingPolicy {
     Error,
 }
 
+/// What a data file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    /// Told from the content: a Zeek header or JSON keys, else KDD records.
+    #[default]
+    Auto,
+    /// KDD Cup 99 / NSL-KDD records.
+    Kdd,
+    /// Zeek conn.log (TSV or JSON lines).
+    Zeek,
+}
+
 /// How to read a file.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
+    pub format: SourceFormat,
+    /// Zeek logs: how long the reorder buffer waits.
+    pub zeek: crate::zeek::ZeekOptions,
     /// Skip malformed rows (and report how many) instead of failing on the first one.
     pub skip_bad_rows: bool,
     pub missing: MissingPolicy,
@@ -35,6 +51,8 @@ pub struct ReadOptions {
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
+            format: SourceFormat::Auto,
+            zeek: crate::zeek::ZeekOptions::default(),
             skip_bad_rows: false,
             missing: MissingPolicy::Impute,
             max_line_bytes: 64 * 1024,

@@ -82,6 +82,7 @@ pub(super) fn parse_plain<'t>(
         pos = plain_numeric(text, pos, slot, row)?;
     }
     let end = match rules.format {
+        FileFormat::ZeekConn | FileFormat::ZeekConnLabeled => return None,
         FileFormat::Unlabeled => {
             let (end, terminator) = plain_number_into(text, pos, N_NUMERIC - 1, row)?;
             (terminator != Some(b',')).then_some(end)?

@@ -13,6 +13,10 @@ pub enum FileFormat {
     Kdd99,
     /// NSL-KDD: 41 features, a label and a difficulty level.
     NslKdd,
+    /// Zeek `conn.log` rows (TSV or JSON), turned into KDD records.
+    ZeekConn,
+    /// A labelled Zeek `conn.log` (`label`, `detailed-label` columns).
+    ZeekConnLabeled,
 }
 
 impl FileFormat {
@@ -30,6 +34,8 @@ impl FileFormat {
             FileFormat::Unlabeled => 41,
             FileFormat::Kdd99 => 42,
             FileFormat::NslKdd => 43,
+            // Read by column name, not by count.
+            FileFormat::ZeekConn | FileFormat::ZeekConnLabeled => 0,
         }
     }
 
@@ -38,6 +44,8 @@ impl FileFormat {
             FileFormat::Unlabeled => "unlabelled KDD records (41 fields)",
             FileFormat::Kdd99 => "KDD Cup 99 (41 fields + label)",
             FileFormat::NslKdd => "NSL-KDD (41 fields + label + difficulty)",
+            FileFormat::ZeekConn => "Zeek conn.log, unlabelled",
+            FileFormat::ZeekConnLabeled => "Zeek conn.log, labelled",
         }
     }
 }
@@ -59,6 +67,23 @@ pub struct LoadReport {
     pub missing_values: Vec<(String, usize)>,
     /// Whether a header line was recognised and skipped.
     pub header_skipped: bool,
+    /// Zeek logs: what the rows held besides the records kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zeek: Option<ZeekReport>,
+}
+
+/// What a Zeek log held besides the records kept.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ZeekReport {
+    /// Rows of another transport than TCP, UDP or ICMP, skipped.
+    pub other_transport_rows: usize,
+    /// Labelled files: rows neither Benign nor Malicious (Background, …), left out of
+    /// the data (their connections still count in the traffic windows), by label.
+    #[serde(serialize_with = "crate::json::counts")]
+    pub unlabelled_rows: Vec<(String, usize)>,
+    /// Rows that ended more than the lateness before a row already used.
+    pub late_rows: u64,
+    pub max_late_seconds: f64,
 }
 
 impl LoadReport {

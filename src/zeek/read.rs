@@ -1,0 +1,324 @@
+//! Zeek logs read whole into a [`Dataset`]: one file, several (rotated logs), or a
+//! directory of them, in time order, with one set of traffic windows across them.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use super::order::ZeekRecord;
+use super::{ZeekLabel, ZeekOptions, ZeekParser, ZeekRecords};
+use crate::capture::numeric_features;
+use crate::data::Dataset;
+use crate::data::dataset::RawRecord;
+use crate::data::reader::report::ZeekReport;
+use crate::data::reader::{DataError, FileFormat, LoadReport, ReadOptions, decompressed};
+use crate::kdd::{ConnId, WindowConfig};
+
+/// The conn logs of `paths`: files, or directories whose `conn*` files are taken. Files
+/// are read in the order of their first row's time.
+pub fn zeek_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DataError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|source| DataError::Open {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file()
+                        && p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("conn") || n.contains(".conn."))
+                })
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut keyed = Vec::with_capacity(files.len());
+    for file in files {
+        keyed.push((first_ts(&file)?, file));
+    }
+    // Stable: files with no rows keep their place among equals.
+    keyed.sort_by_key(|(ts, _)| *ts);
+    Ok(keyed.into_iter().map(|(_, f)| f).collect())
+}
+
+fn open(path: &Path) -> Result<Box<dyn BufRead>, DataError> {
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|source| DataError::Open {
+        path: name.clone(),
+        source,
+    })?;
+    let (input, _) = decompressed(file, 1 << 16).map_err(|source| DataError::Io {
+        path: name,
+        line: 0,
+        source,
+    })?;
+    Ok(Box::new(BufReader::with_capacity(1 << 16, input)))
+}
+
+/// Time of a file's first row (0 when it has none or it cannot be read here; reading
+/// it later reports why).
+fn first_ts(path: &Path) -> Result<u64, DataError> {
+    let mut input = open(path)?;
+    let mut parser = ZeekParser::new(path.display().to_string());
+    let mut line = Vec::new();
+    for _ in 0..64 {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if let Ok(Some(row)) = parser.line(line.strip_suffix(b"\n").unwrap_or(&line)) {
+            return Ok(row.ts);
+        }
+    }
+    Ok(0)
+}
+
+/// Reads conn logs into one dataset. Rows of labelled files that are neither Benign nor
+/// Malicious are left out (and counted); their connections still count in the windows.
+pub fn read_zeek(
+    paths: &[PathBuf],
+    options: &ReadOptions,
+    zeek: ZeekOptions,
+) -> Result<(Dataset, LoadReport), DataError> {
+    let files = zeek_files(paths)?;
+    let source = match files.as_slice() {
+        [one] => one.display().to_string(),
+        _ => format!(
+            "{} conn logs ({} …)",
+            files.len(),
+            files
+                .first()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default()
+        ),
+    };
+    let mut reader = ZeekReader::new(&source, options, zeek);
+    for file in &files {
+        let name = file.display().to_string();
+        reader.read(open(file)?, &name)?;
+    }
+    reader.finish()
+}
+
+/// Reads conn logs from a stream (`-`, or a file already open).
+pub fn read_zeek_from(
+    input: impl Read,
+    name: &str,
+    options: &ReadOptions,
+    zeek: ZeekOptions,
+) -> Result<(Dataset, LoadReport), DataError> {
+    let (input, _) = decompressed(input, 1 << 16).map_err(|source| DataError::Io {
+        path: name.to_owned(),
+        line: 0,
+        source,
+    })?;
+    let mut reader = ZeekReader::new(name, options, zeek);
+    reader.read(Box::new(BufReader::with_capacity(1 << 16, input)), name)?;
+    reader.finish()
+}
+
+struct ZeekReader<'a> {
+    options: &'a ReadOptions,
+    records: ZeekRecords,
+    dataset: Dataset,
+    out: Vec<ZeekRecord>,
+    labelled: Option<bool>,
+    report: ZeekReport,
+    unlabelled: BTreeMap<String, usize>,
+    skipped_bad: usize,
+    first_bad: Vec<String>,
+    /// Rows kept so far; a record's `line` in the dataset is its line in its file.
+    last_error: Option<String>,
+}
+
+impl<'a> ZeekReader<'a> {
+    fn new(source: &str, options: &'a ReadOptions, zeek: ZeekOptions) -> Self {
+        ZeekReader {
+            options,
+            records: ZeekRecords::new(zeek, WindowConfig::default()),
+            dataset: Dataset::new(source),
+            out: Vec::new(),
+            labelled: None,
+            report: ZeekReport::default(),
+            unlabelled: BTreeMap::new(),
+            skipped_bad: 0,
+            first_bad: Vec::new(),
+            last_error: None,
+        }
+    }
+
+    fn read<'r>(&mut self, mut input: Box<dyn BufRead + 'r>, name: &str) -> Result<(), DataError> {
+        let mut parser = ZeekParser::new(name);
+        let mut line = Vec::with_capacity(512);
+        loop {
+            line.clear();
+            let n = input.read_until(b'\n', &mut line).map_err(|source| {
+                let line = parser.line_number();
+                if source.kind() == std::io::ErrorKind::InvalidInput
+                    || source.kind() == std::io::ErrorKind::UnexpectedEof
+                    || source.to_string().contains("corrupt")
+                {
+                    DataError::Gzip {
+                        path: name.to_owned(),
+                        line,
+                        source,
+                    }
+                } else {
+                    DataError::Io {
+                        path: name.to_owned(),
+                        line,
+                        source,
+                    }
+                }
+            })?;
+            if n == 0 {
+                break;
+            }
+            if line.len() > self.options.max_line_bytes {
+                self.bad(crate::zeek::ZeekError {
+                    path: name.to_owned(),
+                    line: parser.line_number() + 1,
+                    place: String::new(),
+                    message: format!(
+                        "a line of {} bytes; the longest accepted is {}",
+                        line.len(),
+                        self.options.max_line_bytes
+                    ),
+                    other_transport: false,
+                })?;
+                parser.line(b"")?;
+                continue;
+            }
+            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            match parser.line(text) {
+                Ok(Some(row)) => {
+                    let labelled = row.label.is_some() || parser.labelled();
+                    match self.labelled {
+                        None => self.labelled = Some(labelled),
+                        Some(l) if l != labelled => {
+                            return Err(crate::zeek::ZeekError {
+                                path: name.to_owned(),
+                                line: parser.line_number(),
+                                place: String::new(),
+                                message:
+                                    "labelled and unlabelled conn logs mixed: read them separately"
+                                        .into(),
+                                other_transport: false,
+                            }
+                            .into());
+                        }
+                        Some(_) => {}
+                    }
+                    self.records.push(row, &mut self.out);
+                    self.drain();
+                }
+                Ok(None) => {}
+                Err(e) if e.other_transport => self.report.other_transport_rows += 1,
+                Err(e) => self.bad(e)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn bad(&mut self, error: crate::zeek::ZeekError) -> Result<(), DataError> {
+        if !self.options.skip_bad_rows {
+            return Err(error.into());
+        }
+        self.skipped_bad += 1;
+        if self.first_bad.len() < 5 {
+            self.first_bad.push(error.to_string());
+        }
+        self.last_error = Some(error.to_string());
+        Ok(())
+    }
+
+    fn drain(&mut self) {
+        let labelled = self.labelled == Some(true);
+        for r in self.out.drain(..) {
+            let label = match (&r.label, labelled) {
+                (_, false) => None,
+                (Some(ZeekLabel::Benign), true) => Some("normal"),
+                (Some(ZeekLabel::Malicious(name)), true) => Some(name.as_str()),
+                (Some(ZeekLabel::Other(other)), true) => {
+                    *self.unlabelled.entry(other.clone()).or_default() += 1;
+                    continue;
+                }
+                (None, true) => {
+                    *self.unlabelled.entry("(unset)".into()).or_default() += 1;
+                    continue;
+                }
+            };
+            let c = &r.conn;
+            self.dataset.push_conn(
+                &RawRecord {
+                    numeric: numeric_features(c),
+                    categorical: [
+                        Some(c.protocol.as_str()),
+                        Some(c.service),
+                        Some(c.flag.as_str()),
+                    ],
+                    label,
+                    difficulty: None,
+                    line: r.line,
+                },
+                ConnId {
+                    uid: c.uid.clone(),
+                    ts: c.start,
+                    orig: c.orig_ip,
+                    orig_port: c.orig_port,
+                    resp: c.resp_ip,
+                    resp_port: c.resp_port,
+                    protocol: c.protocol,
+                },
+            );
+        }
+    }
+
+    fn finish(mut self) -> Result<(Dataset, LoadReport), DataError> {
+        self.records.finish(&mut self.out);
+        self.drain();
+        let stats = self.records.stats();
+        let source = self.dataset.source.clone();
+        if self.dataset.is_empty() {
+            return Err(match self.last_error {
+                Some(first) => DataError::NoRows {
+                    path: source,
+                    skipped: self.skipped_bad,
+                    first,
+                },
+                None => DataError::Empty { path: source },
+            });
+        }
+        let report = LoadReport {
+            source,
+            format: if self.labelled == Some(true) {
+                FileFormat::ZeekConnLabeled
+            } else {
+                FileFormat::ZeekConn
+            },
+            rows: self.dataset.len(),
+            skipped_bad_rows: self.skipped_bad,
+            first_bad_rows: self.first_bad,
+            skipped_missing_rows: 0,
+            missing_values: Vec::new(),
+            header_skipped: false,
+            zeek: Some(ZeekReport {
+                unlabelled_rows: self.unlabelled.into_iter().collect(),
+                late_rows: stats.late,
+                max_late_seconds: stats.max_late_nanos as f64 / 1e9,
+                ..self.report
+            }),
+        };
+        Ok((self.dataset, report))
+    }
+}

@@ -1,0 +1,289 @@
+//! Zeek conn.log as a source, on the real public logs in `../shared/data/zeek/`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::{netanomaly, read_csv, real_data, stderr};
+use netanomaly::data::{Dataset, ReadOptions, read_path};
+
+fn zeek(name: &str) -> Option<PathBuf> {
+    real_data(&format!("zeek/{name}"))
+}
+
+fn read(path: &Path) -> Dataset {
+    read_path(path, &ReadOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .0
+}
+
+/// The data rows of a TSV log, split by tab (and, in labelled files, runs of spaces).
+fn raw_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut names = Vec::new();
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        if let Some(fields) = line.strip_prefix("#fields\t") {
+            names = fields.split_whitespace().map(str::to_owned).collect();
+        } else if !line.starts_with('#') && !line.is_empty() {
+            rows.push(line.split_whitespace().map(str::to_owned).collect());
+        }
+    }
+    (names, rows)
+}
+
+fn count<'a>(values: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for v in values {
+        *counts.entry(v.to_owned()).or_default() += 1;
+    }
+    counts
+}
+
+#[test]
+fn every_shared_log_reads_with_its_rows_flags_and_uids() {
+    for name in [
+        "pcap2kdd_mikelhpdatke.conn.log",
+        "strato003_androidrat.conn.log",
+        "strato005_simda.conn.log",
+        "trickbot_taleibhans.conn.log",
+        "wrccdc_zed.conn.log",
+        "zat.conn.log",
+    ] {
+        let Some(path) = zeek(name) else { return };
+        let data = read(&path);
+        let (names, rows) = raw_rows(&path);
+        let col = |n: &str| names.iter().position(|x| x == n).unwrap();
+        let (proto, state, uid) = (col("proto"), col("conn_state"), col("uid"));
+        let kept: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|r| ["tcp", "udp", "icmp"].contains(&r[proto].as_str()))
+            .collect();
+        assert_eq!(data.len(), kept.len(), "{name}");
+        assert!(!data.has_labels(), "{name}");
+        // Flags: TCP's conn_state (RSTRH → RSTR, SHR → OTH), SF for UDP and ICMP.
+        let expected = count(
+            kept.iter()
+                .map(|r| match (r[proto].as_str(), r[state].as_str()) {
+                    ("tcp", "RSTRH") => "RSTR",
+                    ("tcp", "SHR") => "OTH",
+                    ("tcp", s) => s,
+                    _ => "SF",
+                }),
+        );
+        let found = count((0..data.len()).map(|r| data.category(r, 2).unwrap()));
+        assert_eq!(found, expected, "{name}");
+        // Every uid is carried, once.
+        let uids: BTreeMap<String, usize> =
+            count((0..data.len()).map(|r| data.conn(r).unwrap().uid.as_deref().unwrap()));
+        assert_eq!(uids, count(kept.iter().map(|r| r[uid].as_str())), "{name}");
+    }
+}
+
+#[test]
+fn labelled_logs_count_benign_malicious_and_leave_background_out() {
+    for (name, normal, attack, left_out) in [
+        ("strato008_normal40.conn.log.labeled", 1_402, 4_201, 60),
+        ("slips018_remcosrat.conn.log.labeled", 44, 719, 3),
+    ] {
+        let Some(path) = zeek(name) else { return };
+        let (data, report) = read_path(&path, &ReadOptions::default()).unwrap();
+        let (names, rows) = raw_rows(&path);
+        let label = names.iter().position(|n| n == "label").unwrap();
+        let raw = count(rows.iter().map(|r| r[label].as_str()));
+        assert_eq!(raw.get("Benign"), Some(&normal), "{name}");
+        assert_eq!(raw.get("Malicious"), Some(&attack), "{name}");
+        let families = count((0..data.len()).map(|r| data.family(r).unwrap().name()));
+        assert_eq!(
+            families.get("normal"),
+            Some(&normal),
+            "{name}: {families:?}"
+        );
+        assert_eq!(data.len(), normal + attack, "{name}");
+        let zeek = report.zeek.unwrap();
+        let dropped: usize = zeek.unlabelled_rows.iter().map(|(_, n)| n).sum();
+        assert_eq!(dropped, left_out, "{name}: {:?}", zeek.unlabelled_rows);
+    }
+}
+
+#[test]
+fn tsv_and_json_give_the_same_records() {
+    let Some(path) = zeek("trickbot_taleibhans.conn.log") else {
+        return;
+    };
+    let (names, rows) = raw_rows(&path);
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("conn.json");
+    let mut out = std::fs::File::create(&json).unwrap();
+    for row in &rows {
+        let mut object = serde_json::Map::new();
+        for (name, value) in names.iter().zip(row) {
+            if value == "-" || value == "(empty)" {
+                continue; // JSON leaves unset fields out
+            }
+            let v = match (value.parse::<u64>(), value.parse::<f64>()) {
+                _ if name == "uid" => serde_json::json!(value),
+                (Ok(n), _) => serde_json::json!(n),
+                (_, Ok(x)) => serde_json::json!(x),
+                _ => serde_json::json!(value),
+            };
+            object.insert(name.clone(), v);
+        }
+        writeln!(out, "{}", serde_json::Value::Object(object)).unwrap();
+    }
+    drop(out);
+    let (a, b) = (read(&path), read(&json));
+    assert_eq!(a.len(), b.len());
+    assert!(a.len() > 12_000);
+    for r in 0..a.len() {
+        assert_eq!(a.fields(r), b.fields(r), "row {r}");
+        assert_eq!(a.conn(r), b.conn(r), "row {r}");
+    }
+}
+
+#[test]
+fn a_model_of_one_captures_normal_rows_flags_another_captures_attacks() {
+    let (Some(train), Some(test)) = (
+        zeek("strato008_normal40.conn.log.labeled"),
+        zeek("strato010_normal42.conn.log.labeled"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("eval.json");
+    let run = netanomaly(&[
+        "evaluate",
+        "--train",
+        train.to_str().unwrap(),
+        "--test",
+        test.to_str().unwrap(),
+        "--feature-set",
+        "header",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["rows"]["test"], 5_310);
+    let text = report.to_string();
+    for detector in ["iforest", "autoencoder"] {
+        let auc = report["detectors"][detector]["roc_auc"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no {detector} in {text}"));
+        assert!(auc > 0.95, "{detector}: ROC AUC {auc}");
+    }
+}
+
+#[test]
+fn score_carries_the_uid_and_five_tuple_of_every_row() {
+    let (Some(train), Some(data)) = (
+        zeek("strato008_normal40.conn.log.labeled"),
+        zeek("zat.conn.log"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    common::train(
+        train.to_str().unwrap(),
+        &model,
+        &["--feature-set", "header"],
+    );
+    let csv = dir.path().join("scored.csv");
+    let run = netanomaly(&[
+        "score",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        csv.to_str().unwrap(),
+        "--all",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (header, rows) = read_csv(&csv);
+    assert_eq!(
+        &header[2..9],
+        ["uid", "ts", "orig_h", "orig_p", "resp_h", "resp_p", "proto"]
+    );
+    let (names, raw) = raw_rows(&data);
+    let col = |n: &str| names.iter().position(|x| x == n).unwrap();
+    // Rows come out in connection-end order; each names its raw row by uid.
+    let by_uid: BTreeMap<&str, &Vec<String>> =
+        raw.iter().map(|r| (r[col("uid")].as_str(), r)).collect();
+    assert_eq!(rows.len(), raw.len());
+    for row in &rows {
+        let r = by_uid[&row[2]];
+        assert_eq!(&row[3], &r[col("ts")]);
+        assert_eq!(&row[4], &r[col("id.orig_h")]);
+        assert_eq!(&row[5], &r[col("id.orig_p")]);
+        assert_eq!(&row[6], &r[col("id.resp_h")]);
+        assert_eq!(&row[7], &r[col("id.resp_p")]);
+        assert_eq!(&row[8], &r[col("proto")]);
+    }
+}
+
+#[test]
+fn bad_logs_are_refused_with_file_line_and_field() {
+    let Some(path) = zeek("zat.conn.log") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    // A bad port on the 12th line.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut fields: Vec<String> = lines[11].split('\t').map(str::to_owned).collect();
+    fields[3] = "http".into();
+    lines[11] = fields.join("\t");
+    let bad = dir.path().join("bad.log");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let error = read_path(&bad, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("bad.log:12: field \"id.orig_p\" (column 4): expected a port"),
+        "{error}"
+    );
+    // A truncated gzip: an error naming the file, not a panic or a silent short read.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let cut = dir.path().join("cut.log.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let error = read_path(&cut, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("cut.log.gz"), "{error}");
+    // The whole file gzipped reads the same records as the plain one.
+    let whole = dir.path().join("conn.log.gz");
+    std::fs::write(&whole, &bytes).unwrap();
+    assert_eq!(read(&whole).len(), read(&path).len());
+}
+
+#[test]
+fn a_directory_of_rotated_logs_is_read_in_time_order() {
+    let Some(path) = zeek("zat.conn.log") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header: Vec<&str> = text.lines().take_while(|l| l.starts_with('#')).collect();
+    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let half = body.len() / 2;
+    let dir = tempfile::tempdir().unwrap();
+    // Named so that name order is the wrong order.
+    for (name, rows) in [("conn.b.log", &body[..half]), ("conn.a.log", &body[half..])] {
+        let mut file = header.join("\n");
+        file.push('\n');
+        file.push_str(&rows.join("\n"));
+        file.push_str("\n#close\t2014-04-03-10-08-27\n");
+        std::fs::write(dir.path().join(name), file).unwrap();
+    }
+    std::fs::write(dir.path().join("dns.log"), "not a conn log\n").unwrap();
+    let (whole, rotated) = (read(&path), read(dir.path()));
+    assert_eq!(rotated.len(), whole.len());
+    for r in 0..whole.len() {
+        assert_eq!(whole.fields(r), rotated.fields(r), "row {r}");
+    }
+}
