@@ -33,6 +33,28 @@ pub struct ConnId {
     pub protocol: ProtocolType,
 }
 
+impl std::fmt::Display for ConnId {
+    /// `uid CHL4nt3VUD2UYJLH01 · 10.0.6.49:5353 → 224.0.0.251:5353 udp` (ICMP: no ports;
+    /// IPv6 addresses in brackets).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(uid) = &self.uid {
+            write!(f, "uid {uid} · ")?;
+        }
+        if self.protocol == ProtocolType::Icmp {
+            write!(f, "{} → {}", self.orig, self.resp)?;
+        } else {
+            let end = |ip, port| std::net::SocketAddr::new(ip, port);
+            write!(
+                f,
+                "{} → {}",
+                end(self.orig, self.orig_port),
+                end(self.resp, self.resp_port)
+            )?;
+        }
+        write!(f, " {}", self.protocol.as_str())
+    }
+}
+
 /// KDD `protocol_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProtocolType {
@@ -49,5 +71,30 @@ impl ProtocolType {
             ProtocolType::Udp => "udp",
             ProtocolType::Icmp => "icmp",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_reads_as_uid_and_endpoints() {
+        let mut id = ConnId {
+            uid: Some("CHL4nt3VUD2UYJLH01".into()),
+            ts: 0,
+            orig: "10.0.6.49".parse().unwrap(),
+            orig_port: 5353,
+            resp: "fe80::1".parse().unwrap(),
+            resp_port: 53,
+            protocol: ProtocolType::Udp,
+        };
+        assert_eq!(
+            id.to_string(),
+            "uid CHL4nt3VUD2UYJLH01 · 10.0.6.49:5353 → [fe80::1]:53 udp"
+        );
+        id.protocol = ProtocolType::Icmp;
+        id.uid = None;
+        assert_eq!(id.to_string(), "10.0.6.49 → fe80::1 icmp");
     }
 }
