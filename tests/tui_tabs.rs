@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use insta::assert_snapshot;
 use netanomaly::data::demo::{SynthConfig, generate};
+use netanomaly::data::{Dataset, ReadOptions, read_path};
 use netanomaly::detect::autoencoder::{Backend, StopReason, TrainEvent};
 use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples};
 use netanomaly::detect::{Detector, DetectorKind};
@@ -27,18 +28,14 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 const ROWS: usize = 600;
 
-/// The test set: every other generated row (the rest are "training" rows).
-fn test_set() -> (Arc<TestSet>, IsolationForest, Vec<f64>) {
-    let data = generate(&SynthConfig {
-        rows: ROWS,
-        seed: 11,
-        attack_fraction: 0.2,
-    });
-    let train: Vec<usize> = (0..ROWS)
+/// The test set: every other row of `data` (the rest are "training" rows).
+fn test_set(data: Dataset) -> (Arc<TestSet>, IsolationForest, Vec<f64>) {
+    let n = data.len();
+    let train: Vec<usize> = (0..n)
         .step_by(2)
         .filter(|&r| data.is_attack(r) == Some(false))
         .collect();
-    let rows: Vec<usize> = (1..ROWS).step_by(2).collect();
+    let rows: Vec<usize> = (1..n).step_by(2).collect();
     let encoder = Encoder::fit(&data, &train, &EncoderConfig::default()).unwrap();
     let (train_matrix, _) = encoder.transform(&data, &train);
     let (matrix, _) = encoder.transform(&data, &rows);
@@ -58,7 +55,7 @@ fn test_set() -> (Arc<TestSet>, IsolationForest, Vec<f64>) {
         synthetic: true,
         protocol: Protocol::Profile,
         fitted_on: serde_json::json!({ "rows": train.len() }),
-        source_rows: ROWS,
+        source_rows: n,
         families: data.family_counts(),
         train_rows: train.len(),
         data: Arc::new(data),
@@ -121,12 +118,27 @@ fn autoencoder_errors(test: &TestSet) -> (Vec<f64>, Vec<f64>) {
     (training, test_scores)
 }
 
-/// The app after both detectors "trained": every event the worker sends on the way.
+/// 600 generated records.
+fn demo() -> Dataset {
+    generate(&SynthConfig {
+        rows: ROWS,
+        seed: 11,
+        attack_fraction: 0.2,
+    })
+}
+
+/// The app after both detectors "trained" on the generated records.
 fn trained_app() -> App {
+    trained_app_of(demo())
+}
+
+/// The app after both detectors "trained" on `data`: every event the worker sends on
+/// the way.
+fn trained_app_of(data: Dataset) -> App {
     let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
     assert!(matches!(app.take_commands()[..], [Command::Train(_)]));
     app.size = (120, 36);
-    let (test, forest, forest_training) = test_set();
+    let (test, forest, forest_training) = test_set(data);
     let truth = test.truth.clone().unwrap();
     let forest_scores = forest.score(&test.matrix);
     let (ae_training, ae_scores) = autoencoder_errors(&test);
@@ -227,10 +239,34 @@ fn every_tab_renders_hand_made_results() {
 }
 
 #[test]
+fn the_flagged_detail_names_a_zeek_connection_by_uid() {
+    let Some(path) = common::real_data("zeek/strato010_normal42.conn.log.labeled") else {
+        return;
+    };
+    let (data, _) = read_path(&path, &ReadOptions::default()).unwrap();
+    let uids: Vec<String> = (0..data.len())
+        .map(|r| format!("uid {} · ", data.conn(r).unwrap().uid.as_deref().unwrap()))
+        .collect();
+    let mut app = trained_app_of(data);
+    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Enter);
+    let detail = render(&app, 150, 40);
+    let shown: Vec<&String> = uids
+        .iter()
+        .filter(|u| detail.contains(u.as_str()))
+        .collect();
+    assert_eq!(shown.len(), 1, "{detail}");
+    assert!(
+        detail.contains(" → 147.32.83.234:") && detail.contains("ts 1655"),
+        "{detail}"
+    );
+}
+
+#[test]
 fn the_autoencoder_tab_follows_a_training_in_progress() {
     let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
     app.take_commands();
-    let (test, _, _) = test_set();
+    let (test, _, _) = test_set(demo());
     app.update(Msg::Worker(Event::DataReady(test)));
     app.update(Msg::Worker(Event::Training(DetectorKind::Autoencoder)));
     for event in training_events(2) {
