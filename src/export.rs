@@ -34,12 +34,7 @@ const CONN_COLUMNS: [&str; 7] = ["uid", "ts", "orig_h", "orig_p", "resp_h", "res
 fn conn_fields(c: &crate::kdd::ConnId) -> [String; 7] {
     [
         c.uid.as_deref().unwrap_or_default().to_owned(),
-        // Zeek's own spelling: epoch seconds with microseconds.
-        format!(
-            "{}.{:06}",
-            c.ts / 1_000_000_000,
-            c.ts % 1_000_000_000 / 1_000
-        ),
+        c.zeek_ts(),
         c.orig.to_string(),
         c.orig_port.to_string(),
         c.resp.to_string(),

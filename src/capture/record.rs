@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use crate::kdd::{Flag, NANOS_PER_SEC, Nanos, ProtocolType, TrafficFeatures};
+use crate::kdd::{ConnId, Flag, NANOS_PER_SEC, Nanos, ProtocolType, TrafficFeatures};
 
 /// Why a record was emitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,6 +61,19 @@ impl ConnRecord {
     /// KDD `duration`: whole seconds, truncated (as AI-IDS: `duration_ms / 1000`).
     pub fn duration_secs(&self) -> u64 {
         (self.end - self.start) / NANOS_PER_SEC
+    }
+
+    /// Who talked to whom, and when.
+    pub fn id(&self) -> ConnId {
+        ConnId {
+            uid: self.uid.clone(),
+            ts: self.start,
+            orig: self.orig_ip,
+            orig_port: self.orig_port,
+            resp: self.resp_ip,
+            resp_port: self.resp_port,
+            protocol: self.protocol,
+        }
     }
 
     /// Total packets both ways.

@@ -67,13 +67,17 @@ impl Flag {
         Flag::ALL.into_iter().find(|f| f.as_str() == name)
     }
 
+    /// KDD's flag for Zeek's `RSTRH` and `SHR`, which KDD lacks (see `from_conn_state`).
+    pub const FOR_RSTRH: Flag = Flag::RSTR;
+    pub const FOR_SHR: Flag = Flag::OTH;
+
     /// The KDD flag for a Zeek TCP `conn_state`: the 11 KDD states as they are, and the
     /// two KDD lacks mapped as the packet tracker maps them: `RSTRH` (responder SYN-ACK,
     /// then its RST, no SYN seen) → `RSTR`, `SHR` (responder SYN-ACK, then its FIN) → `OTH`.
     pub fn from_conn_state(state: &str) -> Option<Flag> {
         match state {
-            "RSTRH" => Some(Flag::RSTR),
-            "SHR" => Some(Flag::OTH),
+            "RSTRH" => Some(Flag::FOR_RSTRH),
+            "SHR" => Some(Flag::FOR_SHR),
             _ => Flag::from_name(state),
         }
     }

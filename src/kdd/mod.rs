@@ -33,6 +33,17 @@ pub struct ConnId {
     pub protocol: ProtocolType,
 }
 
+impl ConnId {
+    /// The start time as Zeek writes it: epoch seconds with microseconds.
+    pub fn zeek_ts(&self) -> String {
+        format!(
+            "{}.{:06}",
+            self.ts / NANOS_PER_SEC,
+            self.ts % NANOS_PER_SEC / 1_000
+        )
+    }
+}
+
 impl std::fmt::Display for ConnId {
     /// `uid CHL4nt3VUD2UYJLH01 · 10.0.6.49:5353 → 224.0.0.251:5353 udp` (ICMP: no ports;
     /// IPv6 addresses in brackets).

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use super::order::ZeekRecord;
@@ -13,7 +13,7 @@ use crate::data::Dataset;
 use crate::data::dataset::RawRecord;
 use crate::data::reader::report::ZeekReport;
 use crate::data::reader::{DataError, FileFormat, LoadReport, ReadOptions, decompressed};
-use crate::kdd::{ConnId, WindowConfig};
+use crate::kdd::WindowConfig;
 
 /// The conn logs of `paths`: files, or directories whose `conn*` files are taken. Files
 /// are read in the order of their first row's time.
@@ -50,24 +50,25 @@ pub fn zeek_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DataError> {
     Ok(keyed.into_iter().map(|(_, f)| f).collect())
 }
 
-fn open(path: &Path) -> Result<Box<dyn BufRead>, DataError> {
+/// A log opened for reading, decompressed; and whether it was gzip.
+fn open(path: &Path) -> Result<(Box<dyn BufRead>, bool), DataError> {
     let name = path.display().to_string();
     let file = File::open(path).map_err(|source| DataError::Open {
         path: name.clone(),
         source,
     })?;
-    let (input, _) = decompressed(file, 1 << 16).map_err(|source| DataError::Io {
+    let (input, gzip) = decompressed(file, 1 << 16).map_err(|source| DataError::Io {
         path: name,
         line: 0,
         source,
     })?;
-    Ok(Box::new(BufReader::with_capacity(1 << 16, input)))
+    Ok((Box::new(BufReader::with_capacity(1 << 16, input)), gzip))
 }
 
 /// Time of a file's first row (0 when it has none or it cannot be read here; reading
 /// it later reports why).
 fn first_ts(path: &Path) -> Result<u64, DataError> {
-    let mut input = open(path)?;
+    let (mut input, _) = open(path)?;
     let mut parser = ZeekParser::new(path.display().to_string());
     let mut line = Vec::new();
     for _ in 0..64 {
@@ -105,25 +106,23 @@ pub fn read_zeek(
     let mut reader = ZeekReader::new(&source, options, zeek);
     for file in &files {
         let name = file.display().to_string();
-        reader.read(open(file)?, &name)?;
+        let (input, gzip) = open(file)?;
+        reader.read(input, &name, gzip)?;
     }
     reader.finish()
 }
 
-/// Reads conn logs from a stream (`-`, or a file already open).
+/// Reads conn logs from a stream already decompressed (by `data::reader::read_from`);
+/// `gzip` says whether it was.
 pub fn read_zeek_from(
-    input: impl Read,
+    input: impl BufRead,
     name: &str,
+    gzip: bool,
     options: &ReadOptions,
     zeek: ZeekOptions,
 ) -> Result<(Dataset, LoadReport), DataError> {
-    let (input, _) = decompressed(input, 1 << 16).map_err(|source| DataError::Io {
-        path: name.to_owned(),
-        line: 0,
-        source,
-    })?;
     let mut reader = ZeekReader::new(name, options, zeek);
-    reader.read(Box::new(BufReader::with_capacity(1 << 16, input)), name)?;
+    reader.read(Box::new(input), name, gzip)?;
     reader.finish()
 }
 
@@ -137,8 +136,6 @@ struct ZeekReader<'a> {
     unlabelled: BTreeMap<String, usize>,
     skipped_bad: usize,
     first_bad: Vec<String>,
-    /// Rows kept so far; a record's `line` in the dataset is its line in its file.
-    last_error: Option<String>,
 }
 
 impl<'a> ZeekReader<'a> {
@@ -153,21 +150,23 @@ impl<'a> ZeekReader<'a> {
             unlabelled: BTreeMap::new(),
             skipped_bad: 0,
             first_bad: Vec::new(),
-            last_error: None,
         }
     }
 
-    fn read<'r>(&mut self, mut input: Box<dyn BufRead + 'r>, name: &str) -> Result<(), DataError> {
+    /// Reads one log; `gzip` tells a read failure of a gzip stream (corrupt, cut off).
+    fn read<'r>(
+        &mut self,
+        mut input: Box<dyn BufRead + 'r>,
+        name: &str,
+        gzip: bool,
+    ) -> Result<(), DataError> {
         let mut parser = ZeekParser::new(name);
         let mut line = Vec::with_capacity(512);
         loop {
             line.clear();
             let n = input.read_until(b'\n', &mut line).map_err(|source| {
                 let line = parser.line_number();
-                if source.kind() == std::io::ErrorKind::InvalidInput
-                    || source.kind() == std::io::ErrorKind::UnexpectedEof
-                    || source.to_string().contains("corrupt")
-                {
+                if gzip {
                     DataError::Gzip {
                         path: name.to_owned(),
                         line,
@@ -238,7 +237,6 @@ impl<'a> ZeekReader<'a> {
         if self.first_bad.len() < 5 {
             self.first_bad.push(error.to_string());
         }
-        self.last_error = Some(error.to_string());
         Ok(())
     }
 
@@ -271,15 +269,7 @@ impl<'a> ZeekReader<'a> {
                     difficulty: None,
                     line: r.line,
                 },
-                ConnId {
-                    uid: c.uid.clone(),
-                    ts: c.start,
-                    orig: c.orig_ip,
-                    orig_port: c.orig_port,
-                    resp: c.resp_ip,
-                    resp_port: c.resp_port,
-                    protocol: c.protocol,
-                },
+                c.id(),
             );
         }
     }
@@ -290,7 +280,7 @@ impl<'a> ZeekReader<'a> {
         let stats = self.records.stats();
         let source = self.dataset.source.clone();
         if self.dataset.is_empty() {
-            return Err(match self.last_error {
+            return Err(match self.first_bad.first().cloned() {
                 Some(first) => DataError::NoRows {
                     path: source,
                     skipped: self.skipped_bad,

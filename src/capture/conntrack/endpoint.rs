@@ -64,7 +64,7 @@ pub(super) fn kdd_flag(z: ZeekState) -> Flag {
     match z {
         ZeekState::Kdd(f) => f,
         // The same mapping as for Zeek's own logs.
-        ZeekState::Rstrh => Flag::from_conn_state("RSTRH").unwrap_or(Flag::RSTR),
-        ZeekState::Shr => Flag::from_conn_state("SHR").unwrap_or(Flag::OTH),
+        ZeekState::Rstrh => Flag::FOR_RSTRH,
+        ZeekState::Shr => Flag::FOR_SHR,
     }
 }

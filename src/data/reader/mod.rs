@@ -78,7 +78,7 @@ pub fn read_from(
         SourceFormat::Auto => crate::zeek::ZeekParser::sniff(input.fill_buf().map_err(io_error)?),
     };
     if zeek {
-        return crate::zeek::read_zeek_from(input, name, options, options.zeek);
+        return crate::zeek::read_zeek_from(input, name, gzip, options, options.zeek);
     }
     read_chunks(input, name, gzip, options)
 }

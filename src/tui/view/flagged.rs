@@ -141,11 +141,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
     // Records from connection logs: the uid leads to the connection's other Zeek logs.
     if let Some(conn) = test.data.conn(r) {
         lines.push(Line::raw(conn.to_string()));
-        lines.push(Line::raw(format!(
-            "ts {}.{:06}",
-            conn.ts / 1_000_000_000,
-            conn.ts % 1_000_000_000 / 1_000
-        )));
+        lines.push(Line::raw(format!("ts {}", conn.zeek_ts())));
         lines.push(Line::raw(""));
     }
     for panel in [&app.iforest, &app.autoencoder] {
