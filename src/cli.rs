@@ -85,15 +85,15 @@ pub struct DashboardArgs {
     /// --monitor - --format pcap`). Without --data the other tabs stay empty.
     #[arg(long, value_name = "PATH|-", requires = "model")]
     pub monitor: Option<PathBuf>,
-    /// What --monitor reads: kdd (connection records, one per line) or pcap (a packet
-    /// capture, pcap or pcapng).
+    /// What --monitor reads: kdd (connection records, one per line), pcap (a packet
+    /// capture, pcap or pcapng) or zeek (a Zeek conn.log, TSV or JSON lines).
     #[arg(long, value_enum, default_value_t = MonitorFormat::Kdd, requires = "monitor")]
     pub format: MonitorFormat,
     /// Keep reading the --monitor file as it grows, like `tail -F`.
     #[arg(long, requires = "monitor")]
     pub follow: bool,
-    /// With --format pcap: accept a model trained on all 41 features although packets
-    /// give 0 for the 13 content features.
+    /// With --format pcap or zeek: accept a model trained on all 41 features although
+    /// packets and conn logs give 0 for the 13 content features.
     #[arg(long, requires = "monitor")]
     pub allow_content_features_zero: bool,
     #[command(flatten)]
@@ -165,9 +165,14 @@ pub struct MonitorArgs {
     pub input: PathBuf,
     /// kdd: KDD Cup 99 / NSL-KDD connection records, one per line (41 fields, with or
     /// without a label). pcap: a packet capture (pcap or pcapng, e.g. `tcpdump -U -w -`),
-    /// turned into connection records as connections end.
+    /// turned into connection records as connections end. zeek: a Zeek conn.log (TSV
+    /// with its header, or JSON lines), one connection per row, uid kept.
     #[arg(long, value_enum, default_value_t = MonitorFormat::Kdd)]
     pub format: MonitorFormat,
+    /// With --format zeek: seconds of log time to wait for rows that ended earlier
+    /// (conn.log is written as connections end, so rows are not in time order).
+    #[arg(long, default_value_t = 10.0, value_parser = parse_lateness)]
+    pub zeek_lateness: f64,
     /// Keep reading --input as it grows, like `tail -F` (survives log rotation); stop
     /// with Ctrl-C.
     #[arg(long, requires = "input")]
@@ -188,9 +193,9 @@ pub struct MonitorArgs {
     /// counted and named on stderr).
     #[arg(long)]
     pub strict: bool,
-    /// With --format pcap: accept a model trained on all 41 features although packets
-    /// give 0 for the 13 content features (a model for packets is trained with
-    /// `--feature-set header`).
+    /// With --format pcap or zeek: accept a model trained on all 41 features although
+    /// packets and conn logs give 0 for the 13 content features (a model for them is
+    /// trained with `--feature-set header`).
     #[arg(long)]
     pub allow_content_features_zero: bool,
     #[command(flatten)]
@@ -282,6 +287,17 @@ pub enum DemoAttack {
 pub enum MonitorFormat {
     Kdd,
     Pcap,
+    Zeek,
+}
+
+impl MonitorFormat {
+    pub fn format(self) -> crate::monitor::Format {
+        match self {
+            MonitorFormat::Kdd => crate::monitor::Format::Kdd,
+            MonitorFormat::Pcap => crate::monitor::Format::Pcap,
+            MonitorFormat::Zeek => crate::monitor::Format::Zeek,
+        }
+    }
 }
 
 /// The autoencoder's training settings: a preset, with any of its values overridden.

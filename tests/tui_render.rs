@@ -348,6 +348,8 @@ mod live {
         let autoencoder = 0.02 + (i % 5) as f64 * 0.031;
         Alert {
             time: (NOW - 30 + i) * 1_000_000_000 + 123_456_000,
+            // Zeek uids: `C` and 17 base-62 characters.
+            uid: (format == Format::Zeek).then(|| format!("CHhAvVGS1DHFjwGM{i:02}")),
             origin: match format {
                 Format::Kdd => Origin::Line(1000 + i * 17),
                 Format::Pcap if service == "ecr_i" => Origin::Icmp {
@@ -356,7 +358,7 @@ mod live {
                     icmp_type: 0,
                     code: 0,
                 },
-                Format::Pcap => Origin::Connection {
+                Format::Pcap | Format::Zeek => Origin::Connection {
                     src: format!("10.0.0.{}:{}", 10 + i % 20, 40000 + i)
                         .parse()
                         .unwrap(),
@@ -471,6 +473,7 @@ mod live {
         let (source, follow) = match format {
             Format::Kdd => ("/var/log/kdd.log", true),
             Format::Pcap => ("standard input", false),
+            Format::Zeek => ("/opt/zeek/logs/current/conn.log", true),
         };
         app.update(Msg::Worker(Event::Live(LiveEvent::Started {
             source: source.into(),
@@ -513,6 +516,33 @@ mod live {
             app.take_commands()[..],
             [Command::Cancel, Command::StopMonitor]
         ));
+    }
+
+    /// A followed Zeek conn.log: every alert names its connection by Zeek's uid, in the
+    /// table and in the detail, so an analyst can pivot to the other Zeek logs.
+    #[test]
+    fn the_live_tab_names_the_zeek_uid_of_each_alert() {
+        let mut app = live_app(Format::Zeek);
+        let screen = render(&app, 120, 36);
+        assert!(
+            screen.contains("/opt/zeek/logs/current/conn.log (followed) · zeek conn.log"),
+            "{screen}"
+        );
+        assert!(screen.contains(" uid "), "{screen}");
+        // Every alert row shows its own uid (the newest first).
+        let uids: Vec<&str> = screen
+            .lines()
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .find(|w| w.starts_with("CHhAvVGS1DHFjwGM"))
+            })
+            .collect();
+        assert!(uids.len() >= 5, "{screen}");
+        assert!(uids.windows(2).all(|w| w[0] != w[1]), "{uids:?}");
+        assert_snapshot!("live_zeek", screen);
+        key(&mut app, KeyCode::Enter);
+        let detail = render(&app, 120, 36);
+        assert!(detail.contains(&format!("uid    {}", uids[0])), "{detail}");
     }
 
     #[test]

@@ -287,3 +287,227 @@ fn a_directory_of_rotated_logs_is_read_in_time_order() {
         assert_eq!(whole.fields(r), rotated.fields(r), "row {r}");
     }
 }
+
+/// Lines of a child's stdout, as they come.
+fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The uids of the next `n` records `monitor --json` prints, and how many of them it
+/// flagged (each flagged record checked to carry its connection).
+fn next_records(
+    rx: &std::sync::mpsc::Receiver<String>,
+    n: usize,
+) -> (std::collections::BTreeSet<String>, usize) {
+    let mut uids = std::collections::BTreeSet::new();
+    let mut flagged = 0;
+    for _ in 0..n {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("monitor printed a record in time");
+        let record: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(record["kind"], "record", "{line}");
+        assert_eq!(record["ended_by"], "logged", "{line}");
+        uids.insert(record["uid"].as_str().expect(&line).to_owned());
+        flagged += usize::from(record["flagged"].as_bool().unwrap());
+    }
+    (uids, flagged)
+}
+
+/// `monitor --format zeek --follow` on a live conn.log: rows appended are scored, the
+/// log's hourly rotation (renamed away, a new file with its own header) is followed,
+/// and every record, on stdout and in `--alerts`, carries its row's uid.
+#[test]
+#[cfg(unix)]
+fn monitor_follows_a_rotating_conn_log_with_uids() {
+    let (Some(train), Some(log)) = (
+        zeek("strato008_normal40.conn.log.labeled"),
+        zeek("strato005_simda.conn.log"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    common::train(
+        train.to_str().unwrap(),
+        &model,
+        &["--feature-set", "header", "--epochs", "5"],
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let header: Vec<&str> = text
+        .lines()
+        .take_while(|l| l.starts_with('#') && !l.starts_with("#close"))
+        .collect();
+    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let uid_col = header
+        .iter()
+        .find_map(|l| l.strip_prefix("#fields\t"))
+        .unwrap()
+        .split('\t')
+        .position(|f| f == "uid")
+        .unwrap();
+    let uids = |rows: &[&str]| -> std::collections::BTreeSet<String> {
+        rows.iter()
+            .map(|r| r.split('\t').nth(uid_col).unwrap().to_owned())
+            .collect()
+    };
+    let (a, b, c) = (&body[..400], &body[400..700], &body[700..]);
+    let live = dir.path().join("conn.log");
+    let alerts = dir.path().join("alerts.jsonl");
+    std::fs::write(&live, header.join("\n") + "\n" + &a.join("\n") + "\n").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netanomaly"))
+        .args(["monitor", "--model", model.to_str().unwrap()])
+        .args(["--input", live.to_str().unwrap(), "--format", "zeek"])
+        .args(["--follow", "--json", "--zeek-lateness", "0.5"])
+        .args(["--alerts", alerts.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(&mut child);
+    // Rows wait for later ones up to the lateness; when the log goes quiet, they go.
+    let (got, mut flagged) = next_records(&rx, a.len());
+    assert_eq!(got, uids(a));
+    // Growth.
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&live)
+        .unwrap();
+    file.write_all((b.join("\n") + "\n").as_bytes()).unwrap();
+    let (got, n) = next_records(&rx, b.len());
+    assert_eq!(got, uids(b));
+    flagged += n;
+    // Zeek's rotation: the log is closed, renamed, and a new one started with its header.
+    file.write_all(b"#close\t2026-12-03-07-00-00\n").unwrap();
+    drop(file);
+    std::fs::rename(&live, dir.path().join("conn.07:00:00-08:00:00.log")).unwrap();
+    std::fs::write(&live, header.join("\n") + "\n" + &c.join("\n") + "\n").unwrap();
+    let (got, n) = next_records(&rx, c.len());
+    assert_eq!(got, uids(c));
+    flagged += n;
+
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let summary: serde_json::Value =
+        serde_json::from_str(&rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap())
+            .unwrap();
+    assert_eq!(summary["kind"], "summary");
+    assert_eq!(summary["counts"]["records"], body.len() as u64);
+    assert_eq!(summary["counts"]["skipped_bad_records"], 0);
+    assert!(child.wait().unwrap().success());
+
+    let all = uids(&body);
+    let alerts = std::fs::read_to_string(&alerts).unwrap();
+    let alerts: Vec<serde_json::Value> = alerts
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts.len(), flagged);
+    assert!(flagged > 0, "the Simda capture has flagged connections");
+    for alert in &alerts {
+        assert_eq!(alert["flagged"], true);
+        assert!(all.contains(alert["uid"].as_str().unwrap()), "{alert}");
+    }
+}
+
+/// `monitor`'s text lines name each connection by uid and endpoints; a bad row is
+/// skipped and named by file, line and field (with `--strict`, it ends the run).
+#[test]
+fn monitor_text_names_the_uid_and_skips_bad_rows() {
+    let (Some(train), Some(log)) = (
+        zeek("strato008_normal40.conn.log.labeled"),
+        zeek("zat.conn.log"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    common::train(
+        train.to_str().unwrap(),
+        &model,
+        &["--feature-set", "header", "--epochs", "5"],
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut fields: Vec<String> = lines[11].split('\t').map(str::to_owned).collect();
+    fields[2] = "10.0.0.300".into();
+    lines[11] = fields.join("\t");
+    let bad = dir.path().join("bad.log");
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let (names, raw) = raw_rows(&log);
+    let uid = names.iter().position(|n| n == "uid").unwrap();
+    let run = netanomaly(&[
+        "monitor",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        bad.to_str().unwrap(),
+        "--format",
+        "zeek",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let out = common::stdout(&run);
+    let printed: Vec<&str> = out.lines().collect();
+    assert_eq!(printed.len(), raw.len() - 1);
+    let line_of: BTreeMap<&str, &&str> = printed
+        .iter()
+        .map(|l| (l.split("  ").nth(1).unwrap(), l))
+        .collect();
+    let col = |n: &str| names.iter().position(|x| x == n).unwrap();
+    let bad_uid = lines[11].split('\t').nth(uid).unwrap();
+    assert!(!line_of.contains_key(bad_uid));
+    for row in &raw {
+        if row[uid] == bad_uid {
+            continue;
+        }
+        let line = line_of[row[uid].as_str()];
+        let end = |h: &str, p: &str| {
+            if row[col("proto")] == "icmp" {
+                h.to_owned()
+            } else {
+                std::net::SocketAddr::new(h.parse().unwrap(), p.parse().unwrap()).to_string()
+            }
+        };
+        let endpoints = format!(
+            "{} -> {}",
+            end(&row[col("id.orig_h")], &row[col("id.orig_p")]),
+            end(&row[col("id.resp_h")], &row[col("id.resp_p")])
+        );
+        assert!(line.contains(&endpoints), "{line} lacks {endpoints}");
+    }
+    assert_eq!(line_of.len(), raw.len() - 1);
+    let err = stderr(&run);
+    assert!(
+        err.contains(
+            "bad.log:12: field \"id.orig_h\" (column 3): expected an IPv4 or IPv6 address"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("skipped 1 malformed records"), "{err}");
+    let strict = netanomaly(&[
+        "monitor",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        bad.to_str().unwrap(),
+        "--format",
+        "zeek",
+        "--strict",
+    ]);
+    assert!(!strict.status.success());
+    assert!(stderr(&strict).contains("bad.log:12: field \"id.orig_h\""));
+}

@@ -4,10 +4,10 @@ use std::io::IsTerminal;
 
 use color_eyre::eyre::{Result, bail};
 
-use crate::cli::{DashboardArgs, MonitorFormat};
+use crate::cli::DashboardArgs;
 use crate::data::{FeatureSet, ReadOptions};
 use crate::detect::iforest::IsolationForestConfig;
-use crate::monitor::{Format, Input, MonitorConfig, MonitorError};
+use crate::monitor::{Input, MonitorConfig, MonitorError};
 use crate::tui::{self, Options};
 use crate::worker::monitor_job::LiveConfig;
 use crate::worker::{Settings, Source};
@@ -57,11 +57,8 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
     }
     let live = match (&args.monitor, &args.model, &bundle) {
         (Some(path), Some(model), Some(bundle)) => {
-            let format = match args.format {
-                MonitorFormat::Kdd => Format::Kdd,
-                MonitorFormat::Pcap => Format::Pcap,
-            };
-            if format == Format::Pcap
+            let format = args.format.format();
+            if !format.has_content_features()
                 && bundle.manifest.schema.feature_set == FeatureSet::All
                 && !args.allow_content_features_zero
             {

@@ -13,13 +13,13 @@ use color_eyre::eyre::{Result, WrapErr};
 use serde::Serialize;
 
 use crate::capture::record::{ConnRecord, EndReason};
-use crate::cli::{MonitorArgs, MonitorFormat};
+use crate::cli::MonitorArgs;
 use crate::data::ReadOptions;
 use crate::format::{significant, thousands};
 use crate::model::ModelBundle;
 use crate::monitor::alerts::AlertLog;
 use crate::monitor::{
-    self, Format, Input, MonitorConfig, MonitorError, MonitorEvent, ScoredBatch, Summary,
+    self, Input, MonitorConfig, MonitorError, MonitorEvent, ScoredBatch, Summary,
 };
 
 pub fn run(args: &MonitorArgs) -> Result<()> {
@@ -34,14 +34,14 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
     };
     let config = MonitorConfig {
         input,
-        format: match args.format {
-            MonitorFormat::Kdd => Format::Kdd,
-            MonitorFormat::Pcap => Format::Pcap,
-        },
+        format: args.format.format(),
         tracker: args.tracker.config(),
         allow_content_features_zero: args.allow_content_features_zero,
         read: ReadOptions {
             skip_bad_rows: !args.strict,
+            zeek: crate::zeek::ZeekOptions {
+                lateness: (args.zeek_lateness * 1e9).round() as u64,
+            },
             ..ReadOptions::default()
         },
         why: args.why as usize,
@@ -150,6 +150,21 @@ fn print_summary(summary: &Summary, alerts: Option<&AlertLog>) {
     if let Some(capture) = &summary.capture {
         super::pcap2kdd::report("  capture", capture, capture.records, summary.seconds);
     }
+    if let Some(zeek) = &summary.zeek {
+        if zeek.other_transport_rows > 0 {
+            eprintln!(
+                "  skipped {} rows of other transports than TCP, UDP and ICMP",
+                thousands(zeek.other_transport_rows as u64)
+            );
+        }
+        if zeek.late_rows > 0 {
+            eprintln!(
+                "  {} rows ended more than --zeek-lateness before a row already scored (by up to {:.1} s); used as they came",
+                thousands(zeek.late_rows),
+                zeek.max_late_seconds
+            );
+        }
+    }
     if let Some(log) = alerts {
         eprintln!("  alerts appended to {}", log.path().display());
     }
@@ -169,7 +184,7 @@ struct JsonRecord<'a> {
     time: String,
     line: u64,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    connection: Option<JsonConnection>,
+    connection: Option<JsonConnection<'a>>,
     protocol_type: Option<&'a str>,
     service: Option<&'a str>,
     flag: Option<&'a str>,
@@ -180,9 +195,12 @@ struct JsonRecord<'a> {
     detectors: BTreeMap<&'static str, JsonVerdict<'a>>,
 }
 
-/// The connection behind a record made from packets.
+/// The connection behind a record made from packets or a Zeek conn.log.
 #[derive(Serialize)]
-struct JsonConnection {
+struct JsonConnection<'a> {
+    /// Zeek's connection id, to find the connection in the other Zeek logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uid: Option<&'a str>,
     src: std::net::IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     src_port: Option<u16>,
@@ -301,6 +319,7 @@ fn json_record<'a>(batch: &'a ScoredBatch, row: usize, time: &str) -> JsonRecord
         time: connection.map_or_else(|| time.to_owned(), |c| crate::clock::rfc3339(c.start)),
         line: data.line(row),
         connection: connection.map(|c| JsonConnection {
+            uid: c.uid.as_deref(),
             src: c.orig_ip,
             src_port: (!is_icmp(c)).then_some(c.orig_port),
             dst: c.resp_ip,
@@ -342,17 +361,19 @@ fn json_record<'a>(batch: &'a ScoredBatch, row: usize, time: &str) -> JsonRecord
 }
 
 /// `2026-11-24T14:03:05.123456Z  line 12  tcp/http/SF  iforest 0.6121 FLAG  autoencoder
-/// 0.04521 FLAG  why[autoencoder] count (+41%), …`
+/// 0.04521 FLAG  why[autoencoder] count (+41%), …`; for connections the start, Zeek's
+/// uid and the endpoints take the place of the line.
 fn text_record(batch: &ScoredBatch, row: usize, time: &str, line: &mut Vec<u8>) -> io::Result<()> {
     let data = &batch.records;
     let category = |k| data.category(row, k).unwrap_or("?");
     match batch.connections.get(row) {
-        Some(c) => write!(
-            line,
-            "{}  {}  ",
-            crate::clock::rfc3339(c.start),
-            endpoints(c)
-        )?,
+        Some(c) => {
+            write!(line, "{}  ", crate::clock::rfc3339(c.start))?;
+            if let Some(uid) = &c.uid {
+                write!(line, "{uid}  ")?;
+            }
+            write!(line, "{}  ", endpoints(c))?;
+        }
         None => write!(line, "{time}  line {:<7} ", data.line(row))?,
     }
     write!(line, "{}/{}/{}", category(0), category(1), category(2))?;

@@ -58,6 +58,11 @@ impl StreamParser {
         }
     }
 
+    /// The stream's name, as errors give it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub fn report(&self) -> &StreamReport {
         &self.report
     }

@@ -28,6 +28,15 @@ pub enum Format {
     Kdd,
     /// A packet capture (pcap or pcapng), turned into connection records.
     Pcap,
+    /// A Zeek `conn.log` (TSV with its header, or JSON lines), one connection per row.
+    Zeek,
+}
+
+impl Format {
+    /// Records made from connections (packets or a conn.log) have no content features.
+    pub fn has_content_features(self) -> bool {
+        self == Format::Kdd
+    }
 }
 
 /// How the monitor reads and explains.
@@ -39,7 +48,8 @@ pub struct MonitorConfig {
     pub tracker: TrackerConfig,
     /// Score packets with a model that needs content features (they are 0 from packets).
     pub allow_content_features_zero: bool,
-    /// Bad lines are skipped and counted unless `read.skip_bad_rows` is false.
+    /// Bad lines are skipped and counted unless `read.skip_bad_rows` is false; Zeek's
+    /// reorder lateness is `read.zeek`.
     pub read: ReadOptions,
     /// "Why" features named per flagged record and detector (0: no explanations).
     pub why: usize,

@@ -15,11 +15,14 @@ pub enum MonitorError {
     #[error("{path}: {source}")]
     Capture { path: String, source: CaptureError },
     #[error(
-        "the model uses the content features (hot … is_guest_login), which packets cannot give (they would all be 0); train a model for packets with `--feature-set header`, or pass --allow-content-features-zero"
+        "the model uses the content features (hot … is_guest_login), which packets and Zeek conn logs cannot give (they would all be 0); train a model for them with `--feature-set header`, or pass --allow-content-features-zero"
     )]
     NeedsContentFeatures,
     #[error(transparent)]
     Data(#[from] DataError),
+    /// A bad conn.log row under `--strict`.
+    #[error(transparent)]
+    Zeek(#[from] crate::zeek::ZeekError),
     #[error(transparent)]
     Autoencoder(#[from] AutoencoderError),
     /// The sink failed (e.g. standard output was closed).

@@ -29,6 +29,8 @@ pub(super) enum Piece {
     Packets(Vec<Packet>),
     /// A capture (one file of a rotated series) ended.
     CaptureEnd(CaptureEnd),
+    /// A followed log was rotated: what follows is the new file.
+    Switched,
     Failed(Failure),
 }
 
@@ -67,33 +69,48 @@ pub(super) fn open(input: &Input, stop: &Arc<AtomicBool>) -> Result<Opened, Moni
 
 /// Pieces of the input as they come (a gzip stream decompressed).
 pub(super) fn read_bytes(opened: Opened, tx: &SyncSender<Piece>) {
-    let input: Box<dyn Read> = match opened {
-        Opened::Stdin => Box::new(io::stdin()),
-        Opened::File(file) => Box::new(file),
-        Opened::Follow(follow) => Box::new(follow),
+    let _ = match opened {
+        Opened::Stdin => read_stream(io::stdin(), tx),
+        Opened::File(file) => read_stream(file, tx),
+        Opened::Follow(follow) => read_stream(follow, tx),
+    };
+}
+
+/// Zeek logs: as [`read_bytes`], with a [`Piece::Switched`] at each rotation of a
+/// followed log, whose new file has its own header and line numbers.
+pub(super) fn read_logs(opened: Opened, tx: &SyncSender<Piece>) {
+    match opened {
+        Opened::Follow(follow) => {
+            let mut follow = follow.end_at_switch();
+            while read_stream(&mut follow, tx).is_ok()
+                && follow.take_switched()
+                && tx.send(Piece::Switched).is_ok()
+            {}
+        }
+        other => read_bytes(other, tx),
+    }
+}
+
+/// Reads one stream to its end; `Err` when the receiver is gone or reading failed.
+fn read_stream(input: impl Read, tx: &SyncSender<Piece>) -> Result<(), ()> {
+    let fail = |error| {
+        let _ = tx.send(Piece::Failed(Failure::Io(error)));
+        Err(())
     };
     let mut input = match decompressed(input, READ_BYTES) {
         Ok((input, _)) => input,
-        Err(error) => {
-            let _ = tx.send(Piece::Failed(Failure::Io(error)));
-            return;
-        }
+        Err(error) => return fail(error),
     };
     loop {
         let mut buf = vec![0u8; READ_BYTES];
         match input.read(&mut buf) {
-            Ok(0) => return,
+            Ok(0) => return Ok(()),
             Ok(n) => {
                 buf.truncate(n);
-                if tx.send(Piece::Bytes(buf)).is_err() {
-                    return;
-                }
+                tx.send(Piece::Bytes(buf)).map_err(|_| ())?;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => {
-                let _ = tx.send(Piece::Failed(Failure::Io(error)));
-                return;
-            }
+            Err(error) => return fail(error),
         }
     }
 }

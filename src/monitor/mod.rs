@@ -11,9 +11,9 @@
 //!
 //! The parts: [`config`] (what to read and how), [`pipeline`] (the staging, scoring and
 //! sink threads and what passes between them), [`staging`] (input pieces into records:
-//! lines parsed, packets tracked), [`score`] (a batch scored and explained),
-//! [`summary`] (running counts and the run's summary), [`error`] (what ends a run), and
-//! the input thread ([`input`], [`follow`]) and [`alerts`].
+//! lines parsed, packets tracked, Zeek rows reordered), [`score`] (a batch scored and
+//! explained), [`summary`] (running counts and the run's summary), [`error`] (what ends
+//! a run), and the input thread ([`input`], [`follow`]) and [`alerts`].
 
 pub mod alerts;
 mod config;
@@ -36,7 +36,7 @@ use crate::data::stream::StreamParser;
 use crate::model::ModelBundle;
 
 use pipeline::{Ready, Staged, receive, score_loop, stage_loop};
-use staging::{PcapStage, Stage};
+use staging::{PcapStage, Stage, ZeekStage};
 
 pub use config::{Format, Input, MonitorConfig};
 pub use error::MonitorError;
@@ -56,7 +56,7 @@ pub fn run(
     stop: &Arc<AtomicBool>,
     sink: &mut dyn FnMut(MonitorEvent) -> io::Result<()>,
 ) -> Result<Summary, MonitorError> {
-    if config.format == Format::Pcap
+    if !config.format.has_content_features()
         && bundle.manifest.schema.feature_set == FeatureSet::All
         && !config.allow_content_features_zero
     {
@@ -73,6 +73,7 @@ pub fn run(
         .spawn(move || match format {
             Format::Kdd => input::read_bytes(opened, &tx),
             Format::Pcap => input::read_packets(opened, &tx),
+            Format::Zeek => input::read_logs(opened, &tx),
         })
         .map_err(|source| MonitorError::Read {
             path: config.input.name(),
@@ -82,6 +83,7 @@ pub fn run(
     let stage = match config.format {
         Format::Kdd => Stage::Kdd(StreamParser::new(source.clone(), config.read.clone())),
         Format::Pcap => Stage::Pcap(Box::new(PcapStage::new(&source, config))),
+        Format::Zeek => Stage::Zeek(Box::new(ZeekStage::new(&source, config))),
     };
     let mut counts = Counts {
         flagged: detector_names(bundle)
@@ -134,5 +136,6 @@ pub fn run(
         seconds,
         ended: end.ended,
         capture: end.capture,
+        zeek: end.zeek,
     })
 }

@@ -7,7 +7,8 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crate::capture::CaptureSummary;
-use crate::data::reader::{FileFormat, RowError};
+use crate::data::reader::FileFormat;
+use crate::data::reader::report::ZeekReport;
 use crate::model::ModelBundle;
 
 use super::error::MonitorError;
@@ -26,6 +27,7 @@ pub(super) struct End {
     pub(super) ended: &'static str,
     pub(super) format: Option<FileFormat>,
     pub(super) capture: Option<CaptureSummary>,
+    pub(super) zeek: Option<ZeekReport>,
 }
 
 /// From the staging thread to the scoring thread.
@@ -38,7 +40,7 @@ pub(super) enum Staged {
 /// From the scoring thread to the sink.
 pub(super) enum Ready {
     Batch {
-        bad_rows: Vec<RowError>,
+        skipped: Vec<String>,
         scored: Option<Box<ScoredBatch>>,
     },
     End(End),
@@ -55,13 +57,11 @@ pub(super) fn receive(
 ) -> Result<End, MonitorError> {
     loop {
         match ready.recv() {
-            Ok(Ready::Batch { bad_rows, scored }) => {
-                for error in bad_rows {
+            Ok(Ready::Batch { skipped, scored }) => {
+                for why in skipped {
                     counts.skipped_bad_records += 1;
-                    sink(MonitorEvent::Skipped(format!(
-                        "skipped a record: {source}: {error}"
-                    )))
-                    .map_err(MonitorError::Output)?;
+                    sink(MonitorEvent::Skipped(format!("skipped a record: {why}")))
+                        .map_err(MonitorError::Output)?;
                 }
                 if let Some(scored) = scored {
                     tally(&scored, counts);
@@ -91,18 +91,18 @@ pub(super) fn score_loop(
     for item in staged {
         let out = match item {
             Staged::Batch(batch) if batch.records.is_empty() => Ready::Batch {
-                bad_rows: batch.bad_rows,
+                skipped: batch.skipped,
                 scored: None,
             },
             Staged::Batch(batch) => {
                 let Batch {
                     records,
                     connections,
-                    bad_rows,
+                    skipped,
                 } = *batch;
                 match score_batch(bundle, records, connections, why) {
                     Ok(scored) => Ready::Batch {
-                        bad_rows,
+                        skipped,
                         scored: Some(Box::new(scored)),
                     },
                     Err(error) => Ready::Failed(error.into()),
@@ -131,7 +131,7 @@ pub(super) fn stage_loop(
 ) {
     // False when the receiving side is gone.
     let send = |batch: Result<Batch, MonitorError>| match batch {
-        Ok(batch) if batch.records.is_empty() && batch.bad_rows.is_empty() => true,
+        Ok(batch) if batch.records.is_empty() && batch.skipped.is_empty() => true,
         Ok(batch) => out.send(Staged::Batch(Box::new(batch))).is_ok(),
         Err(error) => {
             let _ = out.send(Staged::Failed(error));
@@ -186,10 +186,12 @@ pub(super) fn stage_loop(
             return;
         }
         if let Some(failure) = gathered.failure {
-            // Packets: the connections still open are whole records. KDD text: what
-            // follows the last newline was cut by the failure, not a malformed record.
-            let flushed = match stage {
+            // Packets: the connections still open are whole records; so are the Zeek
+            // rows waiting for their turn. Text: what follows the last newline was cut
+            // by the failure, not a malformed record.
+            let flushed = match &mut stage {
                 Stage::Kdd(_) => true,
+                Stage::Zeek(z) => send(z.finish_cut()),
                 Stage::Pcap(_) => send(stage.finish()),
             };
             if flushed {
@@ -210,13 +212,15 @@ pub(super) fn stage_loop(
     if !send(stage.finish()) {
         return;
     }
-    let (format, capture) = match &stage {
-        Stage::Kdd(parser) => (parser.format(), None),
-        Stage::Pcap(p) => (None, Some(p.summary())),
+    let (format, capture, zeek) = match &stage {
+        Stage::Kdd(parser) => (parser.format(), None, None),
+        Stage::Pcap(p) => (None, Some(p.summary()), None),
+        Stage::Zeek(z) => (Some(FileFormat::ZeekConn), None, Some(z.summary())),
     };
     let _ = out.send(Staged::End(End {
         ended,
         format,
         capture,
+        zeek,
     }));
 }

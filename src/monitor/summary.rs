@@ -2,6 +2,7 @@
 
 use crate::capture::CaptureSummary;
 use crate::data::reader::FileFormat;
+use crate::data::reader::report::ZeekReport;
 
 use super::score::ScoredBatch;
 
@@ -32,6 +33,9 @@ pub struct Summary {
     /// For packets: what the capture held.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capture: Option<CaptureSummary>,
+    /// For Zeek logs: rows of other transports, and rows later than the lateness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zeek: Option<ZeekReport>,
 }
 
 pub(super) fn tally(batch: &ScoredBatch, counts: &mut Counts) {

@@ -299,6 +299,7 @@ mod tests {
         let mut live = started();
         let alert = |line| Alert {
             time: 0,
+            uid: None,
             origin: crate::worker::monitor_job::Origin::Line(line),
             protocol: "tcp".into(),
             service: "http".into(),

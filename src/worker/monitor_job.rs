@@ -127,6 +127,8 @@ pub struct Alert {
     /// Nanoseconds since the Unix epoch: the connection's start for packets, else when
     /// the record was scored.
     pub time: u64,
+    /// Zeek's connection id, for records read from a conn.log.
+    pub uid: Option<String>,
     pub origin: Origin,
     pub protocol: String,
     pub service: String,
@@ -287,6 +289,7 @@ impl Summariser {
             }
             self.alerts.push_back(Alert {
                 time: connection.map_or(batch.scored_at, |c| c.start),
+                uid: connection.and_then(|c| c.uid.as_deref()).map(str::to_owned),
                 origin: match connection {
                     // The tracker keeps an ICMP message's type and code as its ports.
                     Some(c) if c.protocol == ProtocolType::Icmp => Origin::Icmp {

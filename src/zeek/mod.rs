@@ -26,8 +26,10 @@
 //! that is still used (the window counts it as ending "now") and counted as late.
 //!
 //! The parts: [`parse`] (header directives, TSV and JSON lines, labels, errors) and
-//! [`order`] (reordering and featurising), [`read`] (whole files into a dataset).
+//! [`feed`] (a byte stream into runs of whole lines), [`order`] (reordering and
+//! featurising), [`read`] (whole files into a dataset).
 
+pub mod feed;
 pub mod order;
 pub mod parse;
 pub mod read;
@@ -36,6 +38,7 @@ use std::net::IpAddr;
 
 use crate::kdd::{Flag, Nanos, ProtocolType};
 
+pub use feed::ZeekFeed;
 pub use order::{ZeekRecords, ZeekStats};
 pub use parse::{ZeekError, ZeekParser};
 pub use read::{read_zeek, read_zeek_from, zeek_files};
@@ -82,6 +85,9 @@ pub struct ZeekConn {
     pub duration: Nanos,
     pub orig_bytes: u64,
     pub resp_bytes: u64,
+    /// Packets each way (`orig_pkts`, `resp_pkts`; unset → 0).
+    pub orig_pkts: u32,
+    pub resp_pkts: u32,
     pub flag: Flag,
     pub label: Option<ZeekLabel>,
     /// 1-based line in its file.

@@ -113,6 +113,25 @@ impl ZeekRecords {
         }
     }
 
+    /// Log time has moved on by `elapsed` past the newest row with no new rows (a live
+    /// log gone quiet): the rows whose wait is over are passed on.
+    pub fn advance(&mut self, elapsed: Nanos, out: &mut Vec<ZeekRecord>) {
+        let horizon = self
+            .newest
+            .saturating_add(elapsed)
+            .saturating_sub(self.options.lateness);
+        while let Some(Reverse(first)) = self.pending.peek()
+            && first.end <= horizon
+        {
+            self.release(out);
+        }
+    }
+
+    /// Rows waiting for their turn.
+    pub fn waiting(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Passes every waiting row on (end of input).
     pub fn finish(&mut self, out: &mut Vec<ZeekRecord>) {
         while !self.pending.is_empty() {
@@ -160,8 +179,8 @@ impl ZeekRecords {
                 land,
                 wrong_fragment: 0,
                 urgent: 0,
-                orig_packets: 0,
-                resp_packets: 0,
+                orig_packets: z.orig_pkts,
+                resp_packets: z.resp_pkts,
                 end_reason: EndReason::Logged,
                 traffic,
                 uid: Some(z.uid),

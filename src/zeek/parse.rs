@@ -42,6 +42,8 @@ struct Layout {
     duration: Option<usize>,
     orig_bytes: Option<usize>,
     resp_bytes: Option<usize>,
+    orig_pkts: Option<usize>,
+    resp_pkts: Option<usize>,
     label: Option<usize>,
     detailed_label: Option<usize>,
 }
@@ -56,6 +58,9 @@ const REQUIRED: [&str; 8] = [
     "proto",
     "conn_state",
 ];
+
+/// Rows parsed per parallel task.
+const PARALLEL_LINES: usize = 2048;
 
 /// Parses `conn.log` lines (TSV with its header, or JSON lines).
 #[derive(Debug, Clone)]
@@ -119,6 +124,60 @@ impl ZeekParser {
             return self.json(raw).map(Some);
         }
         self.tsv(raw).map(Some)
+    }
+
+    /// Whole lines (each ending in `\n`, the last perhaps not), in order: rows and
+    /// errors appended to `out`. Runs of rows between header directives are parsed in
+    /// parallel; directives take effect in their place.
+    pub fn lines(&mut self, text: &[u8], out: &mut Vec<Result<ZeekConn, ZeekError>>) {
+        use rayon::prelude::*;
+        let lines: Vec<&[u8]> = text
+            .strip_suffix(b"\n")
+            .unwrap_or(text)
+            .split(|&b| b == b'\n')
+            .collect();
+        if text.is_empty() {
+            return;
+        }
+        let mut i = 0;
+        while i < lines.len() {
+            // Header lines, and the first line (a byte-order mark), one at a time.
+            if self.line == 0 || lines[i].first() == Some(&b'#') {
+                if let Some(row) = self.line(lines[i]).transpose() {
+                    out.push(row);
+                }
+                i += 1;
+                continue;
+            }
+            let run = lines[i..]
+                .iter()
+                .position(|l| l.first() == Some(&b'#'))
+                .map_or(lines.len(), |n| i + n);
+            let first = self.line;
+            if run - i < PARALLEL_LINES {
+                for line in &lines[i..run] {
+                    if let Some(row) = self.line(line).transpose() {
+                        out.push(row);
+                    }
+                }
+            } else {
+                let parts: Vec<Vec<Result<ZeekConn, ZeekError>>> = lines[i..run]
+                    .par_chunks(PARALLEL_LINES)
+                    .enumerate()
+                    .map(|(c, chunk)| {
+                        let mut parser = self.clone();
+                        parser.line = first + (c * PARALLEL_LINES) as u64;
+                        chunk
+                            .iter()
+                            .filter_map(|line| parser.line(line).transpose())
+                            .collect()
+                    })
+                    .collect();
+                out.extend(parts.into_iter().flatten());
+                self.line = first + (run - i) as u64;
+            }
+            i = run;
+        }
     }
 
     fn error(&self, place: String, message: impl Into<String>) -> ZeekError {
@@ -194,6 +253,8 @@ impl ZeekParser {
             duration: find("duration"),
             orig_bytes: find("orig_bytes"),
             resp_bytes: find("resp_bytes"),
+            orig_pkts: find("orig_pkts"),
+            resp_pkts: find("resp_pkts"),
             label: find("label"),
             detailed_label: find("detailed-label").or_else(|| find("detailedlabel")),
             names,
@@ -278,6 +339,8 @@ impl ZeekParser {
                 .unwrap_or(0),
             orig_bytes: row.orig_bytes.unwrap_or(0),
             resp_bytes: row.resp_bytes.unwrap_or(0),
+            orig_pkts: row.orig_pkts.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
+            resp_pkts: row.resp_pkts.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
             flag: self.flag(proto, &state, None)?,
             label: row
                 .label
@@ -411,12 +474,13 @@ impl Fields<'_> {
                 None => 0,
             })
         };
-        let label = match l.label {
-            Some(i) => (self.get)(i).map(|label| {
-                let detail = l.detailed_label.and_then(|d| (self.get)(d));
-                label_of(label, detail)
-            }),
-            None => None,
+        // In a labelled file an unset label is still a labelled row (neither class).
+        let label = l.label.map(|i| match (self.get)(i) {
+            Some(label) => label_of(label, l.detailed_label.and_then(|d| (self.get)(d))),
+            None => ZeekLabel::Other("(unset)".into()),
+        });
+        let packets = |i: Option<usize>| -> Result<u32, ZeekError> {
+            Ok(count(i)?.min(u64::from(u32::MAX)) as u32)
         };
         Ok(ZeekConn {
             ts,
@@ -436,6 +500,8 @@ impl Fields<'_> {
             },
             orig_bytes: count(l.orig_bytes)?,
             resp_bytes: count(l.resp_bytes)?,
+            orig_pkts: packets(l.orig_pkts)?,
+            resp_pkts: packets(l.resp_pkts)?,
             flag: p.flag(proto, self.required(l.conn_state)?, Some(l.conn_state))?,
             label,
             line: p.line,
@@ -531,6 +597,8 @@ struct JsonConn<'a> {
     duration: Option<f64>,
     orig_bytes: Option<u64>,
     resp_bytes: Option<u64>,
+    orig_pkts: Option<u64>,
+    resp_pkts: Option<u64>,
     #[serde(borrow)]
     conn_state: Option<Cow<'a, str>>,
     #[serde(borrow)]

@@ -6,14 +6,18 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use super::feed::ZeekFeed;
 use super::order::ZeekRecord;
-use super::{ZeekLabel, ZeekOptions, ZeekParser, ZeekRecords};
+use super::{ZeekConn, ZeekError, ZeekLabel, ZeekOptions, ZeekParser, ZeekRecords};
 use crate::capture::numeric_features;
 use crate::data::Dataset;
 use crate::data::dataset::RawRecord;
 use crate::data::reader::report::ZeekReport;
 use crate::data::reader::{DataError, FileFormat, LoadReport, ReadOptions, decompressed};
 use crate::kdd::WindowConfig;
+
+/// Bytes read at a time (runs of whole lines are parsed in parallel).
+const READ_BYTES: usize = 1 << 20;
 
 /// The conn logs of `paths`: files, or directories whose `conn*` files are taken. Files
 /// are read in the order of their first row's time.
@@ -160,54 +164,51 @@ impl<'a> ZeekReader<'a> {
         name: &str,
         gzip: bool,
     ) -> Result<(), DataError> {
-        let mut parser = ZeekParser::new(name);
-        let mut line = Vec::with_capacity(512);
+        let mut feed = ZeekFeed::new(name, self.options.max_line_bytes);
+        let mut parsed = Vec::new();
+        let mut buf = vec![0u8; READ_BYTES];
         loop {
-            line.clear();
-            let n = input.read_until(b'\n', &mut line).map_err(|source| {
-                let line = parser.line_number();
-                if gzip {
-                    DataError::Gzip {
-                        path: name.to_owned(),
-                        line,
-                        source,
-                    }
-                } else {
-                    DataError::Io {
-                        path: name.to_owned(),
-                        line,
-                        source,
-                    }
+            let n = match input.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    let line = feed.line_number();
+                    let path = name.to_owned();
+                    return Err(if gzip {
+                        DataError::Gzip { path, line, source }
+                    } else {
+                        DataError::Io { path, line, source }
+                    });
                 }
-            })?;
+            };
             if n == 0 {
-                break;
+                feed.finish(&mut parsed);
+            } else {
+                feed.feed(&buf[..n], &mut parsed);
             }
-            if line.len() > self.options.max_line_bytes {
-                self.bad(crate::zeek::ZeekError {
-                    path: name.to_owned(),
-                    line: parser.line_number() + 1,
-                    place: String::new(),
-                    message: format!(
-                        "a line of {} bytes; the longest accepted is {}",
-                        line.len(),
-                        self.options.max_line_bytes
-                    ),
-                    other_transport: false,
-                })?;
-                parser.line(b"")?;
-                continue;
+            self.rows(&mut parsed, name)?;
+            if n == 0 {
+                return Ok(());
             }
-            let text = line.strip_suffix(b"\n").unwrap_or(&line);
-            match parser.line(text) {
-                Ok(Some(row)) => {
-                    let labelled = row.label.is_some() || parser.labelled();
+        }
+    }
+
+    /// Parsed rows into records, in order; bad ones skipped or the error.
+    fn rows(
+        &mut self,
+        parsed: &mut Vec<Result<ZeekConn, ZeekError>>,
+        name: &str,
+    ) -> Result<(), DataError> {
+        for row in parsed.drain(..) {
+            match row {
+                Ok(row) => {
+                    let labelled = row.label.is_some();
                     match self.labelled {
                         None => self.labelled = Some(labelled),
                         Some(l) if l != labelled => {
-                            return Err(crate::zeek::ZeekError {
+                            return Err(ZeekError {
                                 path: name.to_owned(),
-                                line: parser.line_number(),
+                                line: row.line,
                                 place: String::new(),
                                 message:
                                     "labelled and unlabelled conn logs mixed: read them separately"
@@ -221,7 +222,6 @@ impl<'a> ZeekReader<'a> {
                     self.records.push(row, &mut self.out);
                     self.drain();
                 }
-                Ok(None) => {}
                 Err(e) if e.other_transport => self.report.other_transport_rows += 1,
                 Err(e) => self.bad(e)?,
             }
@@ -229,7 +229,7 @@ impl<'a> ZeekReader<'a> {
         Ok(())
     }
 
-    fn bad(&mut self, error: crate::zeek::ZeekError) -> Result<(), DataError> {
+    fn bad(&mut self, error: ZeekError) -> Result<(), DataError> {
         if !self.options.skip_bad_rows {
             return Err(error.into());
         }

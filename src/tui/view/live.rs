@@ -117,6 +117,7 @@ fn status_line(live: &LiveMonitor, theme: Theme) -> Line<'static> {
         match live.format {
             Format::Kdd => "kdd".to_owned(),
             Format::Pcap => "pcap".to_owned(),
+            Format::Zeek => "zeek conn.log".to_owned(),
         },
         format!("{} records", thousands(t.records)),
         format!("{} skipped", thousands(t.skipped)),
@@ -350,19 +351,22 @@ fn draw_alerts(frame: &mut Frame, area: Rect, live: &LiveMonitor, theme: Theme) 
     let kind = |a: &Alert| format!("{}/{}/{}", a.protocol, a.service, a.flag);
     let kind_width = width(&|a| kind(a).chars().count(), 14, 24);
     let label_width = width(&|a| a.label.as_deref().map_or(0, str::len), 5, 16);
-    let mut header = vec![
-        "time".to_owned(),
-        match live.format {
-            Format::Kdd => "record".to_owned(),
-            Format::Pcap => "connection".to_owned(),
-        },
-        "proto/svc/flag".to_owned(),
-    ];
-    let mut widths = vec![
-        Constraint::Length(8),
-        Constraint::Length(origin_width),
-        Constraint::Length(kind_width),
-    ];
+    // Zeek's uid, to pivot to the connection's other Zeek logs.
+    let uids = visible.iter().any(|a| a.uid.is_some());
+    let uid_width = width(&|a| a.uid.as_deref().map_or(0, str::len), 3, 22);
+    let mut header = vec!["time".to_owned()];
+    let mut widths = vec![Constraint::Length(8)];
+    if uids {
+        header.push("uid".to_owned());
+        widths.push(Constraint::Length(uid_width));
+    }
+    header.push(match live.format {
+        Format::Kdd => "record".to_owned(),
+        Format::Pcap | Format::Zeek => "connection".to_owned(),
+    });
+    header.push("proto/svc/flag".to_owned());
+    widths.push(Constraint::Length(origin_width));
+    widths.push(Constraint::Length(kind_width));
     for name in &live.detectors {
         header.push(detector_label(name).to_owned());
         widths.push(Constraint::Length(if *name == "iforest" { 9 } else { 12 }));
@@ -387,11 +391,12 @@ fn draw_alerts(frame: &mut Frame, area: Rect, live: &LiveMonitor, theme: Theme) 
     let rows: Vec<Row> = visible
         .iter()
         .map(|a| {
-            let mut cells = vec![
-                Cell::from(clock_time(a.time)),
-                Cell::from(origin_text(&a.origin)),
-                Cell::from(kind(a)),
-            ];
+            let mut cells = vec![Cell::from(clock_time(a.time))];
+            if uids {
+                cells.push(Cell::from(a.uid.as_deref().unwrap_or("-").to_owned()));
+            }
+            cells.push(Cell::from(origin_text(&a.origin)));
+            cells.push(Cell::from(kind(a)));
             for name in &live.detectors {
                 cells.push(score_cell(
                     a.verdicts.iter().find(|v| v.detector == *name),
@@ -473,14 +478,20 @@ fn draw_detail(frame: &mut Frame, area: Rect, alert: &Alert, theme: Theme) {
         alert.service,
         alert.flag
     ));
-    let mut lines = vec![
-        Line::raw(format!("time   {}", crate::clock::rfc3339(alert.time))),
+    let mut lines = vec![Line::raw(format!(
+        "time   {}",
+        crate::clock::rfc3339(alert.time)
+    ))];
+    if let Some(uid) = &alert.uid {
+        lines.push(Line::raw(format!("uid    {uid}")));
+    }
+    lines.extend([
         Line::raw(format!(
             "label  {}",
             alert.label.as_deref().unwrap_or("(none)")
         )),
         Line::raw(""),
-    ];
+    ]);
     for v in &alert.verdicts {
         let style = detector_style(v.detector, theme);
         lines.push(Line::from(vec![
