@@ -47,8 +47,8 @@ fn main() {
         format!("{dir}/kddcup.data_10_percent.gz")
     });
     let source = Source::Files {
-        train: path.into(),
-        test: None,
+        train: vec![path.into()],
+        test: Vec::new(),
     };
     let theme = Theme::from_env(false);
     let mut terminal = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).unwrap();

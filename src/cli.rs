@@ -52,11 +52,11 @@ pub enum Command {
 pub struct DashboardArgs {
     /// Records to learn from (KDD Cup 99 or NSL-KDD, plain or gzip). Without it the
     /// dashboard runs on the built-in seeded traffic generator.
-    #[arg(long, value_name = "PATH")]
-    pub data: Option<PathBuf>,
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub data: Vec<PathBuf>,
     /// Separate records to test on (default: the protocol's held-out rows of --data).
-    #[arg(long, value_name = "PATH", requires = "data")]
-    pub test: Option<PathBuf>,
+    #[arg(long, value_name = "PATH", num_args = 1.., requires = "data")]
+    pub test: Vec<PathBuf>,
     /// Open a model bundle saved by `train` (or the dashboard) instead of training: it
     /// scores every row of --data (or --test) with its saved thresholds; r retrains.
     #[arg(long, value_name = "BUNDLE")]
@@ -104,9 +104,10 @@ pub struct DashboardArgs {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Training file (KDD Cup 99 or NSL-KDD, plain or gzip).
-    #[arg(long, value_name = "PATH")]
-    pub data: PathBuf,
+    /// Training data: a KDD Cup 99 or NSL-KDD file, or Zeek conn logs (files, rotated
+    /// logs such as `conn.*.log.gz`, or a directory of them), plain or gzip.
+    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
     /// Bundle directory to write.
     #[arg(long, value_name = "BUNDLE")]
     pub out: PathBuf,
@@ -136,9 +137,10 @@ pub struct ScoreArgs {
     /// Bundle directory written by `netanomaly train`.
     #[arg(long, value_name = "BUNDLE")]
     pub model: PathBuf,
-    /// Records to score (labelled or not, plain or gzip).
-    #[arg(long, value_name = "PATH")]
-    pub data: PathBuf,
+    /// Records to score (labelled or not, plain or gzip): a KDD file, or Zeek conn logs
+    /// (several files or a directory).
+    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
     /// CSV file to write (`-` for standard output).
     #[arg(long, value_name = "FILE.csv")]
     pub out: PathBuf,
@@ -443,12 +445,13 @@ impl FitArgs {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Labelled training file (KDD Cup 99 or NSL-KDD, plain or gzip).
-    #[arg(long, value_name = "PATH")]
-    pub train: PathBuf,
-    /// Separate labelled test file; by default the protocol's held-out rows of --train.
-    #[arg(long, value_name = "PATH")]
-    pub test: Option<PathBuf>,
+    /// Labelled training data (KDD Cup 99 or NSL-KDD, plain or gzip; or labelled Zeek
+    /// conn logs, several files or a directory).
+    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    pub train: Vec<PathBuf>,
+    /// Separate labelled test data; by default the protocol's held-out rows of --train.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub test: Vec<PathBuf>,
     /// profile: fit on half the normal rows; unsupervised: fit on all rows without
     /// labels; dagmm: the literature's protocol with `normal` as the anomaly class.
     #[arg(long, value_enum, default_value_t = Protocol::Profile)]

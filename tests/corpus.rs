@@ -70,8 +70,8 @@ fn cli(args: &[&str], output: Option<&Path>) -> Outcome {
 /// error panel): the first `Failed` or `DataReady`.
 fn dashboard_load(path: &Path) -> Outcome {
     let (worker, mut events) = Worker::start(Source::Files {
-        train: path.to_path_buf(),
-        test: None,
+        train: vec![path.to_path_buf()],
+        test: Vec::new(),
     });
     let mut settings = Settings::default();
     settings.autoencoder.epochs = 1;

@@ -188,8 +188,8 @@ fn the_worker_exports_and_saves_what_the_screen_shows() {
 #[test]
 fn a_worker_failure_is_an_error_panel_not_a_hang() {
     let source = Source::Files {
-        train: "/definitely/not/here.csv".into(),
-        test: None,
+        train: vec!["/definitely/not/here.csv".into()],
+        test: Vec::new(),
     };
     let (worker, mut events) = Worker::start(source.clone());
     let mut app = App::new(source.describe(), false, settings());

@@ -286,6 +286,65 @@ fn a_directory_of_rotated_logs_is_read_in_time_order() {
     for r in 0..whole.len() {
         assert_eq!(whole.fields(r), rotated.fields(r), "row {r}");
     }
+    // The files named one by one (as a shell expands `conn.*.log`), one of them gzip.
+    let b = std::fs::read(dir.path().join("conn.b.log")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&b).unwrap();
+    std::fs::write(dir.path().join("conn.b.log.gz"), gz.finish().unwrap()).unwrap();
+    let files = [
+        dir.path().join("conn.b.log.gz"),
+        dir.path().join("conn.a.log"),
+    ];
+    let (named, report) = netanomaly::data::read_paths(&files, &ReadOptions::default()).unwrap();
+    assert_eq!(report.rows, whole.len());
+    for r in 0..whole.len() {
+        assert_eq!(whole.fields(r), named.fields(r), "row {r}");
+    }
+    // Through the command line: `score --data a b` scores every row of both.
+    let model = dir.path().join("model");
+    common::train(
+        path.to_str().unwrap(),
+        &model,
+        &[
+            "--protocol",
+            "unsupervised",
+            "--feature-set",
+            "header",
+            "--epochs",
+            "2",
+        ],
+    );
+    let csv = dir.path().join("scored.csv");
+    let mut args = vec!["score", "--model", model.to_str().unwrap(), "--all"];
+    args.extend(["--out", csv.to_str().unwrap(), "--data"]);
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let run = netanomaly(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("conn.b.log.gz and 1 more"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(read_csv(&csv).1.len(), whole.len());
+    // A KDD file among them is refused, by name.
+    let run = netanomaly(&[
+        "score",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        csv.to_str().unwrap(),
+        "--force",
+        "--data",
+        files[1].to_str().unwrap(),
+        common::DEMO,
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        stderr(&run)
+            .contains("demo-1000.csv: several data paths are read together only as Zeek conn logs"),
+        "{}",
+        stderr(&run)
+    );
 }
 
 /// Lines of a child's stdout, as they come.

@@ -32,13 +32,13 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
              --format pcap`) or give a file"
         );
     }
-    let source = match (&args.data, &args.monitor) {
-        (Some(train), _) => Source::Files {
-            train: train.clone(),
+    let source = match (args.data.is_empty(), &args.monitor) {
+        (false, _) => Source::Files {
+            train: args.data.clone(),
             test: args.test.clone(),
         },
-        (None, Some(_)) => Source::LiveOnly,
-        (None, None) => Source::Demo {
+        (true, Some(_)) => Source::LiveOnly,
+        (true, None) => Source::Demo {
             rows: args.demo_rows as usize,
             seed: args.demo_seed,
         },
@@ -49,9 +49,10 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
         None => None,
     };
     if let Source::Files { train, test } = &source {
-        for path in std::iter::once(train).chain(test) {
-            if !path.is_file() {
-                bail!("{} does not exist or is not a file", path.display());
+        for path in train.iter().chain(test) {
+            // A directory is a folder of rotated Zeek logs.
+            if !path.exists() {
+                bail!("{} does not exist", path.display());
             }
         }
     }

@@ -40,9 +40,9 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     }
     let options = args.read.options();
     let (train, train_report) = load(&args.train, &options)?;
-    let test = match &args.test {
-        Some(path) => Some(load(path, &options)?),
-        None => None,
+    let test = match args.test.as_slice() {
+        [] => None,
+        paths => Some(load(paths, &options)?),
     };
     let threshold = match (args.threshold_percentile, args.contamination) {
         (Some(p), _) => Some(ThresholdRule::Percentile { percentile: p }),

@@ -11,19 +11,21 @@ pub mod progress;
 pub mod score;
 pub mod train;
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use color_eyre::eyre::Result;
 
-use crate::data::{Dataset, LoadReport, ReadOptions, read_path};
+use crate::data::reader::describe_paths;
+use crate::data::{Dataset, LoadReport, ReadOptions, read_paths};
 use crate::format::thousands;
 
-/// Reads a data file, telling the user on stderr what it is doing and what it found.
-pub fn load(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadReport)> {
+/// Reads the data (a file, or Zeek logs), telling the user on stderr what it is doing
+/// and what it found.
+pub fn load(paths: &[PathBuf], options: &ReadOptions) -> Result<(Dataset, LoadReport)> {
     let started = Instant::now();
-    eprintln!("reading {} …", path.display());
-    let (dataset, report) = read_path(path, options)?;
+    eprintln!("reading {} …", describe_paths(paths));
+    let (dataset, report) = read_paths(paths, options)?;
     eprintln!(
         "  {} rows ({}) in {:.2} s",
         thousands(report.rows as u64),

@@ -9,5 +9,5 @@ pub mod split;
 pub mod stream;
 
 pub use dataset::{Dataset, RawRecord};
-pub use reader::{DataError, LoadReport, MissingPolicy, ReadOptions, read_path};
+pub use reader::{DataError, LoadReport, MissingPolicy, ReadOptions, read_path, read_paths};
 pub use schema::{Family, FeatureSet};

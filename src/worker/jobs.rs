@@ -10,7 +10,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::messages::{DetectorResult, Event, Settings, Source, TestSet, Thresholds};
 use crate::data::demo::{SynthConfig, generate};
-use crate::data::{Dataset, ReadOptions, read_path};
+use crate::data::reader::describe_paths;
+use crate::data::{Dataset, ReadOptions, read_paths};
 use crate::detect::autoencoder::{AutoencoderError, TrainObserver};
 use crate::detect::{DetectorKind, Detectors};
 use crate::eval::threshold::ScoreDistribution;
@@ -66,14 +67,17 @@ fn load(
             ))
         }
         Source::Files { train, test } => {
-            let read = |path: &PathBuf| {
-                let _ = events.send(Event::Status(format!("reading {} …", path.display())));
-                read_path(path, &ReadOptions::default())
+            let read = |paths: &[PathBuf]| {
+                let _ = events.send(Event::Status(format!(
+                    "reading {} …",
+                    describe_paths(paths)
+                )));
+                read_paths(paths, &ReadOptions::default())
                     .map(|(d, _)| d)
                     .map_err(|e| e.to_string())
             };
             let train = read(train)?;
-            let test = test.as_ref().map(read).transpose()?;
+            let test = (!test.is_empty()).then(|| read(test)).transpose()?;
             Ok((train, test))
         }
         Source::LiveOnly => Err(

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::monitor_job;
+use crate::data::reader::describe_paths;
 use crate::data::{Dataset, Family, FeatureSet};
 use crate::detect::autoencoder::{AutoencoderConfig, TrainEvent};
 use crate::detect::iforest::IsolationForestConfig;
@@ -20,10 +21,11 @@ use crate::model::store::{SavedThreshold, ScoreSummary};
 pub enum Source {
     /// The built-in seeded traffic generator.
     Demo { rows: usize, seed: u64 },
-    /// A KDD / NSL-KDD file, and optionally a separate test file.
+    /// A KDD / NSL-KDD file (or Zeek conn logs), and optionally separate test data
+    /// (none when empty).
     Files {
-        train: PathBuf,
-        test: Option<PathBuf>,
+        train: Vec<PathBuf>,
+        test: Vec<PathBuf>,
     },
     /// No records to train on or evaluate: only live monitoring (`--monitor` without
     /// `--data`).
@@ -38,11 +40,10 @@ impl Source {
                 "built-in demo traffic (seed {seed}, {} rows; no --data given)",
                 crate::format::thousands(*rows as u64)
             ),
-            Source::Files { train, test: None } => train.display().to_string(),
-            Source::Files {
-                train,
-                test: Some(test),
-            } => format!("{} (test: {})", train.display(), test.display()),
+            Source::Files { train, test } if test.is_empty() => describe_paths(train),
+            Source::Files { train, test } => {
+                format!("{} (test: {})", describe_paths(train), describe_paths(test))
+            }
             Source::LiveOnly => "no --data: live monitoring only".into(),
         }
     }

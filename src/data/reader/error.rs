@@ -85,6 +85,10 @@ pub enum DataError {
     )]
     Empty { path: String },
     #[error(
+        "{path}: several data paths are read together only as Zeek conn logs (rotated logs, or directories of them), and this one holds KDD records; give one KDD file (e.g. `cat a.csv b.csv > all.csv`)"
+    )]
+    SeveralNotZeek { path: String },
+    #[error(
         "{path}: line {line} has {found} fields; expected 41 (unlabelled), 42 (KDD Cup 99) or 43 (NSL-KDD)"
     )]
     UnknownFormat {

@@ -54,6 +54,62 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<(Dataset, LoadRep
     read_from(file, &name, options)
 }
 
+/// Reads one path as [`read_path`] does, or several: Zeek conn logs (rotated files,
+/// directories of them) read as one log in time order.
+pub fn read_paths(
+    paths: &[std::path::PathBuf],
+    options: &ReadOptions,
+) -> Result<(Dataset, LoadReport), DataError> {
+    match paths {
+        [] => Err(DataError::Empty {
+            path: "(no path given)".into(),
+        }),
+        [one] => read_path(one, options),
+        several => {
+            for path in several {
+                if !path.is_dir() && !is_zeek(path, options)? {
+                    return Err(DataError::SeveralNotZeek {
+                        path: path.display().to_string(),
+                    });
+                }
+            }
+            crate::zeek::read_zeek(several, options, options.zeek)
+        }
+    }
+}
+
+/// How the user named the paths: `a.log`, or `a.log and 3 more`.
+pub fn describe_paths(paths: &[std::path::PathBuf]) -> String {
+    match paths {
+        [] => String::new(),
+        [one] => one.display().to_string(),
+        [first, rest @ ..] => format!("{} and {} more", first.display(), rest.len()),
+    }
+}
+
+/// Whether a file holds a Zeek conn.log (by its header or JSON keys, or the format
+/// asked for).
+fn is_zeek(path: &Path, options: &ReadOptions) -> Result<bool, DataError> {
+    let name = path.display().to_string();
+    match options.format {
+        SourceFormat::Kdd => return Ok(false),
+        SourceFormat::Zeek => return Ok(true),
+        SourceFormat::Auto => {}
+    }
+    let file = File::open(path).map_err(|source| DataError::Open {
+        path: name.clone(),
+        source,
+    })?;
+    let (input, _) = decompressed(file, 1 << 16).map_err(|source| DataError::Io {
+        path: name,
+        line: 0,
+        source,
+    })?;
+    let mut start = Vec::with_capacity(4096);
+    input.take(4096).read_to_end(&mut start).ok();
+    Ok(crate::zeek::ZeekParser::sniff(&start))
+}
+
 /// Reads records from any byte stream; `name` is used in messages.
 ///
 /// The calling thread reads (and decompresses) the input and cuts it into chunks of whole
