@@ -86,8 +86,9 @@ pub struct DashboardArgs {
     #[arg(long, value_name = "PATH|-", requires = "model")]
     pub monitor: Option<PathBuf>,
     /// What --monitor reads: kdd (connection records, one per line), pcap (a packet
-    /// capture, pcap or pcapng) or zeek (a Zeek conn.log, TSV or JSON lines).
-    #[arg(long, value_enum, default_value_t = MonitorFormat::Kdd, requires = "monitor")]
+    /// capture, pcap or pcapng) or zeek (a Zeek conn.log, TSV or JSON lines); auto
+    /// tells them apart by their first bytes.
+    #[arg(long, value_enum, default_value_t = MonitorFormat::Auto, requires = "monitor")]
     pub format: MonitorFormat,
     /// Keep reading the --monitor file as it grows, like `tail -F`.
     #[arg(long, requires = "monitor")]
@@ -165,11 +166,12 @@ pub struct MonitorArgs {
     /// Records to read: a file, or `-` for standard input (plain or gzip).
     #[arg(long, value_name = "PATH", default_value = "-")]
     pub input: PathBuf,
-    /// kdd: KDD Cup 99 / NSL-KDD connection records, one per line (41 fields, with or
-    /// without a label). pcap: a packet capture (pcap or pcapng, e.g. `tcpdump -U -w -`),
-    /// turned into connection records as connections end. zeek: a Zeek conn.log (TSV
-    /// with its header, or JSON lines), one connection per row, uid kept.
-    #[arg(long, value_enum, default_value_t = MonitorFormat::Kdd)]
+    /// auto (default): told from the first bytes. kdd: KDD Cup 99 / NSL-KDD connection
+    /// records, one per line (41 fields, with or without a label). pcap: a packet
+    /// capture (pcap or pcapng, e.g. `tcpdump -U -w -`), turned into connection records
+    /// as connections end. zeek: a Zeek conn.log (TSV with its header, or JSON lines),
+    /// one connection per row, uid kept.
+    #[arg(long, value_enum, default_value_t = MonitorFormat::Auto)]
     pub format: MonitorFormat,
     /// With --format zeek: seconds of log time to wait for rows that ended earlier
     /// (conn.log is written as connections end, so rows are not in time order).
@@ -287,17 +289,22 @@ pub enum DemoAttack {
 /// What `monitor` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MonitorFormat {
+    /// Told from the first bytes: a capture's magic, a Zeek header or JSON keys, else
+    /// KDD records.
+    Auto,
     Kdd,
     Pcap,
     Zeek,
 }
 
 impl MonitorFormat {
-    pub fn format(self) -> crate::monitor::Format {
+    /// The format asked for; `None` for auto.
+    pub fn format(self) -> Option<crate::monitor::Format> {
         match self {
-            MonitorFormat::Kdd => crate::monitor::Format::Kdd,
-            MonitorFormat::Pcap => crate::monitor::Format::Pcap,
-            MonitorFormat::Zeek => crate::monitor::Format::Zeek,
+            MonitorFormat::Auto => None,
+            MonitorFormat::Kdd => Some(crate::monitor::Format::Kdd),
+            MonitorFormat::Pcap => Some(crate::monitor::Format::Pcap),
+            MonitorFormat::Zeek => Some(crate::monitor::Format::Zeek),
         }
     }
 }

@@ -427,7 +427,8 @@ fn monitor_follows_a_rotating_conn_log_with_uids() {
     std::fs::write(&live, header.join("\n") + "\n" + &a.join("\n") + "\n").unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netanomaly"))
         .args(["monitor", "--model", model.to_str().unwrap()])
-        .args(["--input", live.to_str().unwrap(), "--format", "zeek"])
+        // No --format: the header tells a conn.log.
+        .args(["--input", live.to_str().unwrap()])
         .args(["--follow", "--json", "--zeek-lateness", "0.5"])
         .args(["--alerts", alerts.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
@@ -569,4 +570,44 @@ fn monitor_text_names_the_uid_and_skips_bad_rows() {
     ]);
     assert!(!strict.status.success());
     assert!(stderr(&strict).contains("bad.log:12: field \"id.orig_h\""));
+
+    // JSON lines on standard input, gzip, no --format: told from the content.
+    let json = zeek("zat_json.conn.log").unwrap();
+    let text = std::fs::read(&json).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&text).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netanomaly"))
+        .args(["monitor", "--model", model.to_str().unwrap(), "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&gz.finish().unwrap())
+        .unwrap();
+    let run = child.wait_with_output().unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("(zeek, detected)"),
+        "{}",
+        stderr(&run)
+    );
+    let records: Vec<serde_json::Value> = common::stdout(&run)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|r: &serde_json::Value| r["kind"] == "record")
+        .collect();
+    let want: std::collections::BTreeSet<String> = String::from_utf8(text)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["uid"].to_string())
+        .collect();
+    let got: std::collections::BTreeSet<String> =
+        records.iter().map(|r| r["uid"].to_string()).collect();
+    assert_eq!(records.len(), want.len());
+    assert_eq!(got, want);
 }

@@ -2,12 +2,12 @@
 
 use std::io::IsTerminal;
 
-use color_eyre::eyre::{Result, bail};
+use color_eyre::eyre::{Result, WrapErr, bail};
 
 use crate::cli::DashboardArgs;
 use crate::data::{FeatureSet, ReadOptions};
 use crate::detect::iforest::IsolationForestConfig;
-use crate::monitor::{Input, MonitorConfig, MonitorError};
+use crate::monitor::{Format, Input, MonitorConfig, MonitorError};
 use crate::tui::{self, Options};
 use crate::worker::monitor_job::LiveConfig;
 use crate::worker::{Settings, Source};
@@ -58,13 +58,6 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
     }
     let live = match (&args.monitor, &args.model, &bundle) {
         (Some(path), Some(model), Some(bundle)) => {
-            let format = args.format.format();
-            if !format.has_content_features()
-                && bundle.manifest.schema.feature_set == FeatureSet::All
-                && !args.allow_content_features_zero
-            {
-                bail!(MonitorError::NeedsContentFeatures);
-            }
             let input = if stdin_monitored {
                 Input::Stdin
             } else {
@@ -77,6 +70,17 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
                     follow: args.follow,
                 }
             };
+            let format = match args.format.format() {
+                Some(format) => format,
+                None => Format::detect(&input)
+                    .wrap_err_with(|| format!("cannot read {}", input.name()))?,
+            };
+            if !format.has_content_features()
+                && bundle.manifest.schema.feature_set == FeatureSet::All
+                && !args.allow_content_features_zero
+            {
+                bail!(MonitorError::NeedsContentFeatures);
+            }
             Some(LiveConfig {
                 bundle: model.clone(),
                 monitor: MonitorConfig {

@@ -19,7 +19,7 @@ use crate::format::{significant, thousands};
 use crate::model::ModelBundle;
 use crate::monitor::alerts::AlertLog;
 use crate::monitor::{
-    self, Input, MonitorConfig, MonitorError, MonitorEvent, ScoredBatch, Summary,
+    self, Format, Input, MonitorConfig, MonitorError, MonitorEvent, ScoredBatch, Summary,
 };
 
 pub fn run(args: &MonitorArgs) -> Result<()> {
@@ -32,9 +32,16 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
             follow: args.follow,
         }
     };
+    let (format, detected) = match args.format.format() {
+        Some(format) => (format, ""),
+        None => (
+            Format::detect(&input).wrap_err_with(|| format!("cannot read {}", input.name()))?,
+            ", detected",
+        ),
+    };
     let config = MonitorConfig {
         input,
-        format: args.format.format(),
+        format,
         tracker: args.tracker.config(),
         allow_content_features_zero: args.allow_content_features_zero,
         read: ReadOptions {
@@ -69,8 +76,9 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
             .wrap_err("cannot install the Ctrl-C handler")?;
     }
     eprintln!(
-        "monitoring {} with {} ({}); Ctrl-C ends",
+        "monitoring {} ({}{detected}) with {} ({}); Ctrl-C ends",
         config.input.name(),
+        config.format.name(),
         args.model.display(),
         monitor::detector_names(&bundle).join(" + ")
     );

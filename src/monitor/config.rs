@@ -1,5 +1,7 @@
 //! What the monitor reads ([`Input`], [`Format`]) and how ([`MonitorConfig`]).
 
+use std::fs::File;
+use std::io::{self, BufRead, Read};
 use std::path::PathBuf;
 
 use crate::capture::conntrack::TrackerConfig;
@@ -37,7 +39,73 @@ impl Format {
     pub fn has_content_features(self) -> bool {
         self == Format::Kdd
     }
+
+    /// What an input holds, told from its first bytes (decompressed if gzip): a capture
+    /// by its magic, a Zeek conn.log by its header or JSON keys, else KDD records.
+    /// Standard input is peeked, not consumed (it waits for the first bytes). An empty
+    /// file, or one to follow that does not exist yet, is told by its name (`conn*.log`
+    /// is Zeek's).
+    pub fn detect(input: &Input) -> io::Result<Format> {
+        let start = match input {
+            Input::Stdin => io::stdin().lock().fill_buf()?.to_vec(),
+            Input::File { path, follow } => {
+                let by_name = || {
+                    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    let zeek = name.starts_with("conn") && name.contains(".log");
+                    if zeek { Format::Zeek } else { Format::Kdd }
+                };
+                let file = match File::open(path) {
+                    Ok(file) => file,
+                    Err(e) if *follow && e.kind() == io::ErrorKind::NotFound => {
+                        return Ok(by_name());
+                    }
+                    Err(e) => return Err(e),
+                };
+                let mut start = Vec::with_capacity(PEEK);
+                file.take(PEEK as u64).read_to_end(&mut start)?;
+                if start.is_empty() {
+                    return Ok(by_name());
+                }
+                start
+            }
+        };
+        Ok(Format::of(&start))
+    }
+
+    /// The format of a stream that starts with `start`.
+    pub fn of(start: &[u8]) -> Format {
+        if start.starts_with(&[0x1f, 0x8b]) {
+            // As much as the prefix holds, decompressed; its cut end is expected.
+            let mut text = Vec::with_capacity(PEEK);
+            let _ = flate2::read::MultiGzDecoder::new(start)
+                .take(PEEK as u64)
+                .read_to_end(&mut text);
+            return Format::of_plain(&text);
+        }
+        Format::of_plain(start)
+    }
+
+    fn of_plain(start: &[u8]) -> Format {
+        if crate::capture::pcap::is_capture(start) {
+            Format::Pcap
+        } else if crate::zeek::ZeekParser::sniff(start) {
+            Format::Zeek
+        } else {
+            Format::Kdd
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Kdd => "kdd",
+            Format::Pcap => "pcap",
+            Format::Zeek => "zeek",
+        }
+    }
 }
+
+/// Bytes looked at to tell the format.
+const PEEK: usize = 8192;
 
 /// How the monitor reads and explains.
 #[derive(Debug, Clone)]
@@ -53,4 +121,45 @@ pub struct MonitorConfig {
     pub read: ReadOptions,
     /// "Why" features named per flagged record and detector (0: no explanations).
     pub why: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn formats_are_told_from_the_first_bytes() {
+        let zeek = b"#separator \\x09\n#fields\tts\tuid\n";
+        assert_eq!(Format::of(zeek), Format::Zeek);
+        assert_eq!(
+            Format::of(br#"{"ts":1.5,"uid":"C1","id.orig_h":"10.0.0.1"}"#),
+            Format::Zeek
+        );
+        assert_eq!(Format::of(b"0,tcp,http,SF,181,5450,0"), Format::Kdd);
+        assert_eq!(Format::of(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]), Format::Pcap);
+        assert_eq!(Format::of(&[0x0a, 0x0d, 0x0d, 0x0a, 28, 0]), Format::Pcap);
+        assert_eq!(Format::of(b""), Format::Kdd);
+        // gzip: what the first bytes decompress to, even cut short.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for _ in 0..2000 {
+            gz.write_all(zeek).unwrap();
+        }
+        let gz = gz.finish().unwrap();
+        assert_eq!(Format::of(&gz[..gz.len() / 2]), Format::Zeek);
+        // A followed log that does not exist yet, by its name.
+        let dir = tempfile::tempdir().unwrap();
+        let follow = |name: &str| Input::File {
+            path: dir.path().join(name),
+            follow: true,
+        };
+        assert_eq!(Format::detect(&follow("conn.log")).unwrap(), Format::Zeek);
+        assert_eq!(Format::detect(&follow("records.kdd")).unwrap(), Format::Kdd);
+        let missing = Input::File {
+            path: dir.path().join("conn.log"),
+            follow: false,
+        };
+        assert!(Format::detect(&missing).is_err());
+    }
 }

@@ -333,6 +333,18 @@ impl<R: Read> PacketReader<R> {
     }
 }
 
+/// Whether bytes start like a capture (a pcap magic, either order and resolution, or a
+/// pcapng section header).
+pub fn is_capture(start: &[u8]) -> bool {
+    let Some(magic) = start.get(..4) else {
+        return false;
+    };
+    matches!(
+        u32::from_be_bytes([magic[0], magic[1], magic[2], magic[3]]),
+        SHB | 0xa1b2_c3d4 | 0xd4c3_b2a1 | 0xa1b2_3c4d | 0x4d3c_b2a1 | 0xa1b2_cd34 | 0x34cd_b2a1
+    )
+}
+
 /// A hint for common non-capture inputs, appended to the bad-magic error.
 fn magic_hint(magic: u32) -> &'static str {
     match magic {
