@@ -23,8 +23,8 @@ KDD_GZ=$DATA_DIR/kddcup.data_10_percent.gz
 say() { echo "# $*" >&2; }
 
 cargo build --release --quiet --bin netanomaly --example syn_flood
-BIN=target/release/netanomaly
-FLOOD=target/release/examples/syn_flood
+BIN=${CARGO_TARGET_DIR:-target}/release/netanomaly
+FLOOD=${CARGO_TARGET_DIR:-target}/release/examples/syn_flood
 # shellcheck source=benches/inputs.sh
 source benches/inputs.sh
 prepare_inputs

@@ -19,7 +19,7 @@ EXTRA=${EXTRA:-}
 say() { echo "# $*" >&2; }
 
 cargo build --release --quiet --bin netanomaly
-BIN=target/release/netanomaly
+BIN=${CARGO_TARGET_DIR:-target}/release/netanomaly
 # shellcheck source=benches/inputs.sh
 source benches/inputs.sh
 prepare_inputs

@@ -80,8 +80,9 @@ pub struct ZeekConn {
     pub resp_h: IpAddr,
     pub resp_p: u16,
     pub proto: ProtocolType,
-    /// Zeek's `service` (its first entry when it is a set), if set.
-    pub service: Option<Box<str>>,
+    /// The KDD service Zeek's `service` names (its first entry when it is a set), if
+    /// it names one: a hint for ports the KDD table has no name for.
+    pub service: Option<crate::kdd::Service>,
     pub duration: Nanos,
     pub orig_bytes: u64,
     pub resp_bytes: u64,

@@ -198,21 +198,26 @@ pub fn service_of(z: &ZeekConn) -> Service {
     if by_port != Service::PRIVATE && by_port != Service::OTHER {
         return by_port;
     }
-    let hint = z.service.as_deref().and_then(|s| match (z.proto, s) {
-        (ProtocolType::Tcp, "http") => Some("http"),
-        (ProtocolType::Tcp, "ssl") => Some("http_443"),
-        (ProtocolType::Tcp, "ftp") => Some("ftp"),
-        (ProtocolType::Tcp, "ftp-data") => Some("ftp_data"),
-        (ProtocolType::Tcp, "smtp") => Some("smtp"),
-        (ProtocolType::Tcp, "ssh") => Some("ssh"),
-        (ProtocolType::Tcp, "irc") => Some("IRC"),
-        (ProtocolType::Tcp, "pop3") => Some("pop_3"),
-        (ProtocolType::Tcp, "imap") => Some("imap4"),
-        (ProtocolType::Tcp, "dns") => Some("domain"),
-        (ProtocolType::Tcp, "krb_tcp") => Some("kerberos"),
-        (ProtocolType::Udp, "dns") => Some("domain_u"),
-        (ProtocolType::Udp, "ntp") => Some("ntp_u"),
-        _ => None,
-    });
-    hint.and_then(Service::from_name).unwrap_or(by_port)
+    z.service.unwrap_or(by_port)
+}
+
+/// The KDD service Zeek's `service` names, where KDD has one (`ssl` → `http_443`).
+pub fn service_hint(proto: ProtocolType, zeek: &str) -> Option<Service> {
+    let name = match (proto, zeek) {
+        (ProtocolType::Tcp, "http") => "http",
+        (ProtocolType::Tcp, "ssl") => "http_443",
+        (ProtocolType::Tcp, "ftp") => "ftp",
+        (ProtocolType::Tcp, "ftp-data") => "ftp_data",
+        (ProtocolType::Tcp, "smtp") => "smtp",
+        (ProtocolType::Tcp, "ssh") => "ssh",
+        (ProtocolType::Tcp, "irc") => "IRC",
+        (ProtocolType::Tcp, "pop3") => "pop_3",
+        (ProtocolType::Tcp, "imap") => "imap4",
+        (ProtocolType::Tcp, "dns") => "domain",
+        (ProtocolType::Tcp, "krb_tcp") => "kerberos",
+        (ProtocolType::Udp, "dns") => "domain_u",
+        (ProtocolType::Udp, "ntp") => "ntp_u",
+        _ => return None,
+    };
+    Service::from_name(name)
 }

@@ -26,10 +26,17 @@ pub struct ZeekError {
     pub other_transport: bool,
 }
 
+/// Fields a row is read from, at most.
+const USED: usize = 16;
+/// A column no field is read from.
+const UNUSED: u8 = u8::MAX;
+
 /// Column positions of the fields used, by name.
 #[derive(Debug, Clone, Default)]
 struct Layout {
     names: Vec<String>,
+    /// Per column: where a row's value is kept while the row is read (or UNUSED).
+    slot: Vec<u8>,
     ts: usize,
     uid: usize,
     orig_h: usize,
@@ -240,7 +247,26 @@ impl ZeekParser {
             })?;
         }
         let [ts, uid, orig_h, orig_p, resp_h, resp_p, proto, conn_state] = required;
+        let mut slot = vec![UNUSED; names.len()];
+        let optional = [
+            "service",
+            "duration",
+            "orig_bytes",
+            "resp_bytes",
+            "orig_pkts",
+            "resp_pkts",
+            "label",
+        ];
+        let detailed = find("detailed-label").or_else(|| find("detailedlabel"));
+        let used = required
+            .into_iter()
+            .chain(optional.into_iter().filter_map(find))
+            .chain(detailed);
+        for (n, column) in used.enumerate() {
+            slot[column] = n as u8;
+        }
         Ok(Layout {
+            slot,
             ts,
             uid,
             orig_h,
@@ -271,26 +297,27 @@ impl ZeekParser {
         let text = std::str::from_utf8(raw)
             .map_err(|_| self.error(String::new(), "a line that is not UTF-8"))?;
         let sep = self.separator as char;
-        let mut fields: Vec<&str> = text.split(sep).collect();
-        if fields.len() < layout.names.len() && text.contains("  ") {
+        // The columns used are picked out as the line is split: nothing is allocated.
+        let mut picked = [""; USED];
+        let mut found = pick(&layout.slot, &mut picked, text.split(sep));
+        if found < layout.names.len() && text.contains("  ") {
             // Labelled files whose last columns are separated by runs of spaces.
-            fields = text
+            let fields = text
                 .split(sep)
-                .flat_map(|f| f.split("   ").map(str::trim).filter(|s| !s.is_empty()))
-                .collect();
+                .flat_map(|f| f.split("   ").map(str::trim).filter(|s| !s.is_empty()));
+            found = pick(&layout.slot, &mut picked, fields);
         }
-        if fields.len() != layout.names.len() {
+        if found != layout.names.len() {
             return Err(self.error(
                 String::new(),
                 format!(
-                    "expected {} tab-separated fields (as #fields says), found {}",
+                    "expected {} tab-separated fields (as #fields says), found {found}",
                     layout.names.len(),
-                    fields.len()
                 ),
             ));
         }
         let get = |i: usize| -> Option<&str> {
-            let v = fields[i];
+            let v = picked[layout.slot[i] as usize];
             (v != self.unset_field && v != self.empty_field && !v.is_empty()).then_some(v)
         };
         let row = Fields {
@@ -331,7 +358,9 @@ impl ZeekParser {
             resp_h: self.addr(&self.need(row.resp_h, "id.resp_h")?, "id.resp_h", None)?,
             resp_p,
             proto,
-            service: row.service.map(|s| first_of_set(&s, ',').into()),
+            service: row
+                .service
+                .and_then(|s| super::order::service_hint(proto, first_of_set(&s, ','))),
             duration: row
                 .duration
                 .map(|d| self.seconds(d, "duration", None))
@@ -493,7 +522,7 @@ impl Fields<'_> {
             service: l
                 .service
                 .and_then(|i| (self.get)(i))
-                .map(|s| first_of_set(s, ',').into()),
+                .and_then(|s| super::order::service_hint(proto, first_of_set(s, ','))),
             duration: match l.duration {
                 Some(i) => self.seconds(i)?.unwrap_or(0),
                 None => 0,
@@ -507,6 +536,25 @@ impl Fields<'_> {
             line: p.line,
         })
     }
+}
+
+/// Keeps the fields of the used columns in their slots; returns how many fields there
+/// were.
+fn pick<'t>(
+    slot: &[u8],
+    picked: &mut [&'t str; USED],
+    fields: impl Iterator<Item = &'t str>,
+) -> usize {
+    let mut n = 0;
+    for (i, field) in fields.enumerate() {
+        if let Some(&s) = slot.get(i)
+            && s != UNUSED
+        {
+            picked[s as usize] = field;
+        }
+        n = i + 1;
+    }
+    n
 }
 
 /// `1510026415.995389` as nanoseconds, exactly; `None` unless digits with at most one

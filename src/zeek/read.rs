@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use super::feed::ZeekFeed;
+use super::feed::{Parsed, ZeekFeed};
 use super::order::ZeekRecord;
 use super::{ZeekConn, ZeekError, ZeekLabel, ZeekOptions, ZeekParser, ZeekRecords};
 use crate::capture::numeric_features;
@@ -18,6 +18,48 @@ use crate::kdd::WindowConfig;
 
 /// Bytes read at a time (runs of whole lines are parsed in parallel).
 const READ_BYTES: usize = 1 << 20;
+
+/// Reads and parses the logs, handing the rows on block by block; stops early (with
+/// `Ok`) when the receiver has stopped.
+fn read_parsed<'r>(
+    logs: &mut dyn Iterator<Item = Result<Log<'r>, DataError>>,
+    max_line_bytes: usize,
+    tx: &std::sync::mpsc::SyncSender<(Parsed, std::sync::Arc<str>)>,
+) -> Result<(), DataError> {
+    let mut buf = vec![0u8; READ_BYTES];
+    for log in logs {
+        let (mut input, name, gzip) = log?;
+        let shared: std::sync::Arc<str> = name.as_str().into();
+        let mut feed = ZeekFeed::new(name.as_str(), max_line_bytes);
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    let (path, line) = (name, feed.line_number());
+                    return Err(if gzip {
+                        DataError::Gzip { path, line, source }
+                    } else {
+                        DataError::Io { path, line, source }
+                    });
+                }
+            };
+            let mut parsed = Vec::new();
+            if n == 0 {
+                feed.finish(&mut parsed);
+            } else {
+                feed.feed(&buf[..n], &mut parsed);
+            }
+            if tx.send((parsed, shared.clone())).is_err() {
+                return Ok(());
+            }
+            if n == 0 {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
 
 /// The conn logs of `paths`: files, or directories whose `conn*` files are taken. Files
 /// are read in the order of their first row's time.
@@ -108,13 +150,16 @@ pub fn read_zeek(
         ),
     };
     let mut reader = ZeekReader::new(&source, options, zeek);
-    for file in &files {
-        let name = file.display().to_string();
+    let mut logs = files.iter().map(|file| {
         let (input, gzip) = open(file)?;
-        reader.read(input, &name, gzip)?;
-    }
+        Ok((input, file.display().to_string(), gzip))
+    });
+    reader.read_logs(&mut logs)?;
     reader.finish()
 }
+
+/// A log to read: its lines (decompressed), its name, and whether it was gzip.
+type Log<'r> = (Box<dyn BufRead + 'r>, String, bool);
 
 /// Reads conn logs from a stream already decompressed (by `data::reader::read_from`);
 /// `gzip` says whether it was.
@@ -126,7 +171,8 @@ pub fn read_zeek_from(
     zeek: ZeekOptions,
 ) -> Result<(Dataset, LoadReport), DataError> {
     let mut reader = ZeekReader::new(name, options, zeek);
-    reader.read(Box::new(input), name, gzip)?;
+    let log: Log<'_> = (Box::new(input), name.to_owned(), gzip);
+    reader.read_logs(&mut std::iter::once(Ok(log)))?;
     reader.finish()
 }
 
@@ -157,40 +203,37 @@ impl<'a> ZeekReader<'a> {
         }
     }
 
-    /// Reads one log; `gzip` tells a read failure of a gzip stream (corrupt, cut off).
-    fn read<'r>(
+    /// Reads the logs in turn. This thread reads and parses them (runs of lines in
+    /// parallel); a second thread puts the rows in order, computes their windows and
+    /// fills the dataset, so the two overlap. The first error in the input's order wins.
+    fn read_logs<'r>(
         &mut self,
-        mut input: Box<dyn BufRead + 'r>,
-        name: &str,
-        gzip: bool,
+        logs: &mut dyn Iterator<Item = Result<Log<'r>, DataError>>,
     ) -> Result<(), DataError> {
-        let mut feed = ZeekFeed::new(name, self.options.max_line_bytes);
-        let mut parsed = Vec::new();
-        let mut buf = vec![0u8; READ_BYTES];
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(source) => {
-                    let line = feed.line_number();
-                    let path = name.to_owned();
-                    return Err(if gzip {
-                        DataError::Gzip { path, line, source }
-                    } else {
-                        DataError::Io { path, line, source }
-                    });
-                }
-            };
-            if n == 0 {
-                feed.finish(&mut parsed);
-            } else {
-                feed.feed(&buf[..n], &mut parsed);
-            }
-            self.rows(&mut parsed, name)?;
-            if n == 0 {
-                return Ok(());
-            }
-        }
+        let max_line_bytes = self.options.max_line_bytes;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(Parsed, std::sync::Arc<str>)>(2);
+            let ordering = std::thread::Builder::new()
+                .name("zeek-order".into())
+                .spawn_scoped(scope, move || -> Result<(), DataError> {
+                    for (mut parsed, name) in rx {
+                        self.rows(&mut parsed, &name)?;
+                    }
+                    Ok(())
+                })
+                .map_err(|source| DataError::Io {
+                    path: "(a reader thread)".into(),
+                    line: 0,
+                    source,
+                })?;
+            let read = read_parsed(logs, max_line_bytes, &tx);
+            drop(tx);
+            let ordered = ordering
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // Rows the second thread refused came before where reading stopped.
+            ordered.and(read)
+        })
     }
 
     /// Parsed rows into records, in order; bad ones skipped or the error.
@@ -242,7 +285,7 @@ impl<'a> ZeekReader<'a> {
 
     fn drain(&mut self) {
         let labelled = self.labelled == Some(true);
-        for r in self.out.drain(..) {
+        for mut r in self.out.drain(..) {
             let label = match (&r.label, labelled) {
                 (_, false) => None,
                 (Some(ZeekLabel::Benign), true) => Some("normal"),
@@ -255,6 +298,11 @@ impl<'a> ZeekReader<'a> {
                     *self.unlabelled.entry("(unset)".into()).or_default() += 1;
                     continue;
                 }
+            };
+            // The uid moves into the dataset's identity, not copied.
+            let id = {
+                let uid = r.conn.uid.take();
+                crate::kdd::ConnId { uid, ..r.conn.id() }
             };
             let c = &r.conn;
             self.dataset.push_conn(
@@ -269,7 +317,7 @@ impl<'a> ZeekReader<'a> {
                     difficulty: None,
                     line: r.line,
                 },
-                c.id(),
+                id,
             );
         }
     }
