@@ -43,7 +43,25 @@ pub fn file_stamp(secs: u64) -> String {
 pub fn rfc3339(nanos: u64) -> String {
     let (y, m, d, h, mi, s) = civil(nanos / 1_000_000_000);
     let micros = (nanos % 1_000_000_000) / 1000;
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}Z")
+    if y > 9999 {
+        return format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}Z");
+    }
+    // The monitor writes one or two per record: digits by hand, not the formatter.
+    let mut out = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, width: usize, mut value: u64| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, 4, y as u64);
+    put(5, 2, m as u64);
+    put(8, 2, d as u64);
+    put(11, 2, h as u64);
+    put(14, 2, mi as u64);
+    put(17, 2, s as u64);
+    put(20, 6, micros);
+    out.iter().map(|&b| b as char).collect()
 }
 
 #[cfg(test)]

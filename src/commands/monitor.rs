@@ -380,7 +380,8 @@ fn text_record(batch: &ScoredBatch, row: usize, time: &str, line: &mut Vec<u8>) 
             if let Some(uid) = &c.uid {
                 write!(line, "{uid}  ")?;
             }
-            write!(line, "{}  ", endpoints(c))?;
+            endpoints(c, line)?;
+            line.extend_from_slice(b"  ");
         }
         None => write!(line, "{time}  line {:<7} ", data.line(row))?,
     }
@@ -415,12 +416,13 @@ fn ended_by(reason: EndReason) -> &'static str {
 /// `10.0.0.5:51234 -> 10.0.1.80:80` (IPv6 addresses in brackets).
 /// ICMP: `10.0.0.5 -> 10.0.1.80`, no ports (the service names the message type; JSON
 /// has `icmp_type` and `icmp_code`).
-fn endpoints(c: &ConnRecord) -> String {
+fn endpoints(c: &ConnRecord, line: &mut Vec<u8>) -> io::Result<()> {
     if is_icmp(c) {
-        return format!("{} -> {}", c.orig_ip, c.resp_ip);
+        return write!(line, "{} -> {}", c.orig_ip, c.resp_ip);
     }
-    let end = |ip: std::net::IpAddr, port: u16| std::net::SocketAddr::new(ip, port).to_string();
-    format!(
+    let end = std::net::SocketAddr::new;
+    write!(
+        line,
         "{} -> {}",
         end(c.orig_ip, c.orig_port),
         end(c.resp_ip, c.resp_port)
