@@ -5,12 +5,18 @@
 # run saved. Captured from tmux with colours and rendered to PNG (scripts/ansi2png.py).
 #
 #   scripts/screenshots.sh            # needs ../shared/data (or NETANOMALY_DATA)
+#   SHOTS=zeek scripts/screenshots.sh # only the Live tab on a Zeek conn.log (live-zeek.png)
+#
+# live-zeek.png: a model trained on the Benign rows of CTU-Normal-40 follows a conn.log
+# that grows by CTU-Normal-42's rows (external scans among normal traffic), with the
+# log's header first, as Zeek writes it.
 #
 # Needs tmux, Pillow and DejaVu Sans Mono; on Debian: apt-get install tmux python3-pil
 # fonts-dejavu-core (installed here when missing and run as root).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-data="${NETANOMALY_DATA:-$repo/../shared/data}/kddcup.data_10_percent.gz"
+shared="${NETANOMALY_DATA:-$repo/../shared/data}"
+data="$shared/kddcup.data_10_percent.gz"
 out="$repo/screenshots"
 python=/usr/bin/python3
 
@@ -30,10 +36,8 @@ bin="${CARGO_TARGET_DIR:-$repo/target}/release/netanomaly"
 work="$(mktemp -d)"
 session="netanomaly-shots-$$"
 live="netanomaly-live-$$"
-trap 'tmux kill-session -t "$session" 2>/dev/null || true; tmux kill-session -t "$live" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-tmux new-session -d -s "$session" -x 140 -y 42 \
-    "TERM=xterm-256color $bin dashboard --data $data --out-dir $work; sleep 5"
+zeek="netanomaly-zeek-$$"
+trap 'tmux kill-session -t "$session" 2>/dev/null || true; tmux kill-session -t "$live" 2>/dev/null || true; tmux kill-session -t "$zeek" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 wait_for() { # text, timeout seconds[, session]
     for _ in $(seq $(( $2 * 10 ))); do
@@ -52,6 +56,9 @@ shot() { # name[, session]
 }
 
 mkdir -p "$out"
+if [[ ${SHOTS:-all} != zeek ]]; then
+tmux new-session -d -s "$session" -x 140 -y 42 \
+    "TERM=xterm-256color $bin dashboard --data $data --out-dir $work; sleep 5"
 # Mid-training: the autoencoder's live loss curve and the overview's gauge.
 wait_for "training: epoch 1[0-9]/" 120
 tmux send-keys -t "$session" 3; shot training-autoencoder
@@ -82,3 +89,22 @@ for i in $(seq 0 79); do
 done
 shot live "$live"
 tmux send-keys -t "$live" q
+fi
+
+# The Live tab on a Zeek conn.log, followed while it grows for 40 s.
+normal="$shared/zeek/strato008_normal40.conn.log.labeled"
+scanned="$shared/zeek/strato010_normal42.conn.log.labeled"
+"$bin" train --data "$normal" --feature-set header --out "$work/zeek-model" >/dev/null 2>&1
+grep '^#' "$scanned" | grep -v '^#close' > "$work/conn.log"
+grep -v '^#' "$scanned" > "$work/rows.log"
+tmux new-session -d -s "$zeek" -x 140 -y 42 \
+    "TERM=xterm-256color $bin dashboard --model $work/zeek-model --monitor $work/conn.log --follow; sleep 5"
+wait_for "● running" 30 "$zeek"
+rows=$(wc -l < "$work/rows.log")
+for i in $(seq 0 79); do
+    sed -n "$(( i * rows / 80 + 1 )),$(( (i + 1) * rows / 80 ))p" "$work/rows.log" >> "$work/conn.log"
+    sleep 0.5
+done
+sleep 1
+shot live-zeek "$zeek"
+tmux send-keys -t "$zeek" q
