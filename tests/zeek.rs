@@ -820,3 +820,78 @@ fn cross_check_against_third_party_kdd_records() {
     assert_eq!(theirs[0].features[22], "0");
     assert!(num(0, 22) >= 1.0);
 }
+
+/// The dashboard's Live tab through the real worker on a Zeek log: its alerts carry the
+/// uids of the log's rows, the table shows them, and the detail names the selected one.
+#[test]
+fn the_live_tab_names_the_uid_of_each_alert_from_a_real_log() {
+    use netanomaly::monitor::{Format, Input, MonitorConfig};
+    use netanomaly::tui::app::{App, Msg};
+    use netanomaly::worker::monitor_job::{LiveConfig, LiveEvent};
+    use netanomaly::worker::{Event, Settings, Source, Worker};
+    use ratatui::crossterm::event::KeyCode;
+
+    let (Some(train), Some(log)) = (
+        zeek("strato008_normal40.conn.log.labeled"),
+        zeek("strato010_normal42.conn.log.labeled"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    common::train(
+        train.to_str().unwrap(),
+        &model,
+        &["--feature-set", "header", "--epochs", "5"],
+    );
+    let (names, raw) = raw_rows(&log);
+    let uid = names.iter().position(|n| n == "uid").unwrap();
+    let uids: std::collections::BTreeSet<&str> = raw.iter().map(|r| r[uid].as_str()).collect();
+    let (worker, mut events) = Worker::start(Source::LiveOnly);
+    let mut app = App::live_only(Source::LiveOnly.describe(), Settings::default());
+    app.start_live(LiveConfig {
+        bundle: model,
+        monitor: MonitorConfig {
+            input: Input::File {
+                path: log.clone(),
+                follow: false,
+            },
+            format: Format::detect(&Input::File {
+                path: log,
+                follow: false,
+            })
+            .unwrap(),
+            tracker: Default::default(),
+            allow_content_features_zero: false,
+            read: ReadOptions::default(),
+            why: 3,
+        },
+    });
+    for c in app.take_commands() {
+        worker.send(c);
+    }
+    loop {
+        let event = events.blocking_recv().expect("worker alive");
+        let ended = matches!(event, Event::Live(LiveEvent::Ended(_)));
+        app.update(Msg::Worker(event));
+        if ended {
+            break;
+        }
+    }
+    assert_eq!(app.live.format, Format::Zeek);
+    assert_eq!(app.live.totals.records, raw.len() as u64);
+    assert!(!app.live.alerts.is_empty());
+    for alert in &app.live.alerts {
+        let u = alert
+            .uid
+            .as_deref()
+            .expect("every alert from a conn.log has its uid");
+        assert!(uids.contains(u), "{u} is not a row of the log");
+    }
+    let screen = common::dashboard::render(&app, 140, 40);
+    let newest = app.live.alerts[0].uid.clone().unwrap();
+    assert!(screen.contains(&newest), "{screen}");
+    common::dashboard::key(&mut app, KeyCode::Enter);
+    let detail = common::dashboard::render(&app, 140, 40);
+    assert!(detail.contains(&format!("uid    {newest}")), "{detail}");
+}

@@ -75,6 +75,8 @@ pub struct ZeekParser {
     path: String,
     separator: u8,
     empty_field: String,
+    /// Between the entries of a set (`service` = `dns,http`).
+    set_separator: String,
     unset_field: String,
     layout: Option<Layout>,
     line: u64,
@@ -86,6 +88,7 @@ impl ZeekParser {
             path: path.into(),
             separator: b'\t',
             empty_field: "(empty)".into(),
+            set_separator: ",".into(),
             unset_field: "-".into(),
             layout: None,
             line: 0,
@@ -230,7 +233,8 @@ impl ZeekParser {
                     .collect();
                 self.layout = Some(self.layout_of(names)?);
             }
-            _ => {} // #set_separator, #path, #open, #close, #types, comments
+            "#set_separator" => self.set_separator = unescape(value),
+            _ => {} // #path, #open, #close, #types, comments
         }
         Ok(())
     }
@@ -360,7 +364,7 @@ impl ZeekParser {
             proto,
             service: row
                 .service
-                .and_then(|s| super::order::service_hint(proto, first_of_set(&s, ','))),
+                .and_then(|s| super::order::service_hint(proto, first_of_set(&s, ","))),
             duration: row
                 .duration
                 .map(|d| self.seconds(d, "duration", None))
@@ -522,7 +526,7 @@ impl Fields<'_> {
             service: l
                 .service
                 .and_then(|i| (self.get)(i))
-                .and_then(|s| super::order::service_hint(proto, first_of_set(s, ','))),
+                .and_then(|s| super::order::service_hint(proto, first_of_set(s, &p.set_separator))),
             duration: match l.duration {
                 Some(i) => self.seconds(i)?.unwrap_or(0),
                 None => 0,
@@ -596,7 +600,10 @@ fn field_place(name: &str, column: Option<usize>) -> String {
 }
 
 /// Zeek writes `service` as a set (`dns,http`); the first entry names it.
-fn first_of_set(value: &str, set_separator: char) -> &str {
+fn first_of_set<'v>(value: &'v str, set_separator: &str) -> &'v str {
+    if set_separator.is_empty() {
+        return value;
+    }
     value.split(set_separator).next().unwrap_or(value)
 }
 
@@ -721,6 +728,19 @@ mod tests {
                 .message
                 .contains("before any #fields")
         );
+    }
+
+    #[test]
+    fn the_set_separator_is_the_headers() {
+        // Port 8080 has no KDD name: Zeek's service (the set's first entry) names it.
+        let header = HEADER.replace("#set_separator\t,", "#set_separator\t|");
+        let text =
+            format!("{header}1\tC1\t10.0.0.1\t5000\t10.0.0.2\t8080\ttcp\thttp|ssl\t-\t-\t-\tSF\n");
+        let row = parse(&text).pop().unwrap().unwrap().unwrap();
+        assert_eq!(row.service.map(|s| s.name()), Some("http"));
+        let comma =
+            format!("{HEADER}1\tC1\t10.0.0.1\t5000\t10.0.0.2\t8080\ttcp\thttp|ssl\t-\t-\t-\tSF\n");
+        assert_eq!(parse(&comma).pop().unwrap().unwrap().unwrap().service, None);
     }
 
     #[test]
