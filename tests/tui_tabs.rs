@@ -334,6 +334,49 @@ fn sliders_move_thresholds_and_metrics_without_retraining() {
     assert_eq!(seen, ["contamination", "manual", "mean+kσ", "percentile"]);
 }
 
+/// Popups are modal: Esc and q close them instead of quitting (Ctrl-C still quits),
+/// and the help swallows the keys of the screen behind it.
+#[test]
+fn esc_and_q_close_popups_and_the_help_is_modal() {
+    let mut app = trained_app();
+    key(&mut app, KeyCode::Char('2'));
+    let threshold = app.iforest.threshold.unwrap().value;
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.help);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Char('5'));
+    assert!(
+        app.help,
+        "an unbound key or a bound one leaves the help open"
+    );
+    assert_eq!(app.iforest.threshold.unwrap().value, threshold);
+    assert_eq!(app.tab, Tab::Iforest);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.help && !app.quit);
+    key(&mut app, KeyCode::Char('?'));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(!app.help && !app.quit);
+    // The record detail.
+    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Enter);
+    assert!(app.flagged.detail);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.flagged.detail && !app.quit);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(!app.flagged.detail && !app.quit);
+    // Outside a popup, q quits; in one, Ctrl-C does.
+    key(&mut app, KeyCode::Char('?'));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.quit);
+    let mut app = trained_app();
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
 #[test]
 fn flagged_rows_filter_sort_and_export() {
     let mut app = trained_app();

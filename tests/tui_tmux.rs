@@ -184,13 +184,28 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
     session.keys(&["2"]);
     session.wait_for("Contamination", Duration::from_secs(5));
 
-    // Help comes from the key table and goes away on any key.
+    // Help comes from the key table. It is modal: keys for the screen behind it do
+    // nothing (→ would move the threshold), and Esc closes it without quitting.
+    let slider = |s: &str| numbers_on(s, "actual attack");
+    let behind = slider(&session.screen());
     session.keys(&["?"]);
     let help = session.wait_for("Keys (?)", Duration::from_secs(5));
     assert!(help.contains("export the flagged rows"), "{help}");
+    session.keys(&["l", "l", "l"]);
+    session.keys(&["Escape"]);
+    let screen = session.wait_until("help to close", Duration::from_secs(5), |s| {
+        !s.contains("Keys (?)") && s.contains("Contamination")
+    });
+    assert_eq!(
+        slider(&screen),
+        behind,
+        "keys acted behind the help:\n{screen}"
+    );
     session.keys(&["?"]);
-    session.wait_until("help to close", Duration::from_secs(5), |s| {
-        !s.contains("Keys (?)")
+    session.wait_for("Keys (?)", Duration::from_secs(5));
+    session.keys(&["q"]);
+    session.wait_until("q to close the help", Duration::from_secs(5), |s| {
+        !s.contains("Keys (?)") && s.contains("Contamination")
     });
 
     // Export from the flagged-rows tab: a message names the file, which is complete.
@@ -204,6 +219,14 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
         .find(|p| p.extension().is_some_and(|e| e == "csv"))
         .unwrap_or_else(|| panic!("no CSV in the output folder:\n{screen}"));
     assert_csv_is_complete(&csv, &screen);
+
+    // A record's detail: Esc closes it, and the dashboard is still there.
+    session.keys(&["Enter"]);
+    session.wait_for("Enter or Esc closes", Duration::from_secs(5));
+    session.keys(&["Escape"]);
+    session.wait_until("the detail to close", Duration::from_secs(5), |s| {
+        !s.contains("Enter or Esc closes") && s.contains("flagged rows (either detector")
+    });
 
     // q quits cleanly and gives the terminal back.
     session.keys(&["q"]);

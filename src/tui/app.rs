@@ -204,7 +204,9 @@ impl App {
     pub fn update(&mut self, msg: Msg) {
         match msg {
             Msg::Key(key) => {
-                if let Some(action) = keymap::action_for(&key, self.tab) {
+                if !self.popup_key(&key)
+                    && let Some(action) = keymap::action_for(&key, self.tab)
+                {
                     self.act(action);
                 }
                 self.dirty = true;
@@ -247,14 +249,33 @@ impl App {
         }
     }
 
-    fn act(&mut self, action: Action) {
-        // The help screen and the detail view close on most keys.
-        if self.help && !matches!(action, Action::Quit) {
-            self.help = false;
-            if action == Action::Help {
-                return;
-            }
+    /// A key while a popup is open; true when the popup took it. Esc and q close a
+    /// popup instead of quitting (Ctrl-C still quits). The help takes every key: the
+    /// screen behind it does not act on keys it cannot be seen to act on.
+    fn popup_key(&mut self, key: &ratatui::crossterm::event::KeyEvent) -> bool {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return false;
         }
+        let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q'));
+        if self.help {
+            if close || matches!(key.code, KeyCode::Char('?') | KeyCode::Enter) {
+                self.help = false;
+            }
+            return true;
+        }
+        if close && self.tab == Tab::Flagged && self.flagged.detail {
+            self.flagged.detail = false;
+            return true;
+        }
+        if close && self.tab == Tab::Live && self.live.detail {
+            self.live.detail = false;
+            return true;
+        }
+        false
+    }
+
+    fn act(&mut self, action: Action) {
         match action {
             Action::Quit => {
                 self.quit = true;

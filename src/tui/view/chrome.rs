@@ -135,7 +135,7 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled(
-        "Mouse: click a tab; scroll the flagged rows and live alerts. Any key closes this help.",
+        "Mouse: click a tab; scroll flagged rows and alerts. Esc or q closes this help or a detail.",
         theme.dim(),
     ));
     let height = (lines.len() as u16 + 2).min(area.height);

@@ -110,7 +110,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
     let r = test.rows[position];
     let popup = detail_popup(frame, area);
     let block = Block::bordered().title(format!(
-        " row {} · {} ({}) · Enter closes ",
+        " row {} · {} ({}) · Enter or Esc closes ",
         thousands(r as u64 + 1),
         test.data.label(r).unwrap_or("unlabelled"),
         test.data.family(r).map_or("–", |f| f.name())

@@ -472,7 +472,7 @@ fn draw_counts(
 fn draw_detail(frame: &mut Frame, area: Rect, alert: &Alert, theme: Theme) {
     let popup = detail_popup(frame, area);
     let block = Block::bordered().title(format!(
-        " {} · {}/{}/{} · Enter closes ",
+        " {} · {}/{}/{} · Enter or Esc closes ",
         origin_text(&alert.origin),
         alert.protocol,
         alert.service,
