@@ -75,7 +75,7 @@ pub fn write_csv(
 ) -> std::io::Result<()> {
     let data = explainer.data;
     let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(header(data, columns))?;
+    csv.write_record(header(data, columns)).map_err(io_error)?;
     for chunk in rows.chunks(CHUNK) {
         // Explanations are for flags; an unflagged row has nothing to explain.
         let mut why_columns = Vec::with_capacity(columns.len());
@@ -120,8 +120,19 @@ pub fn write_csv(
                 record.push(u8::from(d.flagged(m)).to_string());
                 record.push(whys[i].clone());
             }
-            csv.write_record(&record)?;
+            csv.write_record(&record).map_err(io_error)?;
         }
     }
     csv.flush()
+}
+
+/// The write error behind a CSV error, so a closed pipe is told as one (`| head`).
+fn io_error(e: csv::Error) -> std::io::Error {
+    if !e.is_io_error() {
+        return std::io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
 }

@@ -25,6 +25,16 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`… --out - | head`): a filter ends
+        // quietly then, as `cat` does.
+        Err(error)
+            if error.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             // A cause that an error already names in its own sentence (thiserror's
             // `{source}`) is not repeated.

@@ -275,3 +275,36 @@ fn damaged_bundles_and_wrong_protocols_are_clear_errors() {
     assert_eq!(rows.len(), 1000);
     assert!(!header.contains(&"label".to_owned()));
 }
+
+/// A reader that stops early (`… --out - | head`) ends the writer quietly, as `cat`
+/// does: exit status 0 and no error on stderr.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m");
+    train(&model, &["--epochs", "2"]);
+    let model = model.to_str().unwrap().to_owned();
+    let commands: [&[&str]; 3] = [
+        &["demo-data", "--out", "-"],
+        &["demo-capture", "--out", "-"],
+        &[
+            "score", "--model", &model, "--data", DEMO, "--out", "-", "--all",
+        ],
+    ];
+    for args in commands {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netanomaly"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        // The pipe is closed here, long before the output's end.
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        assert!(!err.contains("error"), "{args:?}: {err}");
+    }
+}
