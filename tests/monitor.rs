@@ -217,3 +217,54 @@ fn follow_tails_a_rotating_file_until_interrupted() {
     assert!(flagged > 0);
     assert!(alerts.iter().all(|a| a["flagged"] == true));
 }
+
+/// Input that is plainly not what `--format` names stops at once with a hint, instead
+/// of skipping every record; and however many records are skipped, stderr names only
+/// the first 100 (the summary counts them all).
+#[test]
+fn a_wrong_format_is_refused_and_skip_messages_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m");
+    train(&model);
+    let capture = dir.path().join("capture.pcap");
+    let made = netanomaly(&[
+        "demo-capture",
+        "--seconds",
+        "5",
+        "--out",
+        capture.to_str().unwrap(),
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let run = netanomaly(&[
+        "monitor",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        capture.to_str().unwrap(),
+        "--format",
+        "kdd",
+    ]);
+    assert!(!run.status.success());
+    let err = stderr(&run);
+    assert!(err.contains("holds a packet capture"), "{err}");
+    assert!(err.contains("use --format pcap"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let bad = dir.path().join("bad.kdd");
+    std::fs::write(&bad, "1,2,3\n".repeat(500)).unwrap();
+    let run = netanomaly(&[
+        "monitor",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        bad.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let err = stderr(&run);
+    assert_eq!(err.matches("skipped a record").count(), 100, "{err}");
+    assert!(err.contains("skipped 500 malformed records"), "{err}");
+    let summary: Value =
+        serde_json::from_str(common::stdout(&run).lines().last().unwrap()).unwrap();
+    assert_eq!(summary["counts"]["skipped_bad_records"], 500);
+}

@@ -2,12 +2,12 @@
 
 use std::io::IsTerminal;
 
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, bail};
 
 use crate::cli::DashboardArgs;
 use crate::data::{FeatureSet, ReadOptions};
 use crate::detect::iforest::IsolationForestConfig;
-use crate::monitor::{Format, Input, MonitorConfig, MonitorError};
+use crate::monitor::{Input, MonitorConfig, MonitorError};
 use crate::tui::{self, Options};
 use crate::worker::monitor_job::LiveConfig;
 use crate::worker::{Settings, Source};
@@ -70,11 +70,7 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
                     follow: args.follow,
                 }
             };
-            let format = match args.format.format() {
-                Some(format) => format,
-                None => Format::detect(&input)
-                    .wrap_err_with(|| format!("cannot read {}", input.name()))?,
-            };
+            let (format, _) = super::monitor_format(args.format.format(), &input)?;
             if !format.has_content_features()
                 && bundle.manifest.schema.feature_set == FeatureSet::All
                 && !args.allow_content_features_zero

@@ -90,3 +90,37 @@ pub fn load(paths: &[PathBuf], options: &ReadOptions) -> Result<(Dataset, LoadRe
     }
     Ok((dataset, report))
 }
+
+/// The format `monitor` and `dashboard --monitor` read: the one asked for, or the one
+/// the input's first bytes tell (and whether it was told). Asked for one the input
+/// plainly is not (a capture or a conn.log read as KDD lines, say), it stops with a
+/// hint instead of skipping every record.
+pub fn monitor_format(
+    asked: Option<crate::monitor::Format>,
+    input: &crate::monitor::Input,
+) -> Result<(crate::monitor::Format, bool)> {
+    use crate::monitor::Format;
+    use color_eyre::eyre::WrapErr;
+    let told = || Format::detect(input).wrap_err_with(|| format!("cannot read {}", input.name()));
+    let Some(asked) = asked else {
+        return Ok((told()?, true));
+    };
+    // A file to follow that does not exist yet has nothing to tell.
+    let Ok(seen) = told() else {
+        return Ok((asked, false));
+    };
+    if seen != asked && seen != Format::Kdd {
+        color_eyre::eyre::bail!(
+            "{} holds {}, not what --format {} reads: use --format {} (or leave --format out: the format is told from the content)",
+            input.name(),
+            match seen {
+                Format::Pcap => "a packet capture",
+                Format::Zeek => "a Zeek conn.log",
+                Format::Kdd => "KDD records",
+            },
+            asked.name(),
+            seen.name()
+        );
+    }
+    Ok((asked, false))
+}

@@ -19,8 +19,11 @@ use crate::format::{significant, thousands};
 use crate::model::ModelBundle;
 use crate::monitor::alerts::AlertLog;
 use crate::monitor::{
-    self, Format, Input, MonitorConfig, MonitorError, MonitorEvent, ScoredBatch, Summary,
+    self, Input, MonitorConfig, MonitorError, MonitorEvent, ScoredBatch, Summary,
 };
+
+/// Skipped records named on stderr, at most.
+const SKIPS_SHOWN: u64 = 100;
 
 pub fn run(args: &MonitorArgs) -> Result<()> {
     let bundle = ModelBundle::load(&args.model)?;
@@ -32,13 +35,8 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
             follow: args.follow,
         }
     };
-    let (format, detected) = match args.format.format() {
-        Some(format) => (format, ""),
-        None => (
-            Format::detect(&input).wrap_err_with(|| format!("cannot read {}", input.name()))?,
-            ", detected",
-        ),
-    };
+    let (format, told) = super::monitor_format(args.format.format(), &input)?;
+    let detected = if told { ", detected" } else { "" };
     let config = MonitorConfig {
         input,
         format,
@@ -89,10 +87,19 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
         flagged_only: args.flagged_only,
         alert_lines: Vec::new(),
     };
+    let mut skipped = 0u64;
     let mut sink = |event: MonitorEvent| -> io::Result<()> {
         match event {
             MonitorEvent::Skipped(message) => {
-                eprintln!("{message}");
+                // The first ones say why; after that the summary counts them.
+                skipped += 1;
+                if skipped <= SKIPS_SHOWN {
+                    eprintln!("{message}");
+                } else if skipped == SKIPS_SHOWN + 1 {
+                    eprintln!(
+                        "(more records skipped: counted in the summary, not shown; is the input what --format says?)"
+                    );
+                }
                 Ok(())
             }
             MonitorEvent::Batch(batch) => {
