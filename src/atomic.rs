@@ -12,6 +12,37 @@ pub enum WriteError {
     Exists { path: String },
     #[error("cannot write {path}: {source}")]
     Io { path: String, source: io::Error },
+    #[error("{path} is a directory; give the name of a file to write")]
+    IsDirectory { path: String },
+    #[error("cannot write {path}: the folder {folder} does not exist")]
+    NoFolder { path: String, folder: String },
+}
+
+/// Checks, before any work, that `path` could be written: not an existing file
+/// (without `overwrite`), not a directory (unless `directory`, for bundles and
+/// reports), and in a folder that exists. `-` (standard output) always can.
+pub fn check_output(path: &Path, overwrite: bool, directory: bool) -> Result<(), WriteError> {
+    let shown = || path.display().to_string();
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
+    if path.is_dir() && !directory {
+        return Err(WriteError::IsDirectory { path: shown() });
+    }
+    if path.exists() && !overwrite {
+        return Err(WriteError::Exists { path: shown() });
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(WriteError::NoFolder {
+            path: shown(),
+            folder: folder.display().to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Writes `path` through `fill`. Without `overwrite`, an existing file is refused (and

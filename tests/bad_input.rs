@@ -376,3 +376,84 @@ fn evaluate_on_an_unlabelled_file_says_why_it_cannot() {
         common::stderr(&out)
     );
 }
+
+/// Mistakes on the command line are told before any work, naming what the user gave:
+/// a model that does not exist, an output that is a directory or in a missing folder,
+/// a directory with no conn logs, a capture given as records.
+#[test]
+fn command_line_mistakes_name_what_was_given_before_the_work() {
+    use common::{netanomaly, stderr};
+    let dir = tempfile::tempdir().unwrap();
+    let demo = common::DEMO;
+    let missing = dir.path().join("no-model");
+    let run = netanomaly(&[
+        "score",
+        "--model",
+        missing.to_str().unwrap(),
+        "--data",
+        demo,
+        "--out",
+        "x.csv",
+    ]);
+    assert!(
+        stderr(&run).contains("no-model does not exist"),
+        "{}",
+        stderr(&run)
+    );
+    let model = dir.path().join("m");
+    common::train(demo, &model, &["--epochs", "1", "--detectors", "iforest"]);
+    for (out, says) in [
+        (
+            dir.path().to_path_buf(),
+            "is a directory; give the name of a file".to_owned(),
+        ),
+        (
+            dir.path().join("nowhere/x.csv"),
+            format!(
+                "the folder {} does not exist",
+                dir.path().join("nowhere").display()
+            ),
+        ),
+    ] {
+        let run = netanomaly(&[
+            "score",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            demo,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = stderr(&run);
+        assert!(!run.status.success());
+        assert!(err.contains(&says), "{err}");
+        assert!(
+            !err.contains("reading"),
+            "checked before reading the data: {err}"
+        );
+        assert!(!err.contains(".partial"), "{err}");
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let run = netanomaly(&["evaluate", "--train", empty.path().to_str().unwrap()]);
+    assert!(
+        stderr(&run).contains("a directory with no Zeek conn logs"),
+        "{}",
+        stderr(&run)
+    );
+    let capture = dir.path().join("c.pcap");
+    let made = netanomaly(&[
+        "demo-capture",
+        "--seconds",
+        "2",
+        "--out",
+        capture.to_str().unwrap(),
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let run = netanomaly(&["evaluate", "--train", capture.to_str().unwrap()]);
+    let err = stderr(&run);
+    assert!(
+        err.contains("is a packet capture, not connection records"),
+        "{err}"
+    );
+    assert!(err.contains("netanomaly pcap2kdd --input"), "{err}");
+}

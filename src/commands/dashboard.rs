@@ -54,6 +54,18 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
             if !path.exists() {
                 bail!("{} does not exist", path.display());
             }
+            // Said on the shell, not in a panel: a capture is not records.
+            if path.is_file() {
+                let mut start = [0u8; 4];
+                let n = std::fs::File::open(path)
+                    .and_then(|mut f| std::io::Read::read(&mut f, &mut start))
+                    .unwrap_or(0);
+                if crate::capture::pcap::is_capture(&start[..n]) {
+                    bail!(crate::data::DataError::IsCapture {
+                        path: path.display().to_string()
+                    });
+                }
+            }
         }
     }
     let live = match (&args.monitor, &args.model, &bundle) {

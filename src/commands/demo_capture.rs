@@ -11,6 +11,8 @@ use crate::cli::{CaptureFileFormat, DemoAttack, DemoCaptureArgs};
 use crate::format::thousands;
 
 pub fn run(args: &DemoCaptureArgs) -> Result<()> {
+    // Before the work: an output that could not be written is said at once.
+    crate::atomic::check_output(&args.out, args.force, false)?;
     let config = SynthConfig {
         seed: args.seed,
         duration_secs: args.seconds,

@@ -9,6 +9,8 @@ use crate::cli::DemoDataArgs;
 use crate::data::demo::{SynthConfig, generate};
 
 pub fn run(args: &DemoDataArgs) -> Result<()> {
+    // Before the work: an output that could not be written is said at once.
+    crate::atomic::check_output(&args.out, args.force, false)?;
     let config = SynthConfig {
         rows: args.rows as usize,
         seed: args.seed,

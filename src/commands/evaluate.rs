@@ -30,13 +30,11 @@ struct DataReports<'a> {
 
 pub fn run(args: &EvaluateArgs) -> Result<()> {
     // Refuse before the work if an output could not be written anyway.
-    for path in [&args.report, &args.json].into_iter().flatten() {
-        if path.as_os_str() != "-" && path.exists() && !args.force {
-            return Err(crate::atomic::WriteError::Exists {
-                path: path.display().to_string(),
-            }
-            .into());
-        }
+    if let Some(report) = &args.report {
+        crate::atomic::check_output(report, args.force, true)?;
+    }
+    if let Some(json) = &args.json {
+        crate::atomic::check_output(json, args.force, false)?;
     }
     let options = args.read.options();
     let (train, train_report) = load(&args.train, &options)?;

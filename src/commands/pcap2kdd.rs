@@ -5,19 +5,14 @@ use std::time::Instant;
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use crate::atomic::{WriteError, write_atomically};
+use crate::atomic::write_atomically;
 use crate::capture::{self, CaptureRecords, CaptureSummary};
 use crate::cli::Pcap2kddArgs;
 use crate::format::thousands;
 
 pub fn run(args: &Pcap2kddArgs) -> Result<()> {
     let to_stdout = args.out.as_os_str() == "-";
-    if !to_stdout && args.out.exists() && !args.force {
-        return Err(WriteError::Exists {
-            path: args.out.display().to_string(),
-        }
-        .into());
-    }
+    crate::atomic::check_output(&args.out, args.force, false)?;
     let name = if args.input.as_os_str() == "-" {
         "standard input".to_owned()
     } else {

@@ -15,12 +15,7 @@ use crate::model::scorer::{self, Explainer};
 
 pub fn run(args: &ScoreArgs) -> Result<()> {
     let to_stdout = args.out.as_os_str() == "-";
-    if !to_stdout && args.out.exists() && !args.force {
-        return Err(crate::atomic::WriteError::Exists {
-            path: args.out.display().to_string(),
-        }
-        .into());
-    }
+    crate::atomic::check_output(&args.out, args.force, false)?;
     let bundle = ModelBundle::load(&args.model)?;
     let (data, _) = load(&args.data, &args.read.options())?;
     let scored = scorer::score(&bundle, &data)?;

@@ -19,6 +19,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         }
         .into());
     }
+    crate::atomic::check_output(&args.out, args.force, true)?;
     let (data, _) = load(&args.data, &args.read.options())?;
     let (progress, observer) = TrainProgress::start();
     let config = TrainConfig {

@@ -50,6 +50,8 @@ pub enum BundleError {
         "{path} is not a model bundle (no {MANIFEST}); expected a directory written by `netanomaly train`"
     )]
     NotABundle { path: String },
+    #[error("{path} does not exist; expected a bundle directory written by `netanomaly train`")]
+    Missing { path: String },
     #[error(
         "{path} is bundle format {found}; this netanomaly reads format {FORMAT_VERSION} (retrain, or use the netanomaly that wrote it)"
     )]
@@ -215,6 +217,10 @@ impl ModelBundle {
         crate::atomic::write_directory(path, overwrite, &files).map_err(|e| match e {
             crate::atomic::WriteError::Exists { path } => BundleError::Exists { path },
             crate::atomic::WriteError::Io { path, source } => BundleError::Write { path, source },
+            other => BundleError::Write {
+                path: path.display().to_string(),
+                source: io::Error::other(other.to_string()),
+            },
         })
     }
 
@@ -222,6 +228,9 @@ impl ModelBundle {
     pub fn load(path: &Path) -> Result<ModelBundle, BundleError> {
         let shown = path.display().to_string();
         let manifest_path = path.join(MANIFEST);
+        if !path.exists() {
+            return Err(BundleError::Missing { path: shown });
+        }
         if !manifest_path.is_file() {
             return Err(BundleError::NotABundle { path: shown });
         }

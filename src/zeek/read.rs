@@ -138,6 +138,11 @@ pub fn read_zeek(
     zeek: ZeekOptions,
 ) -> Result<(Dataset, LoadReport), DataError> {
     let files = zeek_files(paths)?;
+    if files.is_empty() {
+        return Err(DataError::NoLogs {
+            path: crate::data::reader::describe_paths(paths),
+        });
+    }
     let source = match files.as_slice() {
         [one] => one.display().to_string(),
         _ => format!(

@@ -88,6 +88,12 @@ pub enum DataError {
         "{path}: several data paths are read together only as Zeek conn logs (rotated logs, or directories of them), and this one holds KDD records; give one KDD file (e.g. `cat a.csv b.csv > all.csv`)"
     )]
     SeveralNotZeek { path: String },
+    #[error("{path}: a directory with no Zeek conn logs in it (conn*.log, conn.*.log.gz)")]
+    NoLogs { path: String },
+    #[error(
+        "{path} is a packet capture, not connection records: turn it into records with `netanomaly pcap2kdd --input {path} --out records.kdd`, or score it with `netanomaly monitor --input {path}`"
+    )]
+    IsCapture { path: String },
     #[error(
         "{path}: line {line} has {found} fields; expected 41 (unlabelled), 42 (KDD Cup 99) or 43 (NSL-KDD)"
     )]

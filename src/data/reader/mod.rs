@@ -128,6 +128,11 @@ pub fn read_from(
     };
     let (input, gzip) = decompressed(input, 1 << 16).map_err(io_error)?;
     let mut input = BufReader::with_capacity(1 << 16, input);
+    if crate::capture::pcap::is_capture(input.fill_buf().map_err(io_error)?) {
+        return Err(DataError::IsCapture {
+            path: name.to_owned(),
+        });
+    }
     let zeek = match options.format {
         SourceFormat::Kdd => false,
         SourceFormat::Zeek => true,
