@@ -368,22 +368,12 @@ fn summary_markdown(report: &EvaluationReport) -> String {
     for row in metrics_rows(report) {
         let _ = writeln!(md, "| {} |", row.join(" | "));
     }
-    md.push_str("\n## Detection rate by family\n\n| family | rows |");
-    for name in report.detectors.keys() {
-        let _ = write!(md, " {} |", pretty(name));
-    }
-    md.push_str("\n|---|---|");
-    md.push_str(&"---|".repeat(report.detectors.len()));
-    md.push('\n');
-    if let Some(first) = report.detectors.values().next() {
-        for (i, f) in first.per_family.iter().enumerate() {
-            let _ = write!(md, "| {} | {} |", f.family, thousands(f.rows as u64));
-            for d in report.detectors.values() {
-                let rate = d.per_family.get(i).map_or(0.0, |r| r.rate);
-                let _ = write!(md, " {:.1}% |", rate * 100.0);
-            }
-            md.push('\n');
-        }
+    md.push_str("\n## Detection rate by family\n\n");
+    let (header, rows) = family_table(report);
+    let _ = writeln!(md, "| {} |", header.join(" | "));
+    let _ = writeln!(md, "|{}", "---|".repeat(header.len()));
+    for row in rows {
+        let _ = writeln!(md, "| {} |", row.join(" | "));
     }
     md.push_str("\n## Pictures\n\n![ROC](roc.svg) ![Precision–recall](pr.svg)\n\n");
     for name in report.detectors.keys() {
@@ -395,6 +385,65 @@ fn summary_markdown(report: &EvaluationReport) -> String {
         );
     }
     md
+}
+
+/// The share of each family's test rows each detector flags: header and rows, for the
+/// Markdown and the HTML summary alike.
+fn family_table(report: &EvaluationReport) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["family".to_owned(), "rows".to_owned()];
+    header.extend(report.detectors.keys().map(|n| pretty(n).to_owned()));
+    let mut rows = Vec::new();
+    if let Some(first) = report.detectors.values().next() {
+        for (i, f) in first.per_family.iter().enumerate() {
+            let mut row = vec![f.family.to_string(), thousands(f.rows as u64)];
+            for d in report.detectors.values() {
+                let rate = d.per_family.get(i).map_or(0.0, |r| r.rate);
+                row.push(format!("{:.1}%", rate * 100.0));
+            }
+            rows.push(row);
+        }
+    }
+    (header, rows)
+}
+
+/// The summary's inline Markdown (`**bold**`, `` `code` ``) as HTML, escaped.
+fn inline_html(markdown: &str) -> String {
+    let mut html = String::new();
+    let (mut bold, mut code) = (false, false);
+    let mut rest = escape(markdown);
+    while let Some(i) = rest.find(['*', '`']) {
+        html.push_str(&rest[..i]);
+        if rest[i..].starts_with("**") && !code {
+            html.push_str(if bold { "</b>" } else { "<b>" });
+            bold = !bold;
+            rest = rest[i + 2..].to_owned();
+        } else if rest[i..].starts_with('`') {
+            html.push_str(if code { "</code>" } else { "<code>" });
+            code = !code;
+            rest = rest[i + 1..].to_owned();
+        } else {
+            html.push('*');
+            rest = rest[i + 1..].to_owned();
+        }
+    }
+    html.push_str(&rest);
+    html
+}
+
+fn table_html(html: &mut String, header: &[String], rows: &[Vec<String>]) {
+    html.push_str("<table><tr>");
+    for h in header {
+        let _ = write!(html, "<th>{}</th>", escape(h));
+    }
+    html.push_str("</tr>\n");
+    for row in rows {
+        html.push_str("<tr>");
+        for cell in row {
+            let _ = write!(html, "<td>{}</td>", escape(cell));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
 }
 
 fn escape(s: &str) -> String {
@@ -411,23 +460,14 @@ fn summary_html(report: &EvaluationReport) -> String {
          td:first-child,th:first-child{text-align:left}img{max-width:720px;margin:4px}</style>\n\
          </head><body>\n<h1>netanomaly evaluation</h1>\n",
     );
-    let setting = setting_line(report).replace("**", "");
-    let _ = writeln!(html, "<p>{}</p>", escape(&setting));
-    html.push_str("<table><tr>");
-    for h in header() {
-        let _ = write!(html, "<th>{h}</th>");
-    }
-    html.push_str("</tr>\n");
-    for row in metrics_rows(report) {
-        html.push_str("<tr>");
-        for cell in row {
-            let _ = write!(html, "<td>{}</td>", escape(&cell));
-        }
-        html.push_str("</tr>\n");
-    }
-    html.push_str(
-        "</table>\n<div><img src=\"roc.svg\" alt=\"ROC\"><img src=\"pr.svg\" alt=\"PR\"></div>\n",
-    );
+    let _ = writeln!(html, "<p>{}</p>", inline_html(&setting_line(report)));
+    let header: Vec<String> = header().into_iter().map(str::to_owned).collect();
+    let rows: Vec<Vec<String>> = metrics_rows(report).into_iter().map(Vec::from).collect();
+    table_html(&mut html, &header, &rows);
+    html.push_str("<h2>Detection rate by family</h2>\n");
+    let (header, rows) = family_table(report);
+    table_html(&mut html, &header, &rows);
+    html.push_str("<div><img src=\"roc.svg\" alt=\"ROC\"><img src=\"pr.svg\" alt=\"PR\"></div>\n");
     for name in report.detectors.keys() {
         let _ = writeln!(
             html,
@@ -437,4 +477,17 @@ fn summary_html(report: &EvaluationReport) -> String {
     }
     html.push_str("</body></html>\n");
     html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_markdown_becomes_html() {
+        assert_eq!(
+            inline_html("Protocol **profile**, class `attack` & 2 < 3 * 4"),
+            "Protocol <b>profile</b>, class <code>attack</code> &amp; 2 &lt; 3 * 4"
+        );
+    }
 }

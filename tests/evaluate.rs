@@ -270,6 +270,23 @@ fn evaluate_writes_a_shareable_report_directory() {
     }
     let html = std::fs::read_to_string(report.join("index.html")).unwrap();
     assert!(html.contains("<img src=\"roc.svg\""), "{html}");
+    // The HTML has the summary's per-family table, and no Markdown left in it.
+    assert!(html.contains("<h2>Detection rate by family</h2>"), "{html}");
+    let families: Vec<&str> = summary
+        .lines()
+        .filter(|l| l.starts_with("| dos |") || l.starts_with("| normal |"))
+        .collect();
+    assert_eq!(families.len(), 2, "{summary}");
+    for line in families {
+        for cell in line.split('|').map(str::trim).filter(|c| !c.is_empty()) {
+            assert!(
+                html.contains(&format!("<td>{cell}</td>")),
+                "{cell} of {line} in {html}"
+            );
+        }
+    }
+    assert!(!html.contains('`') && !html.contains("**"), "{html}");
+    assert!(html.contains("<code>attack</code>"), "{html}");
     // An existing report is not replaced without --force, and is whole with it.
     let again = netanomaly(&args);
     assert_eq!(again.status.code(), Some(1));
