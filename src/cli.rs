@@ -27,24 +27,46 @@ pub struct Cli {
 pub enum Command {
     /// Open the terminal dashboard (the default): train both detectors live, move
     /// thresholds, compare, inspect and export flagged rows.
+    #[command(
+        after_help = "Examples:\n  netanomaly dashboard --data kddcup.data_10_percent.gz\n  netanomaly dashboard --model model/ --monitor /opt/zeek/logs/current/conn.log --follow\n  tcpdump -i eth0 -U -w - | netanomaly dashboard --model hdr/ --monitor -"
+    )]
     Dashboard(DashboardArgs),
     /// Train and test the detectors on a labelled file under an evaluation protocol.
+    #[command(
+        after_help = "Examples:\n  netanomaly evaluate --train kddcup.data_10_percent.gz\n  netanomaly evaluate --train KDDTrain+.txt --test KDDTest+.txt --json report.json --report report/\n  netanomaly evaluate --train a.conn.log.labeled --test b.conn.log.labeled --feature-set header"
+    )]
     Evaluate(EvaluateArgs),
     /// Train the detectors on a file and save them as a model bundle.
+    #[command(
+        after_help = "Examples:\n  netanomaly train --data kddcup.data_10_percent.gz --out model/\n  netanomaly train --data /opt/zeek/logs/2026-12-0*/conn.*.log.gz --feature-set header --out zeek-model/"
+    )]
     Train(TrainArgs),
     /// Score a file with a saved model bundle; write the flagged rows (or all) as CSV.
+    #[command(
+        after_help = "Examples:\n  netanomaly score --model model/ --data today.csv.gz --out flagged.csv\n  netanomaly score --model zeek-model/ --data conn.log --out - --all | head"
+    )]
     Score(ScoreArgs),
     /// Score connection records as they arrive (a file, a growing file, or standard
     /// input) with a saved model bundle; print every record with its scores and flags.
+    #[command(
+        after_help = "Examples:\n  netanomaly monitor --model zeek-model/ --input /opt/zeek/logs/current/conn.log --follow --alerts alerts.jsonl\n  tcpdump -i eth0 -U -w - | netanomaly monitor --model hdr/ --flagged-only\n  tail -F records.kdd | netanomaly monitor --model model/ --json"
+    )]
     Monitor(MonitorArgs),
     /// Turn a packet capture (pcap or pcapng, e.g. from `tcpdump -w`) into KDD connection
     /// records (41 fields, content features 0), to inspect or to train on.
+    #[command(
+        after_help = "Example:\n  netanomaly pcap2kdd --input capture.pcapng --out capture.kdd"
+    )]
     Pcap2kdd(Pcap2kddArgs),
     /// Write a seeded synthetic packet capture (normal sessions with injected attacks) to
     /// try `monitor --format pcap` and `pcap2kdd` on.
+    #[command(
+        after_help = "Example:\n  netanomaly demo-capture --seconds 30 --attacks port-scan,smurf --out demo.pcap"
+    )]
     DemoCapture(DemoCaptureArgs),
     /// Write the built-in seeded demo traffic (normal traffic with injected attacks) as a
     /// KDD Cup 99 file.
+    #[command(after_help = "Example:\n  netanomaly demo-data --rows 5000 --out demo.csv")]
     DemoData(DemoDataArgs),
 }
 
@@ -61,7 +83,8 @@ pub struct DashboardArgs {
     /// scores every row of --data (or --test) with its saved thresholds; r retrains.
     #[arg(long, value_name = "BUNDLE")]
     pub model: Option<PathBuf>,
-    /// profile: learn from half the normal rows; unsupervised: from every row.
+    /// profile: learn from a seeded half of the normal rows (the other half and the
+    /// attacks are the test rows); unsupervised: from every row, labels unused.
     #[arg(long, default_value = "profile", value_parser = deployable_protocol())]
     pub protocol: Protocol,
     /// Seed for the split and both detectors.
@@ -246,6 +269,7 @@ pub struct DemoCaptureArgs {
     /// Capture file to write; `-` for standard output.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+    /// File format: classic pcap (microsecond times) or pcapng.
     #[arg(long, value_enum, default_value_t = CaptureFileFormat::Pcap)]
     pub format: CaptureFileFormat,
     /// Seconds of traffic.
@@ -254,6 +278,7 @@ pub struct DemoCaptureArgs {
     /// Normal sessions started per second, on average.
     #[arg(long, default_value_t = 20.0, value_parser = |s: &str| parse_open_range(s, 0.0, 100_000.0, "rate", true))]
     pub sessions_per_second: f64,
+    /// Seed: the same seed (and options) always gives the same capture.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Attacks to inject, comma-separated.
@@ -407,7 +432,12 @@ impl ReadArgs {
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// Detectors to fit, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = DetectorKind::ALL)]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "iforest,autoencoder"
+    )]
     pub detectors: Vec<DetectorKind>,
     /// `all` 41 features, or `header`: the 28 computable from packet headers.
     #[arg(long, value_enum, default_value_t = FeatureSet::All)]

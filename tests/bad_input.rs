@@ -457,3 +457,31 @@ fn command_line_mistakes_name_what_was_given_before_the_work() {
     );
     assert!(err.contains("netanomaly pcap2kdd --input"), "{err}");
 }
+
+/// Every command's `--help` ends with an example, and no rustdoc markup leaks into it.
+#[test]
+fn every_command_help_has_an_example_and_reads_as_text() {
+    use common::{netanomaly, stdout};
+    for command in [
+        "dashboard",
+        "evaluate",
+        "train",
+        "score",
+        "monitor",
+        "pcap2kdd",
+        "demo-capture",
+        "demo-data",
+    ] {
+        let run = netanomaly(&[command, "--help"]);
+        assert!(run.status.success());
+        let help = stdout(&run);
+        assert!(help.contains("Example"), "{command}: {help}");
+        assert!(
+            help.contains(&format!("netanomaly {command} ")),
+            "{command}: {help}"
+        );
+        assert!(!help.contains("[`"), "{command}: {help}");
+    }
+    let help = stdout(&netanomaly(&["train", "--help"]));
+    assert!(help.contains("[default: iforest,autoencoder]"), "{help}");
+}

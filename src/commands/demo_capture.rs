@@ -36,7 +36,7 @@ pub fn run(args: &DemoCaptureArgs) -> Result<()> {
             out.flush()
         })?;
     }
-    describe(&capture.summary);
+    describe(&capture.summary, args.seconds);
     Ok(())
 }
 
@@ -56,11 +56,14 @@ fn attacks(list: &[DemoAttack]) -> Attacks {
     a
 }
 
-fn describe(s: &SynthSummary) {
+fn describe(s: &SynthSummary, seconds: f64) {
+    // Sessions start during --seconds; the last ones (and the attacks' tails) end
+    // later, so the capture spans more.
     eprintln!(
-        "wrote {} packets ({} bytes) over {:.1} s",
+        "wrote {} packets ({} bytes): sessions starting over {} s, the capture spanning {:.1} s",
         thousands(s.packets),
         thousands(s.bytes),
+        seconds,
         s.last_ts.saturating_sub(s.first_ts) as f64 / 1e9
     );
     eprintln!(

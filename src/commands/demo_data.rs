@@ -35,10 +35,10 @@ pub fn run(args: &DemoDataArgs) -> Result<()> {
             .attack_mask()
             .map_or(0, |m| m.iter().filter(|&&a| a).count());
         eprintln!(
-            "wrote {} rows ({} attacks) of {} to {}",
+            "wrote {} rows of demo traffic ({} attacks, seed {}) to {}",
             crate::format::thousands(dataset.len() as u64),
             crate::format::thousands(attacks as u64),
-            dataset.source,
+            args.seed,
             args.out.display()
         );
     }

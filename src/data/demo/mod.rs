@@ -61,7 +61,8 @@ impl Default for SynthConfig {
 pub fn generate(config: &SynthConfig) -> Dataset {
     let mut dataset = Dataset::new(format!(
         "built-in demo traffic (seed {}, {} rows)",
-        config.seed, config.rows
+        config.seed,
+        crate::format::thousands(config.rows as u64)
     ));
     if config.rows == 0 {
         return dataset;

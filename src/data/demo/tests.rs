@@ -84,7 +84,7 @@ fn same_seed_same_data_other_seed_differs() {
     };
     assert_eq!(lines(&a), lines(&b));
     assert_ne!(lines(&a), lines(&c));
-    assert_eq!(a.source, "built-in demo traffic (seed 7, 3000 rows)");
+    assert_eq!(a.source, "built-in demo traffic (seed 7, 3,000 rows)");
 }
 
 #[test]

@@ -50,7 +50,7 @@ pub enum Activation {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
-    /// netanomaly's choice for the profile protocol (see [`AutoencoderConfig::preset`]).
+    /// netanomaly's choice for the profile protocol (the README's "Autoencoder" section).
     #[default]
     Default,
     /// The reference notebook's Keras model, for like-for-like comparisons.
