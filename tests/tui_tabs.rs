@@ -444,6 +444,42 @@ fn flagged_rows_filter_sort_and_export() {
     ));
 }
 
+/// `s` while the autoencoder still trains saves the forest alone, and says so.
+#[test]
+fn saving_mid_training_says_the_bundle_holds_the_forest_only() {
+    let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
+    app.take_commands();
+    let (test, forest, forest_training) = test_set(demo());
+    let truth = test.truth.clone().unwrap();
+    let scores = forest.score(&test.matrix);
+    app.update(Msg::Worker(Event::DataReady(Arc::clone(&test))));
+    app.update(Msg::Worker(Event::DetectorReady(result(
+        DetectorKind::Iforest,
+        Arc::new(Detector::Forest(forest)),
+        &forest_training,
+        scores,
+        &truth,
+    ))));
+    app.update(Msg::Worker(Event::Training(DetectorKind::Autoencoder)));
+    key(&mut app, KeyCode::Char('s'));
+    assert!(matches!(
+        app.take_commands().first(),
+        Some(Command::Save { .. })
+    ));
+    assert!(
+        app.status.contains("the Isolation Forest only"),
+        "{}",
+        app.status
+    );
+    app.update(Msg::Worker(Event::Saved { path: "m".into() }));
+    assert!(
+        app.status
+            .contains("saved the model bundle m with the Isolation Forest only"),
+        "{}",
+        app.status
+    );
+}
+
 #[test]
 fn a_key_press_only_asks_for_explanations_and_a_retraining_drops_late_answers() {
     let mut app = trained_app();

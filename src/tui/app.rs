@@ -71,6 +71,8 @@ pub struct App {
     pub has_data: bool,
     /// Latest status line, and whether it reports a problem.
     pub status: String,
+    /// The bundle being saved holds one detector of two (said when it is saved).
+    saving_only: Option<&'static str>,
     pub error: Option<String>,
     pub training: bool,
     pub quit: bool,
@@ -138,6 +140,7 @@ impl App {
             live: LiveMonitor::default(),
             has_data: true,
             status: "starting …".into(),
+            saving_only: None,
             error: None,
             training: false,
             quit: false,
@@ -503,7 +506,10 @@ impl App {
                 self.status = "training cancelled".into();
             }
             Event::Saved { path } => {
-                self.status = format!("saved the model bundle {}", path.display());
+                self.status = match self.saving_only.take() {
+                    Some(only) => format!("saved the model bundle {} with {only}", path.display()),
+                    None => format!("saved the model bundle {}", path.display()),
+                };
             }
             Event::Exported { path, rows } => {
                 self.status = format!(
@@ -547,7 +553,18 @@ impl App {
             return;
         }
         let path = unique_path(&self.out_dir, "netanomaly-model", "");
-        self.status = format!("saving {} …", path.display());
+        // A bundle holds the detectors trained so far: say when that is one of two.
+        self.saving_only = match (self.iforest.threshold, self.autoencoder.threshold) {
+            (Some(_), None) => Some(
+                "the Isolation Forest only: the autoencoder has not finished; press s again when it has",
+            ),
+            (None, Some(_)) => Some("the autoencoder only: the Isolation Forest has not finished"),
+            _ => None,
+        };
+        self.status = match self.saving_only {
+            Some(only) => format!("saving {} with {only} …", path.display()),
+            None => format!("saving {} …", path.display()),
+        };
         self.commands.push(Command::Save {
             path,
             thresholds: self.thresholds(),
