@@ -894,4 +894,29 @@ fn the_live_tab_names_the_uid_of_each_alert_from_a_real_log() {
     common::dashboard::key(&mut app, KeyCode::Enter);
     let detail = common::dashboard::render(&app, 140, 40);
     assert!(detail.contains(&format!("uid    {newest}")), "{detail}");
+    common::dashboard::key(&mut app, KeyCode::Esc);
+
+    // `e` exports the alerts kept, uid first, as the screen shows them.
+    app.out_dir = dir.path().to_path_buf();
+    common::dashboard::key(&mut app, KeyCode::Char('e'));
+    for c in app.take_commands() {
+        worker.send(c);
+    }
+    let path = loop {
+        match events.blocking_recv().expect("worker alive") {
+            Event::Exported { path, rows } => {
+                assert_eq!(rows, app.live.alerts.len());
+                break path;
+            }
+            Event::Failed(e) => panic!("{e}"),
+            _ => {}
+        }
+    };
+    let (header, rows) = read_csv(&path);
+    assert_eq!(&header[..3], ["time", "uid", "connection"]);
+    assert_eq!(rows.len(), app.live.alerts.len());
+    for (row, alert) in rows.iter().zip(&app.live.alerts) {
+        assert_eq!(&row[1], alert.uid.as_deref().unwrap());
+        assert_eq!(&row[2], alert.origin.text());
+    }
 }

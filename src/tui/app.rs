@@ -572,6 +572,20 @@ impl App {
     }
 
     fn export(&mut self) {
+        // On the Live tab (or with nothing else to export), the alerts on screen.
+        if !self.live.alerts.is_empty() && (self.tab == Tab::Live || self.test.is_none()) {
+            let path = unique_path(&self.out_dir, "netanomaly-alerts", ".csv");
+            self.status = format!(
+                "exporting the {} alerts kept to {} …",
+                crate::format::thousands(self.live.alerts.len() as u64),
+                path.display()
+            );
+            self.commands.push(Command::ExportAlerts {
+                path,
+                alerts: self.live.alerts.iter().cloned().collect(),
+            });
+            return;
+        }
         self.refresh_flagged();
         if self.flagged.rows.is_empty() {
             self.status = "nothing to export: no row is flagged under the current filter".into();

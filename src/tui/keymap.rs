@@ -230,7 +230,7 @@ pub const BINDINGS: &[Binding] = &[
         "export",
         [Char('e')],
         Action::Export,
-        "export the flagged rows of the current filter to CSV",
+        "export the flagged rows to CSV (on Live: the alerts)",
         Scope::Global
     ),
     bind!(

@@ -399,3 +399,56 @@ pub(super) fn export(
     })
     .map_err(|e| e.to_string())
 }
+
+/// The Live tab's alerts as CSV, newest first: when, which connection (Zeek's uid), what
+/// it was, and each detector's score, flag and why.
+pub(super) fn export_alerts(
+    path: &Path,
+    alerts: &[super::monitor_job::Alert],
+) -> Result<(), String> {
+    let detectors: Vec<&'static str> = alerts
+        .first()
+        .map(|a| a.verdicts.iter().map(|v| v.detector).collect())
+        .unwrap_or_default();
+    crate::atomic::write_atomically(path, false, |out| {
+        let mut csv = csv::Writer::from_writer(out);
+        let mut header: Vec<String> = [
+            "time",
+            "uid",
+            "connection",
+            "protocol_type",
+            "service",
+            "flag",
+            "label",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        for d in &detectors {
+            header.extend([
+                format!("{d}_score"),
+                format!("{d}_flag"),
+                format!("{d}_why"),
+            ]);
+        }
+        csv.write_record(&header).map_err(std::io::Error::other)?;
+        for a in alerts {
+            let mut record = vec![
+                crate::clock::rfc3339(a.time),
+                a.uid.clone().unwrap_or_default(),
+                a.origin.text(),
+                a.protocol.clone(),
+                a.service.clone(),
+                a.flag.clone(),
+                a.label.clone().unwrap_or_default(),
+            ];
+            for v in &a.verdicts {
+                record.push(format!("{:.6}", v.score));
+                record.push(u8::from(v.flagged).to_string());
+                record.push(crate::detect::explain::summary(&v.why, v.why.len()));
+            }
+            csv.write_record(&record).map_err(std::io::Error::other)?;
+        }
+        csv.flush()
+    })
+    .map_err(|e| e.to_string())
+}

@@ -110,6 +110,11 @@ pub enum Command {
         rows: Vec<usize>,
         thresholds: Thresholds,
     },
+    /// Write the Live tab's alerts (newest first) as CSV.
+    ExportAlerts {
+        path: PathBuf,
+        alerts: Vec<monitor_job::Alert>,
+    },
     /// Start monitoring (stopping a monitor already running).
     Monitor(monitor_job::LiveConfig),
     /// Stop monitoring (what has arrived is still scored and reported).

@@ -111,6 +111,15 @@ impl Worker {
                                 }
                             });
                         }
+                        Command::ExportAlerts { path, alerts } => {
+                            spawn_job(&events, move || match jobs::export_alerts(&path, &alerts) {
+                                Ok(()) => Event::Exported {
+                                    path,
+                                    rows: alerts.len(),
+                                },
+                                Err(e) => Event::Failed(e),
+                            });
+                        }
                         Command::Export {
                             path,
                             rows,

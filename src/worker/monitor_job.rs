@@ -110,6 +110,18 @@ pub enum Origin {
     },
 }
 
+impl Origin {
+    /// `line 1,629`, or `10.0.0.5:51234 -> 10.0.1.80:80` (ICMP: no ports; the service
+    /// names the message type).
+    pub fn text(&self) -> String {
+        match self {
+            Origin::Line(line) => format!("line {}", crate::format::thousands(*line)),
+            Origin::Connection { src, dst } => format!("{src} -> {dst}"),
+            Origin::Icmp { src, dst, .. } => format!("{src} -> {dst}"),
+        }
+    }
+}
+
 /// One detector's verdict on an alert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertVerdict {

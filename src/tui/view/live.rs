@@ -276,12 +276,7 @@ fn clock_time(nanos: u64) -> String {
 }
 
 fn origin_text(origin: &Origin) -> String {
-    match origin {
-        Origin::Line(line) => format!("line {}", thousands(*line)),
-        Origin::Connection { src, dst } => format!("{src} -> {dst}"),
-        // The service (eco_i, ecr_i, urp_i, …) names the message type.
-        Origin::Icmp { src, dst, .. } => format!("{src} -> {dst}"),
-    }
+    origin.text()
 }
 
 /// The why-features shown in the table: the autoencoder's when it flags, else the
