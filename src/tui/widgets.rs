@@ -168,6 +168,24 @@ impl Widget for HistogramChart<'_> {
     }
 }
 
+/// Parts joined by `sep` into as few lines as fit `width`, breaking only between
+/// parts, so a number is never cut (a part wider than the line has one of its own).
+pub fn pack(parts: &[String], sep: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in parts {
+        match lines.last_mut() {
+            Some(line)
+                if line.chars().count() + sep.chars().count() + part.chars().count() <= width =>
+            {
+                line.push_str(sep);
+                line.push_str(part);
+            }
+            _ => lines.push(part.clone()),
+        }
+    }
+    lines
+}
+
 /// A 2×2 confusion matrix with row and column headings.
 pub fn confusion_table(c: &Confusion, theme: Theme) -> Table<'static> {
     let n = |v: u64| crate::format::thousands(v);
@@ -184,27 +202,29 @@ pub fn confusion_table(c: &Confusion, theme: Theme) -> Table<'static> {
                 Cell::from(n(c.tn)).style(theme.normal()),
             ]),
         ],
+        // 13 = "actual normal"; counts up to 9,999,999 and more fit 10.
         [
-            Constraint::Length(14),
-            Constraint::Length(12),
-            Constraint::Length(12),
+            Constraint::Length(13),
+            Constraint::Length(10),
+            Constraint::Length(10),
         ],
     )
     .header(Row::new(vec!["", "flagged", "passed"]).style(theme.title()))
 }
 
 /// `P 0.9985 · R 0.9980 · F1 0.9983`.
-pub fn metrics_line(c: &Confusion) -> Line<'static> {
-    Line::from(vec![
-        Span::raw(format!("precision {:.4}", c.precision())),
-        Span::raw(" · "),
-        Span::raw(format!("recall {:.4}", c.recall())),
-        Span::raw(" · "),
-        Span::styled(
-            format!("F1 {:.4}", c.f1()),
-            Style::new().add_modifier(Modifier::BOLD),
-        ),
-    ])
+/// Precision, recall and F1 on one line when `width` allows, else F1 on a second.
+pub fn metrics_lines(c: &Confusion, width: usize) -> Vec<Line<'static>> {
+    let pr = format!("precision {:.4} · recall {:.4}", c.precision(), c.recall());
+    let f1 = Span::styled(
+        format!("F1 {:.4}", c.f1()),
+        Style::new().add_modifier(Modifier::BOLD),
+    );
+    if pr.chars().count() + 3 + f1.content.chars().count() <= width {
+        vec![Line::from(vec![Span::raw(pr), Span::raw(" · "), f1])]
+    } else {
+        vec![Line::raw(pr), Line::from(f1)]
+    }
 }
 
 /// A slider as text: `├────────●──────┤` with `position` in [0, 1].

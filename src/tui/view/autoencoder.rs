@@ -135,7 +135,8 @@ fn draw_loss(frame: &mut Frame, area: Rect, p: &TrainingProgress, theme: Theme) 
                 .bounds([0.0, x_max])
                 .labels(vec![
                     Line::raw("0"),
-                    Line::raw(format!("{x_max:.0} epochs")),
+                    // The axis runs one epoch past the last, for the running batches.
+                    Line::raw(format!("{} epochs", p.epoch.max(1))),
                 ])
                 .style(theme.dim()),
         )

@@ -10,7 +10,7 @@ use crate::detect::DetectorKind;
 use crate::format::{significant, thousands};
 use crate::tui::app::App;
 use crate::tui::detector_panel::{DetectorPanel, DetectorState};
-use crate::tui::widgets::{HistogramChart, Theme, confusion_table, metrics_line, slider_line};
+use crate::tui::widgets::{HistogramChart, Theme, confusion_table, metrics_lines, slider_line};
 
 /// Histogram, slider and confusion matrix of one detector.
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, kind: DetectorKind, theme: Theme) {
@@ -110,14 +110,25 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
     let mut lines = vec![slider_line(panel.knob(), inner.width as usize, theme)];
     if let Some(t) = panel.threshold {
         lines.push(Line::raw(format!("rule: {}", rule_text(t.rule))));
-        lines.push(Line::from(vec![
-            Span::raw("threshold "),
-            Span::styled(format!("{:.6}", t.value), theme.threshold()),
-            Span::raw(format!(
-                " · flags {:.3}% of training rows",
-                t.training_contamination * 100.0
-            )),
-        ]));
+        let value = format!("{:.6}", t.value);
+        let flags = format!(
+            "flags {:.3}% of training rows",
+            t.training_contamination * 100.0
+        );
+        // One line when it fits, else two: never a cut figure.
+        if 10 + value.len() + 3 + flags.chars().count() <= inner.width as usize {
+            lines.push(Line::from(vec![
+                Span::raw("threshold "),
+                Span::styled(value, theme.threshold()),
+                Span::raw(format!(" · {flags}")),
+            ]));
+        } else {
+            lines.push(Line::from(vec![
+                Span::raw("threshold "),
+                Span::styled(value, theme.threshold()),
+            ]));
+            lines.push(Line::raw(flags));
+        }
         if let Some(test) = &app.test {
             lines.push(Line::raw(format!(
                 "flags {} of {} test rows",
@@ -138,7 +149,10 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
             let [table, metrics] =
                 Layout::vertical([Constraint::Length(3), Constraint::Length(2)]).areas(inner);
             frame.render_widget(confusion_table(&c, theme), table);
-            frame.render_widget(Paragraph::new(metrics_line(&c)), metrics);
+            frame.render_widget(
+                Paragraph::new(metrics_lines(&c, metrics.width as usize)),
+                metrics,
+            );
         }
         None => frame.render_widget(
             Paragraph::new(if panel.result.is_some() {

@@ -119,17 +119,29 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
     frame.render_widget(block, popup);
     let [fields, why] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
-    // The 41 fields in two columns.
+    // The 41 fields in two columns, laid out by the width there is: values are whole
+    // (a number is never cut), names take what is left and are shortened with "…".
     let values = test.data.fields(r);
     let half = FEATURES.len().div_ceil(2);
+    let value_width = values
+        .iter()
+        .map(|v| v.chars().count())
+        .max()
+        .unwrap_or(1)
+        .min(12);
+    let longest_name = FEATURES.iter().map(|f| f.name.len()).max().unwrap_or(1);
+    let cell_width = (fields.width as usize).saturating_sub(1) / 2;
+    let name_width = cell_width
+        .saturating_sub(value_width + 2)
+        .clamp(6, longest_name);
     let lines: Vec<Line> = (0..half)
         .map(|k| {
             let cell = |j: usize| {
                 FEATURES.get(j).map_or(String::new(), |f| {
                     format!(
-                        "{:<19} {:<10}",
-                        truncate(f.name, 19),
-                        truncate(&values[j], 10)
+                        "{:<name_width$} {:>value_width$} ",
+                        truncate(f.name, name_width),
+                        values[j]
                     )
                 })
             };
@@ -165,11 +177,19 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
             )),
         ]));
         if let Some(list) = app.flagged.why.get(panel.kind, position) {
+            // The share is always shown; the feature's name takes what is left.
+            let bar_width = if why.width >= 44 { 12 } else { 6 };
+            let name_width = (why.width as usize)
+                .saturating_sub(2 + 1 + bar_width + 6)
+                .clamp(8, 24);
             for c in list.iter().take(8) {
-                let bar = "▇".repeat(((c.share * 12.0).round() as usize).max(1));
+                let bar = "▇".repeat(((c.share * bar_width as f64).round() as usize).max(1));
                 lines.push(Line::from(vec![
-                    Span::raw(format!("  {:<24} ", truncate(&c.feature, 24))),
-                    Span::styled(format!("{bar:<12}"), style),
+                    Span::raw(format!(
+                        "  {:<name_width$} ",
+                        truncate(&c.feature, name_width)
+                    )),
+                    Span::styled(format!("{bar:<bar_width$}"), style),
                     Span::raw(format!(" {:>4.0}%", c.share * 100.0)),
                 ]));
             }

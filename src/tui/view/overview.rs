@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Gauge, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Cell, Gauge, Paragraph, Row, Table, Wrap};
 
 use super::text::state_text;
 use super::{autoencoder, compare};
@@ -39,12 +39,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     match &app.test {
         None => lines.push(Line::styled(app.status.clone(), theme.dim())),
         Some(t) => {
-            lines.push(Line::raw(format!(
-                "{} rows · trained on {} · tested on {}",
-                thousands(t.source_rows as u64),
-                thousands(t.train_rows as u64),
-                thousands(t.rows.len() as u64)
-            )));
+            let parts = [
+                format!("{} rows", thousands(t.source_rows as u64)),
+                format!("trained on {}", thousands(t.train_rows as u64)),
+                format!("tested on {}", thousands(t.rows.len() as u64)),
+            ];
+            let width = data.width.saturating_sub(2) as usize;
+            lines.extend(
+                crate::tui::widgets::pack(&parts, " · ", width)
+                    .into_iter()
+                    .map(Line::raw),
+            );
             lines.push(Line::raw(format!(
                 "{} encoded columns · protocol {}",
                 t.encoder.n_columns(),
@@ -136,7 +141,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         gauge,
     );
     frame.render_widget(
-        Paragraph::new(autoencoder::training_lines(p, theme)),
+        // Wrapped at spaces: a figure is never cut at the panel's edge.
+        Paragraph::new(autoencoder::training_lines(p, theme)).wrap(Wrap { trim: false }),
         ae_info,
     );
 
