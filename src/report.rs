@@ -53,6 +53,9 @@ pub fn render(report: &EvaluationReport) -> Result<Vec<(String, Vec<u8>)>, Strin
 }
 
 /// ROC (false/true positive rate) or precision–recall curves of every detector.
+/// The ROC's smallest false-positive rate, as log₁₀ (1 in 10,000).
+const LOG_FPR_MIN: f64 = -4.0;
+
 fn curves(report: &EvaluationReport, pr: bool) -> Plot {
     let mut svg = String::new();
     {
@@ -67,11 +70,24 @@ fn curves(report: &EvaluationReport, pr: bool) -> Plot {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d(0f64..1f64, 0f64..1.02f64)
+            // ROC: x is log₁₀ of the false-positive rate, from 1e-4: near AUC 1 the
+            // detectors differ below 1% false alarms.
+            .build_cartesian_2d(
+                if pr { 0f64..1f64 } else { LOG_FPR_MIN..0f64 },
+                0f64..1.02f64,
+            )
             .map_err(err)?;
+        let log_x = |v: &f64| format!("1e{v:.0}");
+        let linear_x = |v: &f64| format!("{v:.1}");
         chart
             .configure_mesh()
-            .x_desc(if pr { "recall" } else { "false positive rate" })
+            .x_labels(if pr { 11 } else { 5 })
+            .x_label_formatter(if pr { &linear_x } else { &log_x })
+            .x_desc(if pr {
+                "recall"
+            } else {
+                "false positive rate (log scale)"
+            })
             .y_desc(if pr {
                 "precision"
             } else {
@@ -79,12 +95,15 @@ fn curves(report: &EvaluationReport, pr: bool) -> Plot {
             })
             .draw()
             .map_err(err)?;
+        let x_of = |fpr: f64| fpr.max(10f64.powf(LOG_FPR_MIN)).log10();
         if !pr {
+            // Chance (true positives = false positives), a curve on the log axis.
+            let chance = (0..=100).map(|i| {
+                let f = 10f64.powf(LOG_FPR_MIN * (1.0 - i as f64 / 100.0));
+                (x_of(f), f)
+            });
             chart
-                .draw_series(LineSeries::new(
-                    [(0.0, 0.0), (1.0, 1.0)],
-                    BLACK.mix(0.3).stroke_width(1),
-                ))
+                .draw_series(LineSeries::new(chance, BLACK.mix(0.3).stroke_width(1)))
                 .map_err(err)?;
         }
         for (name, d) in &report.detectors {
@@ -99,7 +118,7 @@ fn curves(report: &EvaluationReport, pr: bool) -> Plot {
                 )
             } else {
                 let p = sorted.roc_curve_points(2000);
-                (p.iter().map(|p| (p.fpr, p.tpr)).collect(), d.roc_auc)
+                (p.iter().map(|p| (x_of(p.fpr), p.tpr)).collect(), d.roc_auc)
             };
             let c = color(name);
             let label = format!(
@@ -113,6 +132,15 @@ fn curves(report: &EvaluationReport, pr: bool) -> Plot {
                 .map_err(err)?
                 .label(label)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
+            // Where the detector's threshold operates.
+            let at = if pr {
+                (d.confusion.recall(), d.confusion.precision())
+            } else {
+                (x_of(d.confusion.fpr()), d.confusion.recall())
+            };
+            chart
+                .draw_series(std::iter::once(Circle::new(at, 5, c.filled())))
+                .map_err(err)?;
         }
         chart
             .configure_series_labels()

@@ -18,13 +18,27 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [roc, pr] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(curves);
     let auc = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.4}"));
-    let roc_if: Vec<(f64, f64)> = app.iforest.roc().iter().map(|p| (p.fpr, p.tpr)).collect();
+    // ROC on a log false-positive axis: near AUC 1 the detectors differ below 1% false
+    // alarms, which a linear axis squeezes into its first column.
+    let log_fpr = |fpr: f64| fpr.max(MIN_FPR).log10();
+    let roc_if: Vec<(f64, f64)> = app
+        .iforest
+        .roc()
+        .iter()
+        .map(|p| (log_fpr(p.fpr), p.tpr))
+        .collect();
     let roc_ae: Vec<(f64, f64)> = app
         .autoencoder
         .roc()
         .iter()
-        .map(|p| (p.fpr, p.tpr))
+        .map(|p| (log_fpr(p.fpr), p.tpr))
         .collect();
+    // Where each threshold on screen operates.
+    let at = |c: Option<crate::eval::metrics::Confusion>| {
+        c.map(|c| vec![(log_fpr(c.fpr()), c.recall())])
+            .unwrap_or_default()
+    };
+    let (at_if, at_ae) = (at(app.iforest.confusion), at(app.autoencoder.confusion));
     let pr_if: Vec<(f64, f64)> = app
         .iforest
         .pr()
@@ -37,21 +51,45 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .iter()
         .map(|p| (p.recall, p.precision))
         .collect();
-    frame.render_widget(
-        two_curves(
-            "ROC".into(),
-            "false positive rate",
-            "true positive rate",
-            &roc_if,
-            &roc_ae,
-            [
-                format!("forest AUC {}", auc(app.iforest.roc_auc())),
-                format!("autoencoder AUC {}", auc(app.autoencoder.roc_auc())),
-            ],
-            theme,
-        ),
-        roc,
+    let [first, second] = curve_series(
+        &roc_if,
+        &roc_ae,
+        [
+            format!("forest AUC {}", auc(app.iforest.roc_auc())),
+            format!("autoencoder AUC {}", auc(app.autoencoder.roc_auc())),
+        ],
+        theme,
     );
+    let points = |data, style| {
+        Series::default()
+            .marker(ratatui::symbols::Marker::Block)
+            .graph_type(GraphType::Scatter)
+            .style(style)
+            .data(data)
+    };
+    let roc_chart = Chart::new(vec![
+        first,
+        second,
+        points(&at_if, theme.iforest()),
+        points(&at_ae, theme.autoencoder()),
+    ])
+    .block(Block::bordered().title(" ROC · x FPR (log), y TPR · █ each threshold "))
+    .x_axis(
+        Axis::default()
+            .bounds([MIN_FPR.log10(), 0.0])
+            .labels(vec![
+                Line::raw("1e-4"),
+                Line::raw("1e-3"),
+                Line::raw("1e-2"),
+                Line::raw("0.1"),
+                Line::raw("1"),
+            ])
+            .style(theme.dim()),
+    )
+    .y_axis(unit_axis(theme))
+    .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
+    .hidden_legend_constraints((Constraint::Percentage(90), Constraint::Percentage(60)));
+    frame.render_widget(roc_chart, roc);
     frame.render_widget(
         two_curves(
             "Precision–recall".into(),
@@ -77,18 +115,18 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     draw_families(frame, families, app, theme);
 }
 
-/// Both detectors' curves on one unit-square chart.
-fn two_curves<'a>(
-    title: String,
-    x: &str,
-    y: &str,
+/// The smallest false-positive rate the ROC's log axis shows (1 in 10,000).
+const MIN_FPR: f64 = 1e-4;
+
+/// Both detectors' curves, in their colours, named by their legends.
+fn curve_series<'a>(
     a: &'a [(f64, f64)],
     b: &'a [(f64, f64)],
     names: [String; 2],
     theme: Theme,
-) -> Chart<'a> {
+) -> [Series<'a>; 2] {
     let [first, second] = names;
-    let series = vec![
+    [
         Series::default()
             .name(first)
             .marker(theme.marker)
@@ -101,17 +139,30 @@ fn two_curves<'a>(
             .graph_type(GraphType::Line)
             .style(theme.autoencoder())
             .data(b),
-    ];
-    let unit = || {
-        Axis::default()
-            .bounds([0.0, 1.0])
-            .labels(vec![Line::raw("0"), Line::raw("0.5"), Line::raw("1")])
-            .style(theme.dim())
-    };
-    Chart::new(series)
+    ]
+}
+
+fn unit_axis(theme: Theme) -> Axis<'static> {
+    Axis::default()
+        .bounds([0.0, 1.0])
+        .labels(vec![Line::raw("0"), Line::raw("0.5"), Line::raw("1")])
+        .style(theme.dim())
+}
+
+/// Both detectors' curves on one unit-square chart.
+fn two_curves<'a>(
+    title: String,
+    x: &str,
+    y: &str,
+    a: &'a [(f64, f64)],
+    b: &'a [(f64, f64)],
+    names: [String; 2],
+    theme: Theme,
+) -> Chart<'a> {
+    Chart::new(curve_series(a, b, names, theme).to_vec())
         .block(Block::bordered().title(format!(" {title} · x {x}, y {y} ")))
-        .x_axis(unit())
-        .y_axis(unit())
+        .x_axis(unit_axis(theme))
+        .y_axis(unit_axis(theme))
         // The legend carries the AUCs: keep it unless the chart is tiny.
         .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
         .hidden_legend_constraints((Constraint::Percentage(90), Constraint::Percentage(60)))
