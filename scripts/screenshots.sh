@@ -70,8 +70,15 @@ for tab in 1:overview 2:isolation-forest 3:autoencoder 4:compare 5:flagged-rows;
 done
 tmux send-keys -t "$session" Enter; shot flagged-detail
 tmux send-keys -t "$session" Enter '?'; shot help
+# A small terminal: 100×30, the Overview and the record detail.
+tmux send-keys -t "$session" '?'
+tmux resize-window -t "$session" -x 100 -y 30
+tmux send-keys -t "$session" 1; shot overview-100x30
+tmux send-keys -t "$session" 5 Enter; shot flagged-detail-100x30
+tmux send-keys -t "$session" Escape
+tmux resize-window -t "$session" -x 140 -y 42
 # Save the model on screen for the Live tab.
-tmux send-keys -t "$session" '?' s
+tmux send-keys -t "$session" s
 wait_for "saved the model bundle" 60
 tmux send-keys -t "$session" q
 model="$(ls -d "$work"/netanomaly-model-* | head -n 1)"
