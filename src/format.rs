@@ -35,7 +35,14 @@ pub fn significant(v: f64, digits: i32) -> String {
     // float formatter, which is several times slower. They differ from it only when
     // the value sits within a rounding error of a half, far below what is printed.
     if decimals <= 15 && v.abs() < 1e15 / 10f64.powi(decimals as i32) {
-        let scaled = (v.abs() * 10f64.powi(decimals as i32)).round() as u64;
+        let x = v.abs() * 10f64.powi(decimals as i32);
+        // Ties to even, as the formatter rounds an exact half.
+        let scaled = if x.fract() == 0.5 {
+            let t = x.trunc();
+            if t % 2.0 == 0.0 { t } else { t + 1.0 }
+        } else {
+            x.round()
+        } as u64;
         let mut text = String::with_capacity(24);
         if v < 0.0 && scaled > 0 {
             text.push('-');
@@ -102,7 +109,11 @@ mod tests {
         assert_eq!(significant(0.0, 3), "0");
         // The fast path prints what the float formatter prints.
         for v in [
-            0.6121f64,
+            1.125f64,
+            0.25,
+            2.5,
+            0.375,
+            0.6121,
             0.57697,
             0.0000123456,
             123456.7,

@@ -111,9 +111,10 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
     if let Some(t) = panel.threshold {
         lines.push(Line::raw(format!("rule: {}", rule_text(t.rule))));
         let value = format!("{:.6}", t.value);
+        // As many digits as the rule's own percentage.
         let flags = format!(
-            "flags {:.3}% of training rows",
-            t.training_contamination * 100.0
+            "flags {} of training rows",
+            percent(t.training_contamination)
         );
         // One line when it fits, else two: never a cut figure.
         if 10 + value.len() + 3 + flags.chars().count() <= inner.width as usize {
@@ -174,10 +175,7 @@ fn rule_text(rule: crate::eval::threshold::ThresholdRule) -> String {
             format!("contamination {} of training rows", percent(contamination))
         }
         R::Percentile { percentile } => {
-            format!(
-                "{} percentile of training errors",
-                significant(percentile, 5)
-            )
+            format!("{} percentile of training errors", ordinal(percentile))
         }
         R::MeanStd { k } => format!("mean + {k:.2}σ of training errors"),
         R::Manual { value } => format!("manual {}", significant(value, 4)),
@@ -186,4 +184,34 @@ fn rule_text(rule: crate::eval::threshold::ThresholdRule) -> String {
 
 fn percent(fraction: f64) -> String {
     format!("{}%", significant(fraction * 100.0, 3))
+}
+
+/// `99th`, `1st`, `92nd`, `98.9th`.
+fn ordinal(percentile: f64) -> String {
+    let text = significant(percentile, 4);
+    let suffix = match text.parse::<u64>() {
+        Ok(n) if (11..=13).contains(&(n % 100)) => "th",
+        Ok(n) if n % 10 == 1 => "st",
+        Ok(n) if n % 10 == 2 => "nd",
+        Ok(n) if n % 10 == 3 => "rd",
+        _ => "th",
+    };
+    format!("{text}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_read_as_ordinals_and_percentages_alike() {
+        assert_eq!(ordinal(99.0), "99th");
+        assert_eq!(ordinal(91.0), "91st");
+        assert_eq!(ordinal(92.0), "92nd");
+        assert_eq!(ordinal(93.0), "93rd");
+        assert_eq!(ordinal(11.0), "11th");
+        assert_eq!(ordinal(98.8778), "98.88th");
+        assert_eq!(percent(0.011220184543), "1.12%");
+        assert_eq!(percent(0.01125), "1.12%");
+    }
 }
