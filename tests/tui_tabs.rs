@@ -373,6 +373,25 @@ fn esc_and_q_close_popups_and_the_help_is_modal() {
     )));
     assert!(app.quit);
     let mut app = trained_app();
+    // c with nothing training says so instead of doing nothing silently.
+    key(&mut app, KeyCode::Char('c'));
+    assert!(app.status.contains("nothing is training"), "{}", app.status);
+    assert!(app.take_commands().is_empty());
+    // A filter no row passes says so and how to change it.
+    key(&mut app, KeyCode::Char('5'));
+    let mut empty = None;
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Char('f'));
+        if app.flagged.rows.is_empty() {
+            empty = Some(render(&app, 120, 36));
+        }
+    }
+    if let Some(screen) = empty {
+        assert!(
+            screen.contains("No row is flagged under this filter"),
+            "{screen}"
+        );
+    }
     key(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
 }

@@ -361,6 +361,8 @@ impl App {
                 if self.training {
                     self.commands.push(Command::Cancel);
                     self.status = "cancelling …".into();
+                } else {
+                    self.status = "nothing is training: c cancels a training in progress".into();
                 }
             }
             Action::Pause => {

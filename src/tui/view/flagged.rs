@@ -42,6 +42,19 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
     );
     let block = Block::bordered().title(title);
+    if t.rows.is_empty() {
+        // Say why the table is empty, and what would fill it.
+        frame.render_widget(
+            Paragraph::new(format!(
+                "No row is flagged under this filter ({}). f changes the filter; the sliders on the detector tabs move the thresholds.",
+                t.filter.name()
+            ))
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block),
+            area,
+        );
+        return;
+    }
     let score = |panel: &DetectorPanel, i: usize| -> Cell<'static> {
         match (&panel.result, panel.is_flagged(i)) {
             (Some(r), Some(flag)) => {

@@ -299,7 +299,13 @@ fn score_cell(verdict: Option<&AlertVerdict>, theme: Theme) -> Cell<'static> {
     match verdict {
         Some(v) => Cell::from(format!(
             "{}{}",
-            significant(v.score, 4),
+            // Forest scores lie in [0, 1]: four decimals always, so a column reads
+            // evenly (0.5000, not 0.5); reconstruction errors span decades.
+            if v.detector == "iforest" {
+                format!("{:.4}", v.score)
+            } else {
+                significant(v.score, 4)
+            },
             if v.flagged { " ●" } else { "" }
         ))
         .style(if v.flagged {
