@@ -70,6 +70,16 @@ pub fn significant(v: f64, digits: i32) -> String {
     }
 }
 
+/// Time left as an estimate, never a promise: `about 13 s left`, or `under 1 s left`
+/// at the end (an epoch's time varies, so a bound would not hold).
+pub fn time_left(seconds: f64) -> String {
+    if seconds < 1.0 {
+        "under 1 s left".to_owned()
+    } else {
+        format!("about {} left", duration(seconds))
+    }
+}
+
 /// An optional figure with four decimals, or `missing` when there is none (ROC AUC
 /// without both classes).
 pub fn four_decimals(v: Option<f64>, missing: &str) -> String {

@@ -98,11 +98,11 @@ fn render(rx: &mpsc::Receiver<TrainEvent>, live: bool) {
                 });
                 let done = (epoch - 1) as f64 + batch as f64 / batches_per_epoch as f64;
                 let left = (epochs as f64 - done).max(0.0) * per_epoch;
-                // An upper bound: early stopping usually ends sooner.
+                // An estimate for every epoch: early stopping usually ends sooner.
                 bar.set_message(format!(
-                    "loss {running_loss:.5} · {} rows/s · ≤ {} left",
+                    "loss {running_loss:.5} · {} rows/s · {}",
                     crate::format::thousands(rows_per_second as u64),
-                    crate::format::duration(left)
+                    crate::format::time_left(left)
                 ));
             }
             TrainEvent::Epoch {

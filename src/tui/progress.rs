@@ -44,7 +44,7 @@ impl TrainingProgress {
         (done / self.epochs as f64).clamp(0.0, 1.0)
     }
 
-    /// Upper bound on the time left (early stopping usually ends sooner).
+    /// Estimated time left for every epoch (early stopping usually ends sooner).
     pub fn time_left(&self) -> Option<Duration> {
         let per_epoch = self.epoch_seconds?;
         let left = (self.epochs as f64 * (1.0 - self.fraction())) * per_epoch;

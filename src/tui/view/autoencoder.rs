@@ -29,8 +29,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         && app.autoencoder.state == DetectorState::Training
     {
         lines.push(Line::raw(format!(
-            "  ≤ {} left (early stopping may end sooner)",
-            crate::format::duration(left.as_secs_f64())
+            "  {} (all epochs; early stopping may end sooner)",
+            crate::format::time_left(left.as_secs_f64())
         )));
     }
     if let Some((stop, seconds)) = p.finished {

@@ -161,9 +161,9 @@ fn progress_label(p: &TrainingProgress, ready: bool) -> String {
     }
     match p.time_left() {
         Some(left) => format!(
-            "{:.0}% · ≤ {} left",
+            "{:.0}% · {}",
             p.fraction() * 100.0,
-            crate::format::duration(left.as_secs_f64())
+            crate::format::time_left(left.as_secs_f64())
         ),
         None => format!("{:.0}%", p.fraction() * 100.0),
     }
