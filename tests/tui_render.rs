@@ -155,6 +155,9 @@ fn the_worker_exports_and_saves_what_the_screen_shows() {
     let (header, records) = common::read_csv(&path);
     assert_eq!(header[0], "row");
     assert!(header.contains(&"autoencoder_why".to_owned()));
+    // Generated rows carry the line they have in `demo-data`'s file: the row number.
+    assert_eq!(header[1], "line");
+    assert!(records.iter().all(|r| r[0] == r[1]), "{:?}", records.first());
     assert_eq!(records.len(), rows);
     assert!(
         app.status.contains("exported") || app.status.contains("saved"),

@@ -117,7 +117,8 @@ fn replay(conns: &[Conn], dataset: &mut Dataset) {
             ],
             label: Some(c.label),
             difficulty: None,
-            line: 0,
+            // The row's line when `demo-data` writes the file (no header).
+            line: dataset.len() as u64 + 1,
         });
     }
 }
