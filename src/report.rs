@@ -40,7 +40,7 @@ pub fn render(report: &EvaluationReport) -> Result<Vec<(String, Vec<u8>)>, Strin
         ("roc.svg".to_owned(), curves(report, false)?),
         ("pr.svg".to_owned(), curves(report, true)?),
     ];
-    for (name, d) in &report.detectors {
+    for (name, d) in report.ordered() {
         files.push((format!("{name}-histogram.svg"), histogram(report, name, d)?));
         files.push((format!("{name}-confusion.svg"), confusion(name, d)?));
     }
@@ -106,7 +106,7 @@ fn curves(report: &EvaluationReport, pr: bool) -> Plot {
                 .draw_series(LineSeries::new(chance, BLACK.mix(0.3).stroke_width(1)))
                 .map_err(err)?;
         }
-        for (name, d) in &report.detectors {
+        for (name, d) in report.ordered() {
             let Ok(sorted) = SortedScores::new(&d.test_scores, Some(&report.test_truth)) else {
                 continue;
             };
@@ -346,8 +346,7 @@ fn confusion(name: &str, d: &DetectorReport) -> Plot {
 fn metrics_rows(report: &EvaluationReport) -> Vec<[String; 9]> {
     let opt = |v: Option<f64>| four_decimals(v, "n/a");
     report
-        .detectors
-        .iter()
+        .ordered()
         .map(|(name, d)| {
             [
                 pretty(name).to_owned(),
@@ -404,7 +403,7 @@ fn summary_markdown(report: &EvaluationReport) -> String {
         let _ = writeln!(md, "| {} |", row.join(" | "));
     }
     md.push_str("\n## Pictures\n\n![ROC](roc.svg) ![Precision–recall](pr.svg)\n\n");
-    for name in report.detectors.keys() {
+    for name in report.ordered().map(|(n, _)| n) {
         let _ = writeln!(
             md,
             "![{0} scores]({1}-histogram.svg) ![{0} confusion matrix]({1}-confusion.svg)\n",
@@ -419,12 +418,12 @@ fn summary_markdown(report: &EvaluationReport) -> String {
 /// Markdown and the HTML summary alike.
 fn family_table(report: &EvaluationReport) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec!["family".to_owned(), "rows".to_owned()];
-    header.extend(report.detectors.keys().map(|n| pretty(n).to_owned()));
+    header.extend(report.ordered().map(|(n, _)| n).map(|n| pretty(n).to_owned()));
     let mut rows = Vec::new();
-    if let Some(first) = report.detectors.values().next() {
+    if let Some(first) = report.ordered().map(|(_, d)| d).next() {
         for (i, f) in first.per_family.iter().enumerate() {
             let mut row = vec![f.family.to_string(), thousands(f.rows as u64)];
-            for d in report.detectors.values() {
+            for d in report.ordered().map(|(_, d)| d) {
                 let rate = d.per_family.get(i).map_or(0.0, |r| r.rate);
                 row.push(format!("{:.1}%", rate * 100.0));
             }
@@ -496,7 +495,7 @@ fn summary_html(report: &EvaluationReport) -> String {
     let (header, rows) = family_table(report);
     table_html(&mut html, &header, &rows);
     html.push_str("<div><img src=\"roc.svg\" alt=\"ROC\"><img src=\"pr.svg\" alt=\"PR\"></div>\n");
-    for name in report.detectors.keys() {
+    for name in report.ordered().map(|(n, _)| n) {
         let _ = writeln!(
             html,
             "<div><img src=\"{name}-histogram.svg\" alt=\"{0} scores\"><img src=\"{name}-confusion.svg\" alt=\"{0} confusion\"></div>",

@@ -147,7 +147,7 @@ fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Resul
         "threshold", "flagged", "fit s", "score s"
     )?;
     let opt = |v: Option<f64>| four_decimals(v, "n/a");
-    for (name, d) in &report.detectors {
+    for (name, d) in report.ordered() {
         writeln!(
             out,
             "{:<12} {:>8} {:>8} {:>9.4} {:>8.4} {:>8.4} {:>10.4} {:>9} {:>8.3} {:>8.3}",
@@ -163,7 +163,7 @@ fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Resul
             d.score_seconds
         )?;
     }
-    for (name, d) in &report.detectors {
+    for (name, d) in report.ordered() {
         let c = &d.confusion;
         writeln!(
             out,

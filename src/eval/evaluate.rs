@@ -137,6 +137,23 @@ pub struct EvaluationReport {
     pub test_truth: Vec<bool>,
 }
 
+impl EvaluationReport {
+    /// The detectors in the order the dashboard shows them: the forest, then the
+    /// autoencoder (the JSON keeps its keys sorted).
+    pub fn ordered(&self) -> impl Iterator<Item = (&'static str, &DetectorReport)> + '_ {
+        let rank = |name: &str| {
+            crate::detect::DetectorKind::ALL
+                .iter()
+                .position(|k| k.name() == name)
+                .unwrap_or(usize::MAX)
+        };
+        let mut all: Vec<(&'static str, &DetectorReport)> =
+            self.detectors.iter().map(|(n, d)| (*n, d)).collect();
+        all.sort_by_key(|(n, _)| rank(n));
+        all.into_iter()
+    }
+}
+
 /// The rows a protocol trains and tests on. Test rows may come from another dataset.
 struct Plan {
     train: Vec<usize>,

@@ -101,7 +101,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 "family",
                 "forest",
                 "autoencoder",
-                "why",
+                // Whose reasons: the sorting detector's where it flags the row.
+                match t.sort_by {
+                    DetectorKind::Iforest => "why (forest's where it flags)",
+                    DetectorKind::Autoencoder => "why (autoencoder's where it flags)",
+                },
             ])
             .style(theme.title()),
         )
