@@ -418,7 +418,12 @@ fn summary_markdown(report: &EvaluationReport) -> String {
 /// Markdown and the HTML summary alike.
 fn family_table(report: &EvaluationReport) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec!["family".to_owned(), "rows".to_owned()];
-    header.extend(report.ordered().map(|(n, _)| n).map(|n| pretty(n).to_owned()));
+    header.extend(
+        report
+            .ordered()
+            .map(|(n, _)| n)
+            .map(|n| pretty(n).to_owned()),
+    );
     let mut rows = Vec::new();
     if let Some(first) = report.ordered().map(|(_, d)| d).next() {
         for (i, f) in first.per_family.iter().enumerate() {

@@ -157,7 +157,11 @@ fn the_worker_exports_and_saves_what_the_screen_shows() {
     assert!(header.contains(&"autoencoder_why".to_owned()));
     // Generated rows carry the line they have in `demo-data`'s file: the row number.
     assert_eq!(header[1], "line");
-    assert!(records.iter().all(|r| r[0] == r[1]), "{:?}", records.first());
+    assert!(
+        records.iter().all(|r| r[0] == r[1]),
+        "{:?}",
+        records.first()
+    );
     assert_eq!(records.len(), rows);
     assert!(
         app.status.contains("exported") || app.status.contains("saved"),

@@ -640,3 +640,28 @@ fn small_terminals_never_cut_a_number() {
         cut.join("\n")
     );
 }
+
+/// On a short terminal the help scrolls: its title says so, and ↓ brings its last
+/// line into view.
+#[test]
+fn the_help_scrolls_on_a_short_terminal() {
+    let mut app = trained_app();
+    app.size = (80, 24);
+    key(&mut app, KeyCode::Char('?'));
+    let top = render(&app, 80, 24);
+    assert!(top.contains("↑/↓ scroll"), "{top}");
+    assert!(!top.contains("Esc or q closes this help"), "{top}");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    let bottom = render(&app, 80, 24);
+    assert!(bottom.contains("Esc or q closes this help"), "{bottom}");
+    assert!(app.help, "scrolling keeps the help open");
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.help && app.help_scroll == 0);
+    // Tall enough, nothing to scroll.
+    app.size = (120, 60);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(!render(&app, 120, 60).contains("↑/↓ scroll"));
+}

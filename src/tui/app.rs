@@ -54,6 +54,8 @@ pub struct App {
     pub settings: Settings,
     pub tab: Tab,
     pub help: bool,
+    /// Lines the help is scrolled down (a short terminal).
+    pub help_scroll: u16,
     pub paused: bool,
     /// The loss picture as it was when paused.
     pub frozen: Option<TrainingProgress>,
@@ -124,6 +126,7 @@ impl App {
             settings,
             tab: Tab::Overview,
             help: false,
+            help_scroll: 0,
             paused: false,
             frozen: None,
             test: None,
@@ -262,8 +265,18 @@ impl App {
         }
         let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q'));
         if self.help {
-            if close || matches!(key.code, KeyCode::Char('?') | KeyCode::Enter) {
-                self.help = false;
+            match key.code {
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                KeyCode::Down | KeyCode::Char('j') => self.scroll_help(1),
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                KeyCode::PageDown => self.scroll_help(10),
+                _ if close || matches!(key.code, KeyCode::Char('?') | KeyCode::Enter) => {
+                    self.help = false;
+                    self.help_scroll = 0;
+                }
+                _ => {}
             }
             return true;
         }
@@ -276,6 +289,11 @@ impl App {
             return true;
         }
         false
+    }
+
+    fn scroll_help(&mut self, lines: u16) {
+        let max = keymap::help_scroll_max(self.size.1);
+        self.help_scroll = (self.help_scroll + lines).min(max);
     }
 
     fn act(&mut self, action: Action) {

@@ -367,6 +367,22 @@ pub fn action_for(event: &KeyEvent, tab: Tab) -> Option<Action> {
     find(true).or_else(|| find(false))
 }
 
+/// Lines of the help screen: per scope its title, its keys and a blank line, then the
+/// mouse line.
+pub fn help_line_count() -> usize {
+    Scope::ALL
+        .iter()
+        .map(|&scope| 2 + visible(None, false).filter(|b| b.scope == scope).count())
+        .sum::<usize>()
+        + 1
+}
+
+/// How far the help can scroll on a terminal `height` rows high (the popup's borders
+/// take two rows).
+pub fn help_scroll_max(height: u16) -> u16 {
+    (help_line_count() as u16).saturating_sub(height.saturating_sub(2))
+}
+
 /// Bindings with a label, for the footer (`footer_only`) or the help screen.
 pub fn visible(tab: Option<Tab>, footer_only: bool) -> impl Iterator<Item = &'static Binding> {
     BINDINGS.iter().filter(move |b| {

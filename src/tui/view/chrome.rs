@@ -122,7 +122,7 @@ pub(super) fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
+fn help_lines(theme: Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for scope in Scope::ALL {
         lines.push(Line::styled(scope.title(), theme.title()));
@@ -138,8 +138,28 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
         "Mouse: click a tab; scroll flagged rows and alerts. Esc or q closes this help or a detail.",
         theme.dim(),
     ));
+    debug_assert_eq!(lines.len(), keymap::help_line_count());
+    lines
+}
+
+/// The key table; it scrolls (`scroll` lines down) when the terminal is too short.
+pub(super) fn draw_help(frame: &mut Frame, area: Rect, scroll: u16, theme: Theme) {
+    let lines = help_lines(theme);
     let height = (lines.len() as u16 + 2).min(area.height);
     let width = 92.min(area.width);
+    // Lines that do not fit: ↑/↓ scroll them into view, and the title says so.
+    let hidden = (lines.len() as u16).saturating_sub(height.saturating_sub(2));
+    let scroll = scroll.min(hidden);
+    let title = if hidden > 0 {
+        format!(
+            " Keys (?) · ↑/↓ scroll · lines {}–{} of {} ",
+            scroll + 1,
+            scroll + height.saturating_sub(2),
+            lines.len()
+        )
+    } else {
+        " Keys (?) ".to_owned()
+    };
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -148,7 +168,9 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
     };
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Keys (?) ")),
+        Paragraph::new(lines)
+            .scroll((scroll, 0))
+            .block(Block::bordered().title(title)),
         popup,
     );
 }

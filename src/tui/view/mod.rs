@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     chrome::draw_status(frame, status, app, theme);
     chrome::draw_footer(frame, footer, app, theme);
     if app.help {
-        chrome::draw_help(frame, area, theme);
+        chrome::draw_help(frame, area, app.help_scroll, theme);
     }
 }
 
