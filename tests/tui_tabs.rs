@@ -665,3 +665,59 @@ fn the_help_scrolls_on_a_short_terminal() {
     key(&mut app, KeyCode::Char('?'));
     assert!(!render(&app, 120, 60).contains("↑/↓ scroll"));
 }
+
+/// A cancelled training keeps its last epoch's model; the Overview says it was
+/// cancelled and how far it got, with the bar there, not a full one.
+#[test]
+fn a_cancelled_training_shows_how_far_it_got() {
+    let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
+    app.take_commands();
+    app.size = (120, 36);
+    let (test, forest, forest_training) = test_set(demo());
+    let truth = test.truth.clone().unwrap();
+    let scores = forest.score(&test.matrix);
+    let (ae_training, ae_scores) = autoencoder_errors(&test);
+    let forest = Arc::new(Detector::Forest(forest));
+    app.update(Msg::Worker(Event::DataReady(Arc::clone(&test))));
+    app.update(Msg::Worker(Event::DetectorReady(result(
+        DetectorKind::Iforest,
+        Arc::clone(&forest),
+        &forest_training,
+        scores,
+        &truth,
+    ))));
+    app.update(Msg::Worker(Event::Training(DetectorKind::Autoencoder)));
+    for event in training_events(2) {
+        app.update(Msg::Worker(Event::Autoencoder(event)));
+    }
+    app.update(Msg::Worker(Event::Autoencoder(TrainEvent::Finished {
+        epochs_run: 2,
+        best_epoch: Some(2),
+        final_train_loss: Some(0.2),
+        final_validation_loss: Some(0.225),
+        stop: StopReason::Cancelled,
+        seconds: 0.2,
+    })));
+    app.update(Msg::Worker(Event::DetectorReady(result(
+        DetectorKind::Autoencoder,
+        forest,
+        &ae_training,
+        ae_scores,
+        &truth,
+    ))));
+    key(&mut app, KeyCode::Char('1'));
+    let screen = render(&app, 120, 36);
+    assert!(screen.contains("cancelled at epoch 2 of 4"), "{screen}");
+    let bar = screen
+        .lines()
+        .find(|l| l.contains("cancelled at epoch"))
+        .unwrap();
+    // Half the epochs: the bar ends about halfway, blank after it (a full bar would
+    // run to the panel's edge).
+    let inner: String = bar.split('│').nth(3).unwrap_or_default().to_owned();
+    assert!(
+        inner.starts_with('█') && inner.trim_end().len() < inner.len(),
+        "{bar}"
+    );
+    assert!(!inner.ends_with('█'), "{bar}");
+}

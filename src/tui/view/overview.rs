@@ -128,11 +128,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let p = &app.progress;
     frame.render_widget(
         Gauge::default()
-            .ratio(if app.autoencoder.state == DetectorState::Ready {
-                1.0
-            } else {
-                p.fraction()
-            })
+            // A cancelled training keeps its last epoch's model: the bar shows how far
+            // it got, not a full run.
+            .ratio(
+                if app.autoencoder.state == DetectorState::Ready
+                    && !matches!(p.finished, Some((StopReason::Cancelled, _)))
+                {
+                    1.0
+                } else {
+                    p.fraction()
+                },
+            )
             .label(progress_label(
                 p,
                 app.autoencoder.state == DetectorState::Ready,
@@ -154,6 +160,9 @@ fn progress_label(p: &TrainingProgress, ready: bool) -> String {
         return match p.finished {
             Some((StopReason::EarlyStopped, s)) => {
                 format!("stopped early at epoch {} ({s:.1} s)", p.epoch)
+            }
+            Some((StopReason::Cancelled, s)) => {
+                format!("cancelled at epoch {} of {} ({s:.1} s)", p.epoch, p.epochs)
             }
             Some((_, s)) => format!("{} epochs ({s:.1} s)", p.epoch),
             None => "ready".into(),
