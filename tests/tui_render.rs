@@ -595,10 +595,17 @@ mod live {
         key(&mut app, KeyCode::Char('1'));
         let screen = render(&app, 80, 24);
         assert!(screen.contains("No data to evaluate"), "{screen}");
-        // Nothing to retrain without data: a message, no job.
-        key(&mut app, KeyCode::Char('r'));
-        assert!(app.take_commands().is_empty());
-        assert!(app.status.contains("nothing to train on"), "{}", app.status);
+        // Nothing to retrain without data: a message, no job, and the header still
+        // names the saved model (not a training's settings).
+        let header = |app: &App| render(app, 80, 24).lines().next().unwrap().to_owned();
+        let before = header(&app);
+        for k in ['r', 't', 'a'] {
+            key(&mut app, KeyCode::Char(k));
+            assert!(app.take_commands().is_empty());
+            assert!(app.status.contains("nothing to train on"), "{}", app.status);
+            assert_eq!(header(&app), before);
+        }
+        assert!(before.contains("saved model"), "{before}");
     }
 
     #[test]

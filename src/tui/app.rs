@@ -332,6 +332,11 @@ impl App {
                 self.thresholds_changed();
             }
             Action::LogScale => self.log_errors = !self.log_errors,
+            // Nothing to train on (live monitoring only): say so, and keep the saved
+            // model and its settings as they are.
+            Action::Retrain | Action::Preset | Action::Protocol if !self.has_data => {
+                self.start_training()
+            }
             Action::Retrain => {
                 self.status = "retraining …".into();
                 self.settings.bundle = None;
