@@ -42,7 +42,10 @@ pub fn render(report: &EvaluationReport) -> Result<Vec<(String, Vec<u8>)>, Strin
     ];
     for (name, d) in report.ordered() {
         files.push((format!("{name}-histogram.svg"), histogram(report, name, d)?));
-        files.push((format!("{name}-confusion.svg"), confusion(name, d)?));
+        files.push((
+            format!("{name}-confusion.svg"),
+            confusion(name, d, report.anomaly_class)?,
+        ));
     }
     files.push(("summary.md".to_owned(), summary_markdown(report)));
     files.push(("index.html".to_owned(), summary_html(report)));
@@ -266,7 +269,7 @@ fn histogram(report: &EvaluationReport, name: &str, d: &DetectorReport) -> Plot 
 }
 
 /// The 2×2 confusion matrix as coloured cells with counts.
-fn confusion(name: &str, d: &DetectorReport) -> Plot {
+fn confusion(name: &str, d: &DetectorReport, anomaly_class: &str) -> Plot {
     let c = &d.confusion;
     let mut svg = String::new();
     {
@@ -294,7 +297,15 @@ fn confusion(name: &str, d: &DetectorReport) -> Plot {
             ))
             .map_err(err)?;
         }
-        for (row, text) in ["actual anomaly", "actual normal"].iter().enumerate() {
+        // The rows as the dashboard names them: the anomaly class first (attack,
+        // or normal under the dagmm protocol).
+        let other = if anomaly_class == "attack" {
+            "normal"
+        } else {
+            "attack"
+        };
+        let rows = [format!("actual {anomaly_class}"), format!("actual {other}")];
+        for (row, text) in rows.iter().enumerate() {
             root.draw(&Text::new(
                 text.to_string(),
                 (10, y0 + row as i32 * h + h / 2 - 8),
