@@ -552,6 +552,31 @@ mod live {
         assert!(detail.contains(&format!("uid    {}", uids[0])), "{detail}");
     }
 
+    /// At 80×24 and 100×30 the Live tab and its alert detail cut no number, for KDD
+    /// lines, packets and Zeek logs alike.
+    #[test]
+    fn small_terminals_cut_no_number_on_the_live_tab() {
+        let mut cut = Vec::new();
+        for format in [Format::Kdd, Format::Pcap, Format::Zeek] {
+            let mut app = live_app(format);
+            cut.extend(common::dashboard::cut_numbers(
+                &mut app,
+                &format!("{format:?}"),
+            ));
+            key(&mut app, KeyCode::Enter);
+            cut.extend(common::dashboard::cut_numbers(
+                &mut app,
+                &format!("{format:?} detail"),
+            ));
+        }
+        assert!(
+            cut.is_empty(),
+            "{} cut numbers:\n{}",
+            cut.len(),
+            cut.join("\n")
+        );
+    }
+
     #[test]
     fn the_live_tab_renders_an_ended_packet_monitor_with_its_capture_summary() {
         let mut app = live_app(Format::Pcap);

@@ -565,64 +565,14 @@ fn a_failed_worker_shows_the_error_above_the_tab() {
     assert_snapshot!("hand_made_error", screen);
 }
 
-/// The numbers on a screen, each with the word before it (`("on", "445,382")`): a
-/// number cut at a panel's edge (`tested on 445`) shows as another number after the
-/// same word.
-fn numbers(screen: &str) -> std::collections::BTreeSet<(String, String)> {
-    let mut found = std::collections::BTreeSet::new();
-    for line in screen.lines() {
-        // Panel borders and bars separate words.
-        let line: String = line
-            .chars()
-            .map(|c| {
-                if "│┌┐└┘─█▁▂▃▄▅▆▇●├┤".contains(c) {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let words: Vec<&str> = line.split_whitespace().collect();
-        for pair in words.windows(2) {
-            let number = pair[1].trim_end_matches([',', '.', ')', ';', ':']);
-            let is_number = !number.is_empty()
-                && number.starts_with(|c: char| c.is_ascii_digit())
-                && number
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || ",.%".contains(c));
-            if is_number && pair[0].chars().any(char::is_alphabetic) {
-                found.insert((pair[0].to_owned(), number.to_owned()));
-            }
-        }
-    }
-    found
-}
-
 /// At 80×24 and 100×30, every tab and popup shows only whole numbers: after any word,
 /// the small screen shows a number the roomy screen shows after that word too.
 #[test]
 fn small_terminals_never_cut_a_number() {
     let mut app = trained_app();
     let mut cut = Vec::new();
-    let mut check = |app: &mut App, what: &str| {
-        app.size = (220, 60);
-        let wide = numbers(&render(app, 220, 60));
-        for (w, h) in [(80, 24), (100, 30)] {
-            app.size = (w, h);
-            let screen = render(app, w, h);
-            for (word, n) in numbers(&screen) {
-                let known: Vec<&String> = wide
-                    .iter()
-                    .filter(|(w, _)| *w == word)
-                    .map(|(_, n)| n)
-                    .collect();
-                if !known.is_empty() && !known.contains(&&n) {
-                    cut.push(format!("{what} at {w}×{h}: {word} {n} (wide: {known:?})"));
-                }
-            }
-        }
-        app.size = (120, 36);
-    };
+    let mut check =
+        |app: &mut App, what: &str| cut.extend(common::dashboard::cut_numbers(app, what));
     for (i, _) in Tab::ALL.iter().enumerate() {
         key(&mut app, KeyCode::Char(char::from(b'1' + i as u8)));
         check(&mut app, &format!("tab {}", i + 1));

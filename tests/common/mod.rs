@@ -136,6 +136,68 @@ pub mod dashboard {
         explain_now(app);
     }
 
+    /// The numbers on a screen, each with the word before it (`("on", "445,382")`): a
+    /// number cut at a panel's edge (`tested on 445`) shows as another number after the
+    /// same word.
+    pub fn numbers(screen: &str) -> std::collections::BTreeSet<(String, String)> {
+        let mut found = std::collections::BTreeSet::new();
+        for line in screen.lines() {
+            // Panel borders and bars separate words.
+            let line: String = line
+                .chars()
+                .map(|c| {
+                    if "│┌┐└┘─█▁▂▃▄▅▆▇●├┤".contains(c) {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let words: Vec<&str> = line.split_whitespace().collect();
+            for pair in words.windows(2) {
+                let number = pair[1].trim_end_matches([',', '.', ')', ';', ':']);
+                let is_number = !number.is_empty()
+                    && number.starts_with(|c: char| c.is_ascii_digit())
+                    && number
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || ",.%".contains(c));
+                if is_number && pair[0].chars().any(char::is_alphabetic) {
+                    found.insert((pair[0].to_owned(), number.to_owned()));
+                }
+            }
+        }
+        found
+    }
+
+    /// Numbers `app` shows cut short at 80×24 and 100×30: after a word, one the roomy
+    /// screen (220×60) never shows after that word. Each as `what at W×H: word n`.
+    pub fn cut_numbers(app: &mut App, what: &str) -> Vec<String> {
+        let mut cut = Vec::new();
+        let size = app.size;
+        app.size = (220, 60);
+        let wide = numbers(&render(app, 220, 60));
+        for (w, h) in [(80, 24), (100, 30)] {
+            app.size = (w, h);
+            let screen = render(app, w, h);
+            for (word, n) in numbers(&screen) {
+                // The Live tab's traffic chart shows as many seconds as columns fit.
+                if word == "last" {
+                    continue;
+                }
+                let known: Vec<&String> = wide
+                    .iter()
+                    .filter(|(w, _)| *w == word)
+                    .map(|(_, n)| n)
+                    .collect();
+                if !known.is_empty() && !known.contains(&&n) {
+                    cut.push(format!("{what} at {w}×{h}: {word} {n} (wide: {known:?})"));
+                }
+            }
+        }
+        app.size = size;
+        cut
+    }
+
     /// The screen as plain text (no colour, dot markers), one line per row.
     pub fn render(app: &App, width: u16, height: u16) -> String {
         let theme = Theme {

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::detect::DetectorKind;
 use crate::format::{significant, thousands};
@@ -140,7 +140,8 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
     } else {
         lines.push(Line::styled(state_text_simple(panel), theme.dim()));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    // Wrapped at spaces (the slider line is exactly as wide as the panel).
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 
     let block = Block::bordered().title(" Confusion matrix (test rows) ");
     let inner = block.inner(confusion);

@@ -57,7 +57,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             )));
             if t.synthetic {
                 lines.push(Line::styled(
-                    "synthetic traffic from the built-in generator (pass --data FILE for real data)",
+                    "synthetic traffic (--data FILE for real data)",
                     theme.threshold(),
                 ));
             }
@@ -66,9 +66,12 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 lines.push(Line::raw("no labels: metrics need labelled data"));
             }
             let total = t.source_rows.max(1) as f64;
+            // The bar takes what the name, count and share leave (up to 20 columns).
+            let bar_width = width.saturating_sub(8 + 1 + 9 + 8).clamp(4, 20);
             for &(family, n) in t.families.iter().filter(|(_, n)| *n > 0) {
                 let share = n as f64 / total;
-                let bar = "█".repeat(((share * 20.0).round() as usize).max(usize::from(n > 0)));
+                let bar = "█"
+                    .repeat(((share * bar_width as f64).round() as usize).max(usize::from(n > 0)));
                 let style = if family == Family::Normal {
                     theme.normal()
                 } else {
@@ -76,7 +79,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 };
                 lines.push(Line::from(vec![
                     Span::raw(format!("{:<8}", family.name())),
-                    Span::styled(format!("{bar:<21}"), style),
+                    Span::styled(format!("{bar:<w$}", w = bar_width + 1), style),
                     Span::raw(format!(
                         "{:>9} {:>6.2}%",
                         thousands(n as u64),
@@ -87,7 +90,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
     }
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Data ")),
+        // Wrapped at spaces: on a narrow screen text moves down instead of being cut.
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(" Data ")),
         data,
     );
 
