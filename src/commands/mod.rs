@@ -105,6 +105,11 @@ pub fn monitor_format(
     let Some(asked) = asked else {
         return Ok((told()?, true));
     };
+    // A pipe named by --format is not peeked: its first bytes may be a while coming,
+    // and the dashboard should open at once.
+    if *input == crate::monitor::Input::Stdin {
+        return Ok((asked, false));
+    }
     // A file to follow that does not exist yet has nothing to tell.
     let Ok(seen) = told() else {
         return Ok((asked, false));
