@@ -49,17 +49,22 @@ pub fn numeric_features(record: &ConnRecord) -> [f64; N_NUMERIC] {
 /// Appends a connection record to a dataset as an unlabelled KDD record; `line` is its
 /// 1-based position in the stream of records.
 pub fn push_record(dataset: &mut Dataset, record: &ConnRecord, line: u64) {
-    dataset.push(&RawRecord {
+    dataset.push(&raw_record(record, None, line));
+}
+
+/// A connection record as a dataset row: its 41 features, with `label` and `line`.
+pub fn raw_record<'a>(record: &'a ConnRecord, label: Option<&'a str>, line: u64) -> RawRecord<'a> {
+    RawRecord {
         numeric: numeric_features(record),
         categorical: [
             Some(record.protocol.as_str()),
             Some(record.service),
             Some(record.flag.as_str()),
         ],
-        label: None,
+        label,
         difficulty: None,
         line,
-    });
+    }
 }
 
 /// Packets from a capture turned into connection records, on the calling thread

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use color_eyre::eyre::{Result, bail};
 
 use crate::cli::DashboardArgs;
+use crate::data::reader::Content;
 use crate::data::{FeatureSet, ReadOptions};
 use crate::detect::iforest::IsolationForestConfig;
 use crate::monitor::{Input, MonitorConfig, MonitorError};
@@ -55,16 +56,12 @@ pub fn run(args: &DashboardArgs) -> Result<()> {
                 bail!("{} does not exist", path.display());
             }
             // Said on the shell, not in a panel: a capture is not records.
-            if path.is_file() {
-                let mut start = [0u8; 4];
-                let n = std::fs::File::open(path)
-                    .and_then(|mut f| std::io::Read::read(&mut f, &mut start))
-                    .unwrap_or(0);
-                if crate::capture::pcap::is_capture(&start[..n]) {
-                    bail!(crate::data::DataError::IsCapture {
-                        path: path.display().to_string()
-                    });
-                }
+            if path.is_file()
+                && let Ok(Some(Content::Capture)) = Content::of_file(path)
+            {
+                bail!(crate::data::DataError::IsCapture {
+                    path: path.display().to_string()
+                });
             }
         }
     }

@@ -1,11 +1,10 @@
 //! What the monitor reads ([`Input`], [`Format`]) and how ([`MonitorConfig`]).
 
-use std::fs::File;
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 use std::path::PathBuf;
 
 use crate::capture::conntrack::TrackerConfig;
-use crate::data::reader::ReadOptions;
+use crate::data::reader::{Content, ReadOptions};
 
 /// Where records come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,53 +45,27 @@ impl Format {
     /// file, or one to follow that does not exist yet, is told by its name (`conn*.log`
     /// is Zeek's).
     pub fn detect(input: &Input) -> io::Result<Format> {
-        let start = match input {
-            Input::Stdin => io::stdin().lock().fill_buf()?.to_vec(),
-            Input::File { path, follow } => {
-                let by_name = || {
-                    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    let zeek = name.starts_with("conn") && name.contains(".log");
-                    if zeek { Format::Zeek } else { Format::Kdd }
-                };
-                let file = match File::open(path) {
-                    Ok(file) => file,
-                    Err(e) if *follow && e.kind() == io::ErrorKind::NotFound => {
-                        return Ok(by_name());
-                    }
-                    Err(e) => return Err(e),
-                };
-                let mut start = Vec::with_capacity(PEEK);
-                file.take(PEEK as u64).read_to_end(&mut start)?;
-                if start.is_empty() {
-                    return Ok(by_name());
-                }
-                start
-            }
+        let (path, follow) = match input {
+            Input::Stdin => return Ok(Format::of(io::stdin().lock().fill_buf()?)),
+            Input::File { path, follow } => (path, *follow),
         };
-        Ok(Format::of(&start))
+        let by_name = || {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let zeek = name.starts_with("conn") && name.contains(".log");
+            if zeek { Format::Zeek } else { Format::Kdd }
+        };
+        match Content::of_file(path) {
+            Ok(Some(content)) => Ok(Format::from(content)),
+            Ok(None) => Ok(by_name()),
+            Err(e) if follow && e.kind() == io::ErrorKind::NotFound => Ok(by_name()),
+            Err(e) => Err(e),
+        }
     }
 
-    /// The format of a stream that starts with `start`.
+    /// The format of a stream that starts with `start` (gzip decompressed as far as
+    /// it goes).
     pub fn of(start: &[u8]) -> Format {
-        if start.starts_with(&[0x1f, 0x8b]) {
-            // As much as the prefix holds, decompressed; its cut end is expected.
-            let mut text = Vec::with_capacity(PEEK);
-            let _ = flate2::read::MultiGzDecoder::new(start)
-                .take(PEEK as u64)
-                .read_to_end(&mut text);
-            return Format::of_plain(&text);
-        }
-        Format::of_plain(start)
-    }
-
-    fn of_plain(start: &[u8]) -> Format {
-        if crate::capture::pcap::is_capture(start) {
-            Format::Pcap
-        } else if crate::zeek::ZeekParser::sniff(start) {
-            Format::Zeek
-        } else {
-            Format::Kdd
-        }
+        Format::from(Content::of_prefix(start))
     }
 
     pub fn name(self) -> &'static str {
@@ -104,8 +77,15 @@ impl Format {
     }
 }
 
-/// Bytes looked at to tell the format.
-const PEEK: usize = 8192;
+impl From<Content> for Format {
+    fn from(content: Content) -> Format {
+        match content {
+            Content::Kdd => Format::Kdd,
+            Content::Zeek => Format::Zeek,
+            Content::Capture => Format::Pcap,
+        }
+    }
+}
 
 /// How the monitor reads and explains.
 #[derive(Debug, Clone)]

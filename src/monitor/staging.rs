@@ -7,9 +7,8 @@ use crate::capture::conntrack::Tracker;
 use crate::capture::packet::Nanos;
 use crate::capture::pcap::CaptureStats;
 use crate::capture::record::ConnRecord;
-use crate::capture::{CaptureSummary, numeric_features, push_record};
+use crate::capture::{CaptureSummary, push_record, raw_record};
 use crate::data::Dataset;
-use crate::data::dataset::RawRecord;
 use crate::data::reader::RowError;
 use crate::data::reader::report::ZeekReport;
 use crate::data::stream::StreamParser;
@@ -310,18 +309,8 @@ impl ZeekStage {
         let mut records = Dataset::new(self.name.clone());
         let mut connections = Vec::with_capacity(self.ready.len());
         for r in self.ready.drain(..) {
-            let c = &r.conn;
-            records.push(&RawRecord {
-                numeric: numeric_features(c),
-                categorical: [
-                    Some(c.protocol.as_str()),
-                    Some(c.service),
-                    Some(c.flag.as_str()),
-                ],
-                label: r.label.as_ref().map(label_text),
-                difficulty: None,
-                line: r.line,
-            });
+            let label = r.label.as_ref().map(ZeekLabel::kdd_label);
+            records.push(&raw_record(&r.conn, label, r.line));
             connections.push(r.conn);
         }
         Ok(Batch {
@@ -339,14 +328,5 @@ impl ZeekStage {
             late_rows: stats.late,
             max_late_seconds: stats.max_late_nanos as f64 / 1e9,
         }
-    }
-}
-
-/// A labelled log's label as the monitor prints it: `normal`, the attack's name, or
-/// the label as written (`Background`).
-fn label_text(label: &ZeekLabel) -> &str {
-    match label {
-        ZeekLabel::Benign => "normal",
-        ZeekLabel::Malicious(name) | ZeekLabel::Other(name) => name,
     }
 }

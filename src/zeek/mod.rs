@@ -69,6 +69,17 @@ pub enum ZeekLabel {
     Other(String),
 }
 
+impl ZeekLabel {
+    /// The label as a KDD record carries it: `normal`, the attack's name, or (neither
+    /// class) the label as written, `Background`.
+    pub fn kdd_label(&self) -> &str {
+        match self {
+            ZeekLabel::Benign => "normal",
+            ZeekLabel::Malicious(name) | ZeekLabel::Other(name) => name,
+        }
+    }
+}
+
 /// One `conn.log` row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZeekConn {

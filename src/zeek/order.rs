@@ -127,11 +127,6 @@ impl ZeekRecords {
         }
     }
 
-    /// Rows waiting for their turn.
-    pub fn waiting(&self) -> usize {
-        self.pending.len()
-    }
-
     /// Passes every waiting row on (end of input).
     pub fn finish(&mut self, out: &mut Vec<ZeekRecord>) {
         while !self.pending.is_empty() {

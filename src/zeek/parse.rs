@@ -104,11 +104,6 @@ impl ZeekParser {
             || (start.starts_with(b"{") && memchr::memmem::find(start, b"\"id.orig_h\"").is_some())
     }
 
-    /// Whether a labelled header (a `label` column) has been read.
-    pub fn labelled(&self) -> bool {
-        self.layout.as_ref().is_some_and(|l| l.label.is_some())
-    }
-
     /// The line number of the last line fed.
     pub fn line_number(&self) -> u64 {
         self.line

@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 use super::feed::{Parsed, ZeekFeed};
 use super::order::ZeekRecord;
 use super::{ZeekConn, ZeekError, ZeekLabel, ZeekOptions, ZeekParser, ZeekRecords};
-use crate::capture::numeric_features;
+use crate::capture::raw_record;
 use crate::data::Dataset;
-use crate::data::dataset::RawRecord;
 use crate::data::reader::report::ZeekReport;
 use crate::data::reader::{DataError, FileFormat, LoadReport, ReadOptions, decompressed};
 use crate::kdd::WindowConfig;
@@ -293,12 +292,11 @@ impl<'a> ZeekReader<'a> {
         for mut r in self.out.drain(..) {
             let label = match (&r.label, labelled) {
                 (_, false) => None,
-                (Some(ZeekLabel::Benign), true) => Some("normal"),
-                (Some(ZeekLabel::Malicious(name)), true) => Some(name.as_str()),
                 (Some(ZeekLabel::Other(other)), true) => {
                     *self.unlabelled.entry(other.clone()).or_default() += 1;
                     continue;
                 }
+                (Some(label), true) => Some(label.kdd_label()),
                 (None, true) => {
                     *self.unlabelled.entry("(unset)".into()).or_default() += 1;
                     continue;
@@ -309,21 +307,8 @@ impl<'a> ZeekReader<'a> {
                 let uid = r.conn.uid.take();
                 crate::kdd::ConnId { uid, ..r.conn.id() }
             };
-            let c = &r.conn;
-            self.dataset.push_conn(
-                &RawRecord {
-                    numeric: numeric_features(c),
-                    categorical: [
-                        Some(c.protocol.as_str()),
-                        Some(c.service),
-                        Some(c.flag.as_str()),
-                    ],
-                    label,
-                    difficulty: None,
-                    line: r.line,
-                },
-                id,
-            );
+            self.dataset
+                .push_conn(&raw_record(&r.conn, label, r.line), id);
         }
     }
 

@@ -90,24 +90,64 @@ pub fn describe_paths(paths: &[std::path::PathBuf]) -> String {
 /// Whether a file holds a Zeek conn.log (by its header or JSON keys, or the format
 /// asked for).
 fn is_zeek(path: &Path, options: &ReadOptions) -> Result<bool, DataError> {
-    let name = path.display().to_string();
     match options.format {
-        SourceFormat::Kdd => return Ok(false),
-        SourceFormat::Zeek => return Ok(true),
-        SourceFormat::Auto => {}
+        SourceFormat::Kdd => Ok(false),
+        SourceFormat::Zeek => Ok(true),
+        SourceFormat::Auto => Content::of_file(path)
+            .map(|c| c == Some(Content::Zeek))
+            .map_err(|source| DataError::Open {
+                path: path.display().to_string(),
+                source,
+            }),
     }
-    let file = File::open(path).map_err(|source| DataError::Open {
-        path: name.clone(),
-        source,
-    })?;
-    let (input, _) = decompressed(file, 1 << 16).map_err(|source| DataError::Io {
-        path: name,
-        line: 0,
-        source,
-    })?;
-    let mut start = Vec::with_capacity(4096);
-    input.take(4096).read_to_end(&mut start).ok();
-    Ok(crate::zeek::ZeekParser::sniff(&start))
+}
+
+/// What a stream holds, told from its first bytes: the one sniffing the readers, the
+/// monitor and the dashboard share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    Kdd,
+    Zeek,
+    /// A packet capture (a pcap magic, or a pcapng section header).
+    Capture,
+}
+
+/// Bytes looked at to tell what a file holds.
+const PEEK: usize = 8192;
+
+impl Content {
+    /// Of a stream's first bytes, already decompressed.
+    pub fn of(start: &[u8]) -> Content {
+        if crate::capture::pcap::is_capture(start) {
+            Content::Capture
+        } else if crate::zeek::ZeekParser::sniff(start) {
+            Content::Zeek
+        } else {
+            Content::Kdd
+        }
+    }
+
+    /// Of a stream's first bytes as they are, gzip decompressed as far as the prefix
+    /// goes (its cut end is expected).
+    pub fn of_prefix(start: &[u8]) -> Content {
+        if !start.starts_with(&[0x1f, 0x8b]) {
+            return Content::of(start);
+        }
+        let mut text = Vec::with_capacity(PEEK);
+        let _ = flate2::read::MultiGzDecoder::new(start)
+            .take(PEEK as u64)
+            .read_to_end(&mut text);
+        Content::of(&text)
+    }
+
+    /// Of a file's first bytes; `None` when it is empty.
+    pub fn of_file(path: &Path) -> io::Result<Option<Content>> {
+        let mut start = Vec::with_capacity(PEEK);
+        File::open(path)?
+            .take(PEEK as u64)
+            .read_to_end(&mut start)?;
+        Ok((!start.is_empty()).then(|| Content::of_prefix(&start)))
+    }
 }
 
 /// Reads records from any byte stream; `name` is used in messages.
@@ -128,7 +168,8 @@ pub fn read_from(
     };
     let (input, gzip) = decompressed(input, 1 << 16).map_err(io_error)?;
     let mut input = BufReader::with_capacity(1 << 16, input);
-    if crate::capture::pcap::is_capture(input.fill_buf().map_err(io_error)?) {
+    let content = Content::of(input.fill_buf().map_err(io_error)?);
+    if content == Content::Capture {
         return Err(DataError::IsCapture {
             path: name.to_owned(),
         });
@@ -136,7 +177,7 @@ pub fn read_from(
     let zeek = match options.format {
         SourceFormat::Kdd => false,
         SourceFormat::Zeek => true,
-        SourceFormat::Auto => crate::zeek::ZeekParser::sniff(input.fill_buf().map_err(io_error)?),
+        SourceFormat::Auto => content == Content::Zeek,
     };
     if zeek {
         return crate::zeek::read_zeek_from(input, name, gzip, options, options.zeek);
