@@ -2,9 +2,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -21,21 +21,6 @@ fn monitor(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_netanomaly"));
     command.arg("monitor").args(args);
     command
-}
-
-/// Lines of the child's stdout, as they come.
-fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 fn next_json(rx: &mpsc::Receiver<String>) -> Value {
@@ -174,7 +159,7 @@ fn follow_tails_a_rotating_file_until_interrupted() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    let rx = lines_of(&mut child);
+    let rx = common::lines_of(&mut child);
     let mut flagged = 0;
     let mut read = |n: usize, first_line: u64| {
         for i in 0..n {

@@ -134,14 +134,15 @@ fn trained_app() -> App {
 
 /// The app after both detectors "trained" on `data`: every event the worker sends on
 /// the way.
-fn trained_app_of(data: Dataset) -> App {
+/// A dashboard whose forest is trained on `data` and whose autoencoder has just
+/// started: the app, its test set and the forest.
+fn forest_ready_app(data: Dataset) -> (App, Arc<TestSet>, Arc<Detector>) {
     let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
     assert!(matches!(app.take_commands()[..], [Command::Train(_)]));
     app.size = (120, 36);
     let (test, forest, forest_training) = test_set(data);
     let truth = test.truth.clone().unwrap();
     let forest_scores = forest.score(&test.matrix);
-    let (ae_training, ae_scores) = autoencoder_errors(&test);
     let forest = Arc::new(Detector::Forest(forest));
     app.update(Msg::Worker(Event::DataReady(Arc::clone(&test))));
     app.update(Msg::Worker(Event::Training(DetectorKind::Iforest)));
@@ -153,6 +154,13 @@ fn trained_app_of(data: Dataset) -> App {
         &truth,
     ))));
     app.update(Msg::Worker(Event::Training(DetectorKind::Autoencoder)));
+    (app, test, forest)
+}
+
+fn trained_app_of(data: Dataset) -> App {
+    let (mut app, test, forest) = forest_ready_app(data);
+    let truth = test.truth.clone().unwrap();
+    let (ae_training, ae_scores) = autoencoder_errors(&test);
     for event in training_events(4) {
         app.update(Msg::Worker(Event::Autoencoder(event)));
     }
@@ -466,20 +474,7 @@ fn flagged_rows_filter_sort_and_export() {
 /// `s` while the autoencoder still trains saves the forest alone, and says so.
 #[test]
 fn saving_mid_training_says_the_bundle_holds_the_forest_only() {
-    let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
-    app.take_commands();
-    let (test, forest, forest_training) = test_set(demo());
-    let truth = test.truth.clone().unwrap();
-    let scores = forest.score(&test.matrix);
-    app.update(Msg::Worker(Event::DataReady(Arc::clone(&test))));
-    app.update(Msg::Worker(Event::DetectorReady(result(
-        DetectorKind::Iforest,
-        Arc::new(Detector::Forest(forest)),
-        &forest_training,
-        scores,
-        &truth,
-    ))));
-    app.update(Msg::Worker(Event::Training(DetectorKind::Autoencoder)));
+    let (mut app, _, _) = forest_ready_app(demo());
     key(&mut app, KeyCode::Char('s'));
     assert!(matches!(
         app.take_commands().first(),
@@ -620,23 +615,9 @@ fn the_help_scrolls_on_a_short_terminal() {
 /// cancelled and how far it got, with the bar there, not a full one.
 #[test]
 fn a_cancelled_training_shows_how_far_it_got() {
-    let mut app = App::new("hand-made demo traffic".into(), true, Settings::default());
-    app.take_commands();
-    app.size = (120, 36);
-    let (test, forest, forest_training) = test_set(demo());
+    let (mut app, test, forest) = forest_ready_app(demo());
     let truth = test.truth.clone().unwrap();
-    let scores = forest.score(&test.matrix);
     let (ae_training, ae_scores) = autoencoder_errors(&test);
-    let forest = Arc::new(Detector::Forest(forest));
-    app.update(Msg::Worker(Event::DataReady(Arc::clone(&test))));
-    app.update(Msg::Worker(Event::DetectorReady(result(
-        DetectorKind::Iforest,
-        Arc::clone(&forest),
-        &forest_training,
-        scores,
-        &truth,
-    ))));
-    app.update(Msg::Worker(Event::Training(DetectorKind::Autoencoder)));
     for event in training_events(2) {
         app.update(Msg::Worker(Event::Autoencoder(event)));
     }

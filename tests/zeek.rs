@@ -19,6 +19,18 @@ fn read(path: &Path) -> Dataset {
         .0
 }
 
+/// A bundle of both detectors on `train`'s normal rows and the header features (the
+/// ones a conn.log gives), trained briefly, at `dir/model`.
+fn header_model(train: &Path, dir: &Path) -> PathBuf {
+    let model = dir.join("model");
+    common::train(
+        train.to_str().unwrap(),
+        &model,
+        &["--feature-set", "header", "--epochs", "5"],
+    );
+    model
+}
+
 /// The data rows of a TSV log, split by tab (and, in labelled files, runs of spaces).
 fn raw_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(path).unwrap();
@@ -347,22 +359,6 @@ fn a_directory_of_rotated_logs_is_read_in_time_order() {
     );
 }
 
-/// Lines of a child's stdout, as they come.
-fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
-    use std::io::BufRead;
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
 /// The uids of the next `n` records `monitor --json` prints, and how many of them it
 /// flagged (each flagged record checked to carry its connection).
 fn next_records(
@@ -397,12 +393,7 @@ fn monitor_follows_a_rotating_conn_log_with_uids() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("model");
-    common::train(
-        train.to_str().unwrap(),
-        &model,
-        &["--feature-set", "header", "--epochs", "5"],
-    );
+    let model = header_model(&train, dir.path());
     let text = std::fs::read_to_string(&log).unwrap();
     let header: Vec<&str> = text
         .lines()
@@ -435,7 +426,7 @@ fn monitor_follows_a_rotating_conn_log_with_uids() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let rx = lines_of(&mut child);
+    let rx = common::lines_of(&mut child);
     // Rows wait for later ones up to the lateness; when the log goes quiet, they go.
     let (got, mut flagged) = next_records(&rx, a.len());
     assert_eq!(got, uids(a));
@@ -495,12 +486,7 @@ fn monitor_text_names_the_uid_and_skips_bad_rows() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("model");
-    common::train(
-        train.to_str().unwrap(),
-        &model,
-        &["--feature-set", "header", "--epochs", "5"],
-    );
+    let model = header_model(&train, dir.path());
     let text = std::fs::read_to_string(&log).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     let mut fields: Vec<String> = lines[11].split('\t').map(str::to_owned).collect();
@@ -838,12 +824,7 @@ fn the_live_tab_names_the_uid_of_each_alert_from_a_real_log() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("model");
-    common::train(
-        train.to_str().unwrap(),
-        &model,
-        &["--feature-set", "header", "--epochs", "5"],
-    );
+    let model = header_model(&train, dir.path());
     let (names, raw) = raw_rows(&log);
     let uid = names.iter().position(|n| n == "uid").unwrap();
     let uids: std::collections::BTreeSet<&str> = raw.iter().map(|r| r[uid].as_str()).collect();

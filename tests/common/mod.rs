@@ -77,6 +77,22 @@ pub fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<csv::StringRecord>)
     (header, rows)
 }
 
+/// Lines of the child's stdout, as they come.
+pub fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 /// The small labelled demo file in the repository (1,000 records).
 pub const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-1000.csv");
 
