@@ -420,9 +420,7 @@ impl ReadArgs {
             skip_bad_rows: self.skip_bad_rows,
             missing: self.missing,
             format: self.data_format,
-            zeek: crate::zeek::ZeekOptions {
-                lateness: (self.zeek_lateness * 1e9).round() as u64,
-            },
+            zeek: crate::zeek::ZeekOptions::with_lateness(self.zeek_lateness),
             ..ReadOptions::default()
         }
     }

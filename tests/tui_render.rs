@@ -685,17 +685,7 @@ mod live {
             bundle: model,
             monitor: config,
         });
-        for c in app.take_commands() {
-            worker.send(c);
-        }
-        loop {
-            let event = events.blocking_recv().expect("worker alive");
-            let ended = matches!(event, Event::Live(LiveEvent::Ended(_)));
-            app.update(Msg::Worker(event));
-            if ended {
-                break;
-            }
-        }
+        common::dashboard::run_live(&mut app, &worker, &mut events);
         assert!(
             matches!(
                 app.live.status,

@@ -812,8 +812,8 @@ fn cross_check_against_third_party_kdd_records() {
 #[test]
 fn the_live_tab_names_the_uid_of_each_alert_from_a_real_log() {
     use netanomaly::monitor::{Format, Input, MonitorConfig};
-    use netanomaly::tui::app::{App, Msg};
-    use netanomaly::worker::monitor_job::{LiveConfig, LiveEvent};
+    use netanomaly::tui::app::App;
+    use netanomaly::worker::monitor_job::LiveConfig;
     use netanomaly::worker::{Event, Settings, Source, Worker};
     use ratatui::crossterm::event::KeyCode;
 
@@ -848,17 +848,7 @@ fn the_live_tab_names_the_uid_of_each_alert_from_a_real_log() {
             why: 3,
         },
     });
-    for c in app.take_commands() {
-        worker.send(c);
-    }
-    loop {
-        let event = events.blocking_recv().expect("worker alive");
-        let ended = matches!(event, Event::Live(LiveEvent::Ended(_)));
-        app.update(Msg::Worker(event));
-        if ended {
-            break;
-        }
-    }
+    common::dashboard::run_live(&mut app, &worker, &mut events);
     assert_eq!(app.live.format, Format::Zeek);
     assert_eq!(app.live.totals.records, raw.len() as u64);
     assert!(!app.live.alerts.is_empty());

@@ -44,9 +44,7 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
         allow_content_features_zero: args.allow_content_features_zero,
         read: ReadOptions {
             skip_bad_rows: !args.strict,
-            zeek: crate::zeek::ZeekOptions {
-                lateness: (args.zeek_lateness * 1e9).round() as u64,
-            },
+            zeek: crate::zeek::ZeekOptions::with_lateness(args.zeek_lateness),
             ..ReadOptions::default()
         },
         why: args.why as usize,

@@ -50,6 +50,15 @@ pub struct ZeekOptions {
     pub lateness: Nanos,
 }
 
+impl ZeekOptions {
+    /// With a lateness of `seconds` (as the command line gives it).
+    pub fn with_lateness(seconds: f64) -> Self {
+        ZeekOptions {
+            lateness: (seconds * 1e9).round() as Nanos,
+        }
+    }
+}
+
 impl Default for ZeekOptions {
     fn default() -> Self {
         ZeekOptions {

@@ -146,6 +146,28 @@ pub mod dashboard {
         }
     }
 
+    /// Sends the app's commands to the worker and hands it the worker's events until
+    /// the live monitor has ended.
+    pub fn run_live(
+        app: &mut App,
+        worker: &netanomaly::worker::Worker,
+        events: &mut tokio::sync::mpsc::UnboundedReceiver<netanomaly::worker::Event>,
+    ) {
+        use netanomaly::worker::Event;
+        use netanomaly::worker::monitor_job::LiveEvent;
+        for c in app.take_commands() {
+            worker.send(c);
+        }
+        loop {
+            let event = events.blocking_recv().expect("worker alive");
+            let ended = matches!(event, Event::Live(LiveEvent::Ended(_)));
+            app.update(Msg::Worker(event));
+            if ended {
+                return;
+            }
+        }
+    }
+
     /// A key press, then the why-features it asked for.
     pub fn key(app: &mut App, code: KeyCode) {
         app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
