@@ -122,8 +122,7 @@ impl ZeekFeed {
     }
 
     fn too_long(&mut self, length: usize, out: &mut Parsed) {
-        // Counted as a line, so the next line keeps its number.
-        self.parser.lines(b"\n", out);
+        self.parser.skip_line();
         out.push(Err(ZeekError {
             path: self.name.clone(),
             line: self.parser.line_number(),

@@ -109,6 +109,12 @@ impl ZeekParser {
         self.line
     }
 
+    /// Counts a line that is not parsed (one too long to read), so the next keeps its
+    /// number.
+    pub fn skip_line(&mut self) {
+        self.line += 1;
+    }
+
     /// One line (without its newline). `Ok(None)` for directives, comments and blank
     /// lines.
     pub fn line(&mut self, raw: &[u8]) -> Result<Option<ZeekConn>, ZeekError> {
