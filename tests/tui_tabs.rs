@@ -342,6 +342,45 @@ fn sliders_move_thresholds_and_metrics_without_retraining() {
     assert_eq!(seen, ["contamination", "manual", "mean+kσ", "percentile"]);
 }
 
+/// Switching modes keeps the threshold where the new mode can hold it, and says so
+/// when it cannot (a manual threshold below the training mean has no k ≥ 0).
+#[test]
+fn a_mode_switch_keeps_the_threshold_or_says_why_not() {
+    let mut app = trained_app();
+    key(&mut app, KeyCode::Char('3'));
+    // percentile → contamination → manual: each keeps the threshold.
+    let start = app.autoencoder.threshold.unwrap().value;
+    key(&mut app, KeyCode::Char('m'));
+    key(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.autoencoder.mode.name(), "manual");
+    let manual = app.autoencoder.threshold.unwrap().value;
+    assert!((manual / start - 1.0).abs() < 0.05, "{start} → {manual}");
+    // A manual threshold above the mean comes back as its k.
+    let status = app.status.clone();
+    key(&mut app, KeyCode::Char('m'));
+    let kept = app.autoencoder.threshold.unwrap().value;
+    assert!((kept / manual - 1.0).abs() < 0.05, "{manual} → {kept}");
+    assert_eq!(
+        app.status, status,
+        "nothing to say when the threshold is kept"
+    );
+    // The lowest manual threshold is below the mean: mean+kσ says it cannot keep it.
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Char('m'));
+    }
+    assert_eq!(app.autoencoder.mode.name(), "manual");
+    for _ in 0..30 {
+        app.update(Msg::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::SHIFT)));
+    }
+    key(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.autoencoder.mode.name(), "mean+kσ");
+    assert!(
+        app.status.contains("cannot be kept in mean+kσ mode"),
+        "{}",
+        app.status
+    );
+}
+
 /// Popups are modal: Esc and q close them instead of quitting (Ctrl-C still quits),
 /// and the help swallows the keys of the screen behind it.
 #[test]

@@ -328,8 +328,11 @@ impl App {
             }
             Action::ThresholdMode => {
                 let next = self.autoencoder.mode.next();
-                self.autoencoder.set_mode(next);
+                let note = self.autoencoder.set_mode(next);
                 self.thresholds_changed();
+                if let Some(note) = note {
+                    self.status = note;
+                }
             }
             Action::LogScale => self.log_errors = !self.log_errors,
             // Nothing to train on (live monitoring only): say so, and keep the saved

@@ -11,6 +11,7 @@ use super::slider::{ThresholdMode, contamination_step, k_step, log_step};
 use crate::detect::DetectorKind;
 use crate::eval::metrics::{Confusion, PrPoint, RocPoint, SortedScores};
 use crate::eval::threshold::ThresholdRule;
+use crate::format::significant;
 use crate::model::store::SavedThreshold;
 use crate::worker::DetectorResult;
 
@@ -118,12 +119,14 @@ impl DetectorPanel {
         (lo, hi)
     }
 
-    /// Moves to `mode`, keeping the threshold where it is as far as the new mode allows.
-    pub fn set_mode(&mut self, mode: ThresholdMode) {
+    /// Moves to `mode`, keeping the threshold where it is as far as the new mode
+    /// allows; says so when it cannot (a threshold below the training mean has no
+    /// k ≥ 0, or one beyond k = 10).
+    pub fn set_mode(&mut self, mode: ThresholdMode) -> Option<String> {
         let current = self.threshold.map(|t| t.value);
         let contamination = self.threshold.map(|t| t.training_contamination);
         self.mode = mode;
-        self.step = match (mode, &self.result) {
+        let wanted = match (mode, &self.result) {
             (ThresholdMode::MeanStd, Some(r)) => {
                 let (mean, std) = (r.training.mean(), r.training.std());
                 let k = current.map_or(2.0, |v| if std > 0.0 { (v - mean) / std } else { 2.0 });
@@ -134,9 +137,20 @@ impl DetectorPanel {
                 log_step(current.unwrap_or(hi), lo, hi)
             }
             _ => contamination_step(contamination.unwrap_or(0.01)),
-        }
-        .clamp(0, self.max_step());
+        };
+        self.step = wanted.clamp(0, self.max_step());
         self.apply_threshold();
+        let moved = wanted != self.step;
+        match (moved, current, self.threshold) {
+            (true, Some(before), Some(now)) => Some(format!(
+                "threshold {} cannot be kept in {} mode: it is now {} ({})",
+                significant(before, 4),
+                mode.name(),
+                significant(now.value, 4),
+                now.rule.describe()
+            )),
+            _ => None,
+        }
     }
 
     /// The slider's last position in the current mode.
