@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::monitor_job;
-use crate::data::reader::describe_paths;
+use crate::data::reader::describe_paths_tidily;
 use crate::data::{Dataset, Family, FeatureSet};
 use crate::detect::autoencoder::{AutoencoderConfig, TrainEvent};
 use crate::detect::iforest::IsolationForestConfig;
@@ -37,13 +37,15 @@ impl Source {
     pub fn describe(&self) -> String {
         match self {
             Source::Demo { rows, seed } => format!(
-                "built-in demo traffic (seed {seed}, {} rows; no --data given)",
+                "built-in demo traffic ({} rows, seed {seed}; no --data given)",
                 crate::format::thousands(*rows as u64)
             ),
-            Source::Files { train, test } if test.is_empty() => describe_paths(train),
-            Source::Files { train, test } => {
-                format!("{} (test: {})", describe_paths(train), describe_paths(test))
-            }
+            Source::Files { train, test } if test.is_empty() => describe_paths_tidily(train),
+            Source::Files { train, test } => format!(
+                "{} (test: {})",
+                describe_paths_tidily(train),
+                describe_paths_tidily(test)
+            ),
             Source::LiveOnly => "no --data: live monitoring only".into(),
         }
     }

@@ -87,6 +87,26 @@ pub fn describe_paths(paths: &[std::path::PathBuf]) -> String {
     }
 }
 
+/// `describe_paths` with each path tidied for a heading: `..` and symlinks resolved,
+/// and shown relative to the working folder when it lies inside it
+/// (`/x/../shared/a.gz` reads `/shared/a.gz`). A path that cannot be resolved is
+/// shown as given.
+pub fn describe_paths_tidily(paths: &[std::path::PathBuf]) -> String {
+    let cwd = std::env::current_dir().ok();
+    let tidy: Vec<std::path::PathBuf> = paths
+        .iter()
+        .map(|p| match std::fs::canonicalize(p) {
+            Ok(full) => cwd
+                .as_deref()
+                .and_then(|cwd| full.strip_prefix(cwd).ok())
+                .filter(|rel| !rel.as_os_str().is_empty())
+                .map_or_else(|| full.clone(), Path::to_path_buf),
+            Err(_) => p.clone(),
+        })
+        .collect();
+    describe_paths(&tidy)
+}
+
 /// Whether a file holds a Zeek conn.log (by its header or JSON keys, or the format
 /// asked for).
 fn is_zeek(path: &Path, options: &ReadOptions) -> Result<bool, DataError> {
@@ -197,5 +217,27 @@ pub fn decompressed<'a>(
         Ok((Box::new(flate2::bufread::MultiGzDecoder::new(raw)), true))
     } else {
         Ok((Box::new(raw), false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_show_paths_without_dot_dot() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("x")).unwrap();
+        std::fs::write(dir.path().join("a.csv"), "").unwrap();
+        let given = dir.path().join("x").join("..").join("a.csv");
+        let shown = describe_paths_tidily(std::slice::from_ref(&given));
+        assert!(!shown.contains(".."), "{shown}");
+        assert!(shown.ends_with("a.csv"), "{shown}");
+        // A path that does not resolve is shown as given.
+        let missing = dir.path().join("x").join("..").join("gone.csv");
+        assert_eq!(
+            describe_paths_tidily(std::slice::from_ref(&missing)),
+            missing.display().to_string()
+        );
     }
 }

@@ -4,10 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Block, Chart, Dataset as Series, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{Axis, Chart, Dataset as Series, GraphType, Paragraph, Wrap};
 
 use super::detector_panel;
-use super::text::state_text;
+use super::text::{state_text, titled};
 use crate::detect::DetectorKind;
 use crate::detect::autoencoder::StopReason;
 use crate::format::thousands;
@@ -47,7 +47,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(" Training ")),
+            .block(titled(" Training ", info)),
         info,
     );
     detector_panel::draw(frame, bottom, app, DetectorKind::Autoencoder, theme);
@@ -129,7 +129,7 @@ fn draw_loss(frame: &mut Frame, area: Rect, p: &TrainingProgress, theme: Theme) 
         .map(|&v| Line::raw(format!("{:.0e}", 10f64.powf(v))))
         .collect();
     let chart = Chart::new(series)
-        .block(Block::bordered().title(" Loss (MSE, log scale) per epoch "))
+        .block(titled(" Loss (MSE, log scale) per epoch ", area))
         .x_axis(
             Axis::default()
                 .bounds([0.0, x_max])

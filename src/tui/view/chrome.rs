@@ -8,6 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Tabs, Wrap};
 
+use super::text::{fit_line, titled};
 use crate::tui::app::{App, MIN_HEIGHT, MIN_WIDTH};
 use crate::tui::keymap::{self, Scope};
 use crate::tui::tabs::{Tab, tab_titles};
@@ -57,7 +58,7 @@ pub(super) fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme
     if app.paused {
         spans.push(Span::styled(" · curves paused", theme.validation()));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(fit_line(spans, area.width)), area);
 }
 
 pub(super) fn draw_tab_bar(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -104,15 +105,26 @@ pub(super) fn draw_no_data(frame: &mut Frame, area: Rect, theme: Theme) {
 
 pub(super) fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(
-        Paragraph::new(Line::from(Span::styled(app.status.clone(), theme.dim()))),
+        Paragraph::new(fit_line(
+            vec![Span::styled(app.status.clone(), theme.dim())],
+            area.width,
+        )),
         area,
     );
 }
 
 pub(super) fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    // Whole hints only: those that do not fit are left out (? lists them all).
     let mut spans = Vec::new();
+    let mut used = 0;
     for b in keymap::visible(Some(app.tab), true) {
-        if !spans.is_empty() {
+        let gap = if spans.is_empty() { 0 } else { 2 };
+        let n = gap + b.label.chars().count() + 1 + b.short.chars().count();
+        if used + n > usize::from(area.width) {
+            break;
+        }
+        used += n;
+        if gap > 0 {
             spans.push(Span::raw("  "));
         }
         spans.push(Span::styled(b.label, theme.title()));
@@ -170,7 +182,7 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, scroll: u16, theme: Theme
     frame.render_widget(
         Paragraph::new(lines)
             .scroll((scroll, 0))
-            .block(Block::bordered().title(title)),
+            .block(titled(title, popup)),
         popup,
     );
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{
     Axis, Block, Cell, Chart, Dataset as Series, GraphType, Paragraph, Row, Table,
 };
 
+use super::text::titled;
 use crate::format::thousands;
 use crate::tui::app::App;
 use crate::tui::widgets::Theme;
@@ -73,7 +74,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         points(&at_if, theme.iforest()),
         points(&at_ae, theme.autoencoder()),
     ])
-    .block(Block::bordered().title(" ROC · x FPR (log), y TPR · █ each threshold "))
+    .block(titled(" ROC · x FPR (log), y TPR · █ each threshold ", roc))
     .x_axis(
         Axis::default()
             .bounds([MIN_FPR.log10(), 0.0])
@@ -169,7 +170,7 @@ fn two_curves<'a>(
 }
 
 pub(super) fn draw_agreement(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let block = Block::bordered().title(" Agreement (test rows) ");
+    let block = titled(" Agreement (test rows) ", area);
     let Some(counts) = app.counts.agreement else {
         frame.render_widget(
             Paragraph::new("waiting for both detectors …").block(block),
@@ -209,7 +210,7 @@ pub(super) fn draw_agreement(frame: &mut Frame, area: Rect, app: &App, theme: Th
 }
 
 pub(super) fn draw_families(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let block = Block::bordered().title(" Detection rate by family (test rows) ");
+    let block = titled(" Detection rate by family (test rows) ", area);
     if app.test.is_none() {
         frame.render_widget(block, area);
         return;

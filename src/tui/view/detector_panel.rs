@@ -6,6 +6,7 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use super::text::titled;
 use crate::detect::DetectorKind;
 use crate::format::{significant, thousands};
 use crate::tui::app::App;
@@ -104,7 +105,7 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
             format!(" Threshold: {} (m switches mode) ", panel.mode.name())
         }
     };
-    let block = Block::bordered().title(title);
+    let block = titled(title, slider);
     let inner = block.inner(slider);
     frame.render_widget(block, slider);
     let mut lines = vec![slider_line(panel.knob(), inner.width as usize, theme)];
@@ -143,7 +144,7 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
     // Wrapped at spaces (the slider line is exactly as wide as the panel).
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 
-    let block = Block::bordered().title(" Confusion matrix (test rows) ");
+    let block = titled(" Confusion matrix (test rows) ", confusion);
     let inner = block.inner(confusion);
     frame.render_widget(block, confusion);
     match panel.confusion {

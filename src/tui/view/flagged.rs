@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
-use super::text::{detail_popup, truncate};
+use super::text::{Columns, detail_popup, titled, truncate};
 use crate::data::schema::FEATURES;
 use crate::detect::DetectorKind;
 use crate::format::thousands;
@@ -41,7 +41,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             DetectorKind::Autoencoder => "autoencoder",
         }
     );
-    let block = Block::bordered().title(title);
+    let block = titled(title, area);
     if t.rows.is_empty() {
         // Say why the table is empty, and what would fill it.
         frame.render_widget(
@@ -55,17 +55,31 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         );
         return;
     }
-    let score = |panel: &DetectorPanel, i: usize| -> Cell<'static> {
+    let widths = [
+        Constraint::Length(9),
+        Constraint::Length(16),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Length(12),
+        Constraint::Min(20),
+    ];
+    let columns = Columns::new(&widths, area);
+    let score = |column: usize, panel: &DetectorPanel, i: usize| -> Cell<'static> {
         match (&panel.result, panel.is_flagged(i)) {
             (Some(r), Some(flag)) => {
                 let text = format!("{:.4}{}", r.test_scores[i], if flag { " ●" } else { "" });
-                Cell::from(text).style(if flag { theme.attack() } else { Style::new() })
+                columns.cell(
+                    column,
+                    text,
+                    if flag { theme.attack() } else { Style::new() },
+                )
             }
             _ => Cell::from("–"),
         }
     };
     let height = area.height.saturating_sub(3) as usize;
     let offset = t.selected.saturating_sub(height.saturating_sub(1));
+    let plain = Style::new();
     let rows: Vec<Row> = t
         .rows
         .iter()
@@ -76,37 +90,31 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             let r = test.rows[i];
             let why_kind = t.why_detector(i, &app.iforest, &app.autoencoder);
             Row::new(vec![
-                Cell::from(thousands(r as u64 + 1)),
-                Cell::from(test.data.label(r).unwrap_or("").to_owned()),
-                Cell::from(test.data.family(r).map_or("", |f| f.name())),
-                score(&app.iforest, i),
-                score(&app.autoencoder, i),
-                Cell::from(why_text(app, why_kind, i, 3)),
+                columns.cell(0, thousands(r as u64 + 1), plain),
+                columns.cell(1, test.data.label(r).unwrap_or(""), plain),
+                columns.cell(2, test.data.family(r).map_or("", |f| f.name()), plain),
+                score(3, &app.iforest, i),
+                score(4, &app.autoencoder, i),
+                columns.cell(5, why_text(app, why_kind, i, 3), plain),
             ])
         })
         .collect();
-    let widths = [
-        Constraint::Length(9),
-        Constraint::Length(16),
-        Constraint::Length(7),
-        Constraint::Length(10),
-        Constraint::Length(12),
-        Constraint::Min(20),
-    ];
     let table = Table::new(rows, widths)
         .header(
-            Row::new(vec![
+            Row::new(columns.texts([
                 "row",
                 "label",
                 "family",
                 "forest",
                 "autoencoder",
                 // Whose reasons: the sorting detector's where it flags the row.
-                match t.sort_by {
-                    DetectorKind::Iforest => "why (forest's where it flags)",
-                    DetectorKind::Autoencoder => "why (autoencoder's where it flags)",
+                match (t.sort_by, columns.width(5) >= 34) {
+                    (DetectorKind::Iforest, true) => "why (forest's where it flags)",
+                    (DetectorKind::Iforest, false) => "why (forest's)",
+                    (DetectorKind::Autoencoder, true) => "why (autoencoder's where it flags)",
+                    (DetectorKind::Autoencoder, false) => "why (autoencoder's)",
                 },
-            ])
+            ]))
             .style(theme.title()),
         )
         .row_highlight_style(theme.selected())
@@ -126,12 +134,15 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
     };
     let r = test.rows[position];
     let popup = detail_popup(frame, area);
-    let block = Block::bordered().title(format!(
-        " row {} · {} ({}) · Enter or Esc closes ",
-        thousands(r as u64 + 1),
-        test.data.label(r).unwrap_or("unlabelled"),
-        test.data.family(r).map_or("–", |f| f.name())
-    ));
+    let block = titled(
+        format!(
+            " row {} · {} ({}) · Enter or Esc closes ",
+            thousands(r as u64 + 1),
+            test.data.label(r).unwrap_or("unlabelled"),
+            test.data.family(r).map_or("–", |f| f.name())
+        ),
+        popup,
+    );
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let [fields, why] =

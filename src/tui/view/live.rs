@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
-use super::text::{detail_popup, truncate};
+use super::text::{Columns, detail_popup, titled, truncate};
 use crate::format::{significant, thousands};
 use crate::monitor::Format;
 use crate::tui::app::App;
@@ -74,7 +74,7 @@ fn draw_hint(frame: &mut Frame, area: Rect, theme: Theme) {
         Line::raw(""),
         Line::raw("Score traffic as it arrives with a saved model:"),
         Line::styled(
-            "  netanomaly dashboard --model BUNDLE --monitor PATH|- [--format kdd|pcap] [--follow]",
+            "  netanomaly dashboard --model BUNDLE --monitor PATH|- [--format auto|kdd|pcap|zeek] [--follow]",
             theme.threshold(),
         ),
         Line::raw(""),
@@ -211,11 +211,14 @@ fn draw_traffic(frame: &mut Frame, area: Rect, live: &LiveMonitor, per_series: u
     let seconds = inner_width
         .saturating_sub((LABEL + FIGURES) as usize)
         .clamp(1, SPARK_SECONDS);
-    let block = Block::bordered().title(format!(
-        " Traffic · last {seconds} s · flagged by either detector: {} ({}) ",
-        thousands(t.flagged_any),
-        share(t.flagged_any, t.records)
-    ));
+    let block = titled(
+        format!(
+            " Traffic · last {seconds} s · flagged by either detector: {} ({}) ",
+            thousands(t.flagged_any),
+            share(t.flagged_any, t.records)
+        ),
+        area,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut rows: Vec<(String, Style, Option<usize>, String)> = vec![(
@@ -295,35 +298,40 @@ fn why_of(alert: &Alert) -> String {
         .unwrap_or_default()
 }
 
-fn score_cell(verdict: Option<&AlertVerdict>, theme: Theme) -> Cell<'static> {
+fn score_cell(verdict: Option<&AlertVerdict>, theme: Theme) -> (String, Style) {
     match verdict {
-        Some(v) => Cell::from(format!(
-            "{}{}",
-            // Forest scores lie in [0, 1]: four decimals always, so a column reads
-            // evenly (0.5000, not 0.5); reconstruction errors span decades.
-            if v.detector == "iforest" {
-                format!("{:.4}", v.score)
+        Some(v) => (
+            format!(
+                "{}{}",
+                // Forest scores lie in [0, 1]: four decimals always, so a column reads
+                // evenly (0.5000, not 0.5); reconstruction errors span decades.
+                if v.detector == "iforest" {
+                    format!("{:.4}", v.score)
+                } else {
+                    significant(v.score, 4)
+                },
+                if v.flagged { " ●" } else { "" }
+            ),
+            if v.flagged {
+                theme.attack()
             } else {
-                significant(v.score, 4)
+                Style::new()
             },
-            if v.flagged { " ●" } else { "" }
-        ))
-        .style(if v.flagged {
-            theme.attack()
-        } else {
-            Style::new()
-        }),
-        None => Cell::from("–"),
+        ),
+        None => ("–".into(), Style::new()),
     }
 }
 
 fn draw_alerts(frame: &mut Frame, area: Rect, live: &LiveMonitor, theme: Theme) {
     let kept = live.alerts.len();
-    let block = Block::bordered().title(format!(
-        " Latest alerts, newest first ({} kept of {} flagged) · ↑/↓ select · Enter details ",
-        thousands(kept as u64),
-        thousands(live.totals.flagged_any)
-    ));
+    let block = titled(
+        format!(
+            " Latest alerts, newest first ({} kept of {} flagged) · ↑/↓ select · Enter details ",
+            thousands(kept as u64),
+            thousands(live.totals.flagged_any)
+        ),
+        area,
+    );
     if kept == 0 {
         frame.render_widget(
             Paragraph::new(Span::styled("no alerts yet", theme.dim())).block(block),
@@ -389,15 +397,17 @@ fn draw_alerts(frame: &mut Frame, area: Rect, live: &LiveMonitor, theme: Theme) 
         header.push("why".to_owned());
         widths.push(Constraint::Min(16));
     }
+    let columns = Columns::new(&widths, area);
+    let plain = Style::new();
     let rows: Vec<Row> = visible
         .iter()
         .map(|a| {
-            let mut cells = vec![Cell::from(clock_time(a.time))];
+            let mut cells = vec![(clock_time(a.time), plain)];
             if uids {
-                cells.push(Cell::from(a.uid.as_deref().unwrap_or("-").to_owned()));
+                cells.push((a.uid.as_deref().unwrap_or("-").to_owned(), plain));
             }
-            cells.push(Cell::from(origin_text(&a.origin)));
-            cells.push(Cell::from(kind(a)));
+            cells.push((origin_text(&a.origin), plain));
+            cells.push((kind(a), plain));
             for name in &live.detectors {
                 cells.push(score_cell(
                     a.verdicts.iter().find(|v| v.detector == *name),
@@ -405,16 +415,21 @@ fn draw_alerts(frame: &mut Frame, area: Rect, live: &LiveMonitor, theme: Theme) 
                 ));
             }
             if labelled {
-                cells.push(Cell::from(a.label.clone().unwrap_or_default()));
+                cells.push((a.label.clone().unwrap_or_default(), plain));
             }
             if why {
-                cells.push(Cell::from(why_of(a)));
+                cells.push((why_of(a), plain));
             }
-            Row::new(cells)
+            Row::new(
+                cells
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (text, style))| columns.cell(i, text, style)),
+            )
         })
         .collect();
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.title()))
+        .header(Row::new(columns.texts(header)).style(theme.title()))
         .row_highlight_style(theme.selected())
         .block(block);
     let mut state = TableState::default().with_selected(Some(live.selected - offset));
@@ -430,55 +445,65 @@ fn draw_counts(
     n: u16,
     theme: Theme,
 ) {
+    let widths = [
+        Constraint::Min(8),
+        Constraint::Length(10),
+        Constraint::Length(9),
+        Constraint::Length(7),
+    ];
+    let columns = Columns::new(&widths, area);
     let rows: Vec<Row> = counts
         .iter()
         .take(n as usize)
         .map(|c| {
             Row::new(vec![
-                Cell::from(c.name.clone()),
-                Cell::from(format!("{:>10}", thousands(c.records))),
-                Cell::from(format!("{:>9}", thousands(c.flagged))).style(if c.flagged > 0 {
-                    theme.attack()
-                } else {
-                    Style::new()
-                }),
-                Cell::from(format!("{:>7}", share(c.flagged, c.records))),
+                columns.cell(0, &c.name, Style::new()),
+                columns.cell(1, format!("{:>10}", thousands(c.records)), Style::new()),
+                columns.cell(
+                    2,
+                    format!("{:>9}", thousands(c.flagged)),
+                    if c.flagged > 0 {
+                        theme.attack()
+                    } else {
+                        Style::new()
+                    },
+                ),
+                columns.cell(
+                    3,
+                    format!("{:>7}", share(c.flagged, c.records)),
+                    Style::new(),
+                ),
             ])
         })
         .collect();
     frame.render_widget(
-        Table::new(
-            rows,
-            [
-                Constraint::Min(8),
-                Constraint::Length(10),
-                Constraint::Length(9),
-                Constraint::Length(7),
-            ],
-        )
-        .header(
-            Row::new(vec![
-                Cell::from(what.to_owned()),
-                Cell::from(format!("{:>10}", "records")),
-                Cell::from(format!("{:>9}", "flagged")),
-                Cell::from(format!("{:>7}", "share")),
-            ])
-            .style(theme.title()),
-        )
-        .block(Block::bordered().title(format!("{title}(most flagged first) "))),
+        Table::new(rows, widths)
+            .header(
+                Row::new(columns.texts([
+                    what.to_owned(),
+                    format!("{:>10}", "records"),
+                    format!("{:>9}", "flagged"),
+                    format!("{:>7}", "share"),
+                ]))
+                .style(theme.title()),
+            )
+            .block(titled(format!("{title}(most flagged first) "), area)),
         area,
     );
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, alert: &Alert, theme: Theme) {
     let popup = detail_popup(frame, area);
-    let block = Block::bordered().title(format!(
-        " {} · {}/{}/{} · Enter or Esc closes ",
-        origin_text(&alert.origin),
-        alert.protocol,
-        alert.service,
-        alert.flag
-    ));
+    let block = titled(
+        format!(
+            " {} · {}/{}/{} · Enter or Esc closes ",
+            origin_text(&alert.origin),
+            alert.protocol,
+            alert.service,
+            alert.flag
+        ),
+        popup,
+    );
     let mut lines = vec![Line::raw(format!(
         "time   {}",
         crate::clock::rfc3339(alert.time)

@@ -3,10 +3,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Gauge, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Gauge, Paragraph, Row, Table, Wrap};
 
-use super::text::state_text;
+use super::text::{Columns, state_text, titled};
 use super::{autoencoder, compare};
 use crate::data::Family;
 use crate::detect::DetectorKind;
@@ -61,17 +62,21 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                     theme.threshold(),
                 ));
             }
-            lines.push(Line::raw(""));
             if t.families.is_empty() {
+                lines.push(Line::raw(""));
                 lines.push(Line::raw("no labels: metrics need labelled data"));
+            } else {
+                lines.push(Line::styled(
+                    "rows by family (bars on a log scale)",
+                    theme.dim(),
+                ));
             }
             let total = t.source_rows.max(1) as f64;
             // The bar takes what the name, count and share leave (up to 20 columns).
             let bar_width = width.saturating_sub(8 + 1 + 9 + 8).clamp(4, 20);
             for &(family, n) in t.families.iter().filter(|(_, n)| *n > 0) {
                 let share = n as f64 / total;
-                let bar = "█"
-                    .repeat(((share * bar_width as f64).round() as usize).max(usize::from(n > 0)));
+                let bar = "█".repeat(log_bar(n, t.source_rows, bar_width));
                 let style = if family == Family::Normal {
                     theme.normal()
                 } else {
@@ -93,11 +98,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         // Wrapped at spaces: on a narrow screen text moves down instead of being cut.
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(" Data ")),
+            .block(titled(" Data ", data)),
         data,
     );
 
-    let block = Block::bordered().title(" Detectors ");
+    let block = titled(" Detectors ", detectors);
     let inner = block.inner(detectors);
     frame.render_widget(block, detectors);
     let [forest, ae_line, gauge, ae_info] = Layout::vertical([
@@ -184,12 +189,35 @@ fn progress_label(p: &TrainingProgress, ready: bool) -> String {
     }
 }
 
+/// A bar's length for `n` of `total` rows on a log scale, so 52 rows and 4,107 look
+/// different beside 400,000 (a linear bar gives both one block); any row gets one.
+fn log_bar(n: usize, total: usize, width: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let t = ((n as f64 + 1.0).ln() / (total.max(n) as f64 + 1.0).ln()).clamp(0.0, 1.0);
+    ((t * width as f64).round() as usize).clamp(1, width)
+}
+
 /// A figure on screen, or a dash before there is one.
 fn figure(v: Option<f64>) -> String {
     four_decimals(v, "–")
 }
 
 fn draw_headline(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    // Each column as wide as its heading or its widest figure, so 80 columns hold
+    // the whole table.
+    let widths = [
+        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Length(6),
+        Constraint::Length(9),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(9),
+        Constraint::Length(10),
+    ];
+    let columns = Columns::new(&widths, area);
     let rows: Vec<Row> = [&app.iforest, &app.autoencoder]
         .into_iter()
         .map(|panel| {
@@ -198,43 +226,57 @@ fn draw_headline(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 DetectorKind::Iforest => theme.iforest(),
                 DetectorKind::Autoencoder => theme.autoencoder(),
             };
-            Row::new(vec![
-                Cell::from(panel.kind.name()).style(style),
-                Cell::from(figure(panel.roc_auc())),
-                Cell::from(figure(panel.average_precision())),
-                Cell::from(figure(c.map(|c| c.precision()))),
-                Cell::from(figure(c.map(|c| c.recall()))),
-                Cell::from(figure(c.map(|c| c.f1()))),
-                Cell::from(if panel.result.is_some() {
+            let figures = [
+                figure(panel.roc_auc()),
+                figure(panel.average_precision()),
+                figure(c.map(|c| c.precision())),
+                figure(c.map(|c| c.recall())),
+                figure(c.map(|c| c.f1())),
+                if panel.result.is_some() {
                     thousands(panel.flagged as u64)
                 } else {
                     "–".into()
-                }),
-                Cell::from(
-                    panel
-                        .threshold
-                        .map_or("–".into(), |t| format!("{:.4}", t.value)),
+                },
+                panel
+                    .threshold
+                    .map_or("–".into(), |t| format!("{:.4}", t.value)),
+            ];
+            Row::new(
+                std::iter::once(columns.cell(0, panel.kind.name(), style)).chain(
+                    figures
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, f)| columns.cell(i + 1, f, Style::new())),
                 ),
-            ])
+            )
         })
         .collect();
-    let widths = [
-        Constraint::Length(12),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(9),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(10),
-        Constraint::Length(10),
-    ];
     frame.render_widget(
         Table::new(rows, widths)
             .header(
-                Row::new(METRICS_HEADER.into_iter().chain(["flagged", "threshold"]))
+                Row::new(columns.texts(METRICS_HEADER.into_iter().chain(["flagged", "threshold"])))
                     .style(theme.title()),
             )
-            .block(Block::bordered().title(" Test metrics (live) ")),
+            .block(titled(" Test metrics (live) ", area)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_bar;
+
+    #[test]
+    fn family_bars_tell_small_counts_apart() {
+        // The 10% file's families: 52 u2r and 4,107 probe rows of 494,021.
+        let (u2r, probe, dos) = (
+            log_bar(52, 494_021, 20),
+            log_bar(4_107, 494_021, 20),
+            log_bar(391_458, 494_021, 20),
+        );
+        assert!(u2r < probe && probe < dos, "{u2r} {probe} {dos}");
+        assert_eq!(log_bar(494_021, 494_021, 20), 20);
+        assert_eq!(log_bar(1, 494_021, 20), 1);
+        assert_eq!(log_bar(0, 494_021, 20), 0);
+    }
 }
