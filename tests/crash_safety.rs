@@ -116,14 +116,21 @@ fn kill_at_random_points(
 }
 
 /// Runs `args` to completion and times it.
+/// A complete run's output and the shortest of three runs' times: one run timed while
+/// other tests load the machine can take twice as long as the killed runs that follow,
+/// which then finish before their kills.
 fn reference(args: &[&str], out: &Path) -> (Vec<u8>, Duration) {
-    let started = Instant::now();
-    let run = common::netanomaly(args);
-    assert!(run.status.success(), "{}", common::stderr(&run));
-    let elapsed = started.elapsed();
-    let bytes = std::fs::read(out).unwrap();
-    std::fs::remove_file(out).unwrap();
-    (bytes, elapsed)
+    let mut fastest = Duration::MAX;
+    let mut bytes = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let run = common::netanomaly(args);
+        assert!(run.status.success(), "{}", common::stderr(&run));
+        fastest = fastest.min(started.elapsed());
+        bytes = std::fs::read(out).unwrap();
+        std::fs::remove_file(out).unwrap();
+    }
+    (bytes, fastest)
 }
 
 fn train_demo(dir: &Path, detectors: &str) -> PathBuf {
