@@ -84,7 +84,9 @@ pub struct DashboardArgs {
     #[arg(long, value_name = "BUNDLE")]
     pub model: Option<PathBuf>,
     /// profile: learn from a seeded half of the normal rows (the other half and the
-    /// attacks are the test rows); unsupervised: from every row, labels unused.
+    /// attacks are the test rows; with --test, from every normal row); unsupervised:
+    /// from every row, labels unused. Either way 20% of those rows are held out to
+    /// set the thresholds.
     #[arg(long, default_value = "profile", value_parser = deployable_protocol())]
     pub protocol: Protocol,
     /// Seed for the split and both detectors.
@@ -487,17 +489,21 @@ pub struct EvaluateArgs {
     /// Separate labelled test data; by default the protocol's held-out rows of --train.
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub test: Vec<PathBuf>,
-    /// profile: fit on half the normal rows; unsupervised: fit on all rows without
-    /// labels; dagmm: the literature's protocol with `normal` as the anomaly class.
+    /// profile: fit on half the normal rows (every normal row with --test); unsupervised:
+    /// fit on all rows without labels; dagmm: the literature's protocol with `normal` as
+    /// the anomaly class. Profile and unsupervised hold 20% of their rows out of the
+    /// fit to set the thresholds on.
     #[arg(long, value_enum, default_value_t = Protocol::Profile)]
     pub protocol: Protocol,
     #[command(flatten)]
     pub fit: FitArgs,
-    /// Flag test scores above this percentile of the training scores [default for
-    /// profile: 99].
+    /// Flag test scores above this percentile of the held-out calibration scores, so
+    /// about 100 − P percent false alarms on new normal traffic [default for profile:
+    /// 99].
     #[arg(long, value_name = "P", value_parser = parse_percentile, conflicts_with = "contamination")]
     pub threshold_percentile: Option<f64>,
-    /// Flag this fraction of the training scores [default for unsupervised: 0.1].
+    /// Flag this fraction of the held-out calibration scores [default for
+    /// unsupervised: 0.1].
     #[arg(long, value_name = "C", value_parser = parse_fraction)]
     pub contamination: Option<f64>,
     /// Write the report as JSON to FILE, or to standard output with `-` (the readable

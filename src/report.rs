@@ -354,8 +354,9 @@ fn confusion(name: &str, d: &DetectorReport, anomaly_class: &str) -> Plot {
     Ok(svg)
 }
 
-fn metrics_rows(report: &EvaluationReport) -> Vec<[String; 9]> {
+fn metrics_rows(report: &EvaluationReport) -> Vec<[String; 11]> {
     let opt = |v: Option<f64>| four_decimals(v, "n/a");
+    let rate = |v: Option<f64>| v.map_or("n/a".into(), |r| format!("{:.2}%", r * 100.0));
     report
         .ordered()
         .map(|(name, d)| {
@@ -368,6 +369,8 @@ fn metrics_rows(report: &EvaluationReport) -> Vec<[String; 9]> {
                 format!("{:.4}", d.f1),
                 format!("{:.6}", d.threshold),
                 thousands(d.flagged),
+                rate(d.expected_false_alarm_rate),
+                rate(d.test_false_alarm_rate),
                 format!("{:.2} s", d.fit_seconds),
             ]
         })
@@ -377,23 +380,30 @@ fn metrics_rows(report: &EvaluationReport) -> Vec<[String; 9]> {
 /// The metrics table's columns: the shared ones, then threshold, flagged and fit time.
 fn header() -> Vec<&'static str> {
     let mut header = METRICS_HEADER.to_vec();
-    header.extend(["threshold", "flagged", "fit"]);
+    header.extend([
+        "threshold",
+        "flagged",
+        "expected false alarms",
+        "false alarms on test normals",
+        "fit",
+    ]);
     header
 }
 
 fn setting_line(report: &EvaluationReport) -> String {
     format!(
-        "Protocol **{}**, seed {}, feature set {} ({} columns); {} training rows, {} test rows \
-         ({} of the anomaly class, `{}`); threshold: {}.",
+        "Protocol **{}**, seed {}, feature set {} ({} columns); {} training rows, {} \
+         calibration rows, {} test rows ({} of the anomaly class, `{}`); threshold: {}.",
         report.protocol,
         report.seed,
         report.feature_set,
         report.columns,
         thousands(report.rows.train as u64),
+        thousands(report.rows.calibration as u64),
         thousands(report.rows.test as u64),
         thousands(report.rows.test_anomalies as u64),
         report.anomaly_class,
-        report.threshold_rule.describe()
+        report.threshold_rule.describe_of(report.thresholds_from)
     )
 }
 

@@ -32,9 +32,26 @@ fn evaluate_prints_the_json_report_on_the_10_percent_file() {
         "-",
     ]);
     assert_eq!(report["protocol"], "profile");
-    // Half of the 97,278 normal rows train; the rest of the file tests.
-    assert_eq!(report["rows"]["train"], 48_639);
+    // Half of the 97,278 normal rows are for fitting, less a fifth held out to set the
+    // thresholds on; the rest of the file tests.
+    assert_eq!(report["rows"]["calibration"], 9_728);
+    assert_eq!(report["rows"]["train"], 48_639 - 9_728);
     assert_eq!(report["rows"]["test"], 494_021 - 48_639);
+    assert_eq!(
+        report["thresholds_from"],
+        "held-out normal rows (calibration)"
+    );
+    // The 99th percentile of normal rows the detectors never saw: about 1% false
+    // alarms expected, and about that on the test's own normal rows.
+    for (name, d) in report["detectors"].as_object().unwrap() {
+        let expected = d["expected_false_alarm_rate"].as_f64().unwrap();
+        assert!((expected - 0.01).abs() < 0.001, "{name}: {expected}");
+        let achieved = d["test_false_alarm_rate"].as_f64().unwrap();
+        assert!(
+            achieved > expected / 1.5 && achieved < expected * 1.5,
+            "{name}: {achieved} vs {expected}"
+        );
+    }
     assert_eq!(report["rows"]["test_anomalies"], 396_743);
     let f = &report["detectors"]["iforest"];
     for key in [
@@ -121,7 +138,10 @@ fn unsupervised_and_dagmm_protocols_run_end_to_end() {
         "--json",
         "-",
     ]);
-    assert_eq!(unsupervised["rows"]["train"], 494_021);
+    // A fifth of the rows is held out of the fit to set the threshold; all are tested.
+    assert_eq!(unsupervised["rows"]["train"], 494_021 - 98_804);
+    assert_eq!(unsupervised["rows"]["calibration"], 98_804);
+    assert_eq!(unsupervised["rows"]["test"], 494_021);
     let f = &unsupervised["detectors"]["iforest"];
     // 80% of the rows are attacks, so "rare" means normal here: the forest ranks the
     // attacks as the normal profile (see README). Reproducible, and below chance.

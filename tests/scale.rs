@@ -134,11 +134,13 @@ fn ten_times_the_10_percent_file_evaluates_within_3_gb() {
 
     let report: Value = serde_json::from_reader(File::open(&report).unwrap()).unwrap();
     let train = report["rows"]["train"].as_u64().unwrap();
+    let calibration = report["rows"]["calibration"].as_u64().unwrap();
     let test = report["rows"]["test"].as_u64().unwrap();
+    assert!(calibration > 0);
     assert_eq!(
-        train + test,
+        train + calibration + test,
         rows,
-        "every row is either trained on or scored"
+        "every row is trained on, calibrates the thresholds or is scored"
     );
     for detector in ["iforest", "autoencoder"] {
         let d = &report["detectors"][detector];

@@ -179,8 +179,8 @@ fn the_reference_preset_trains_alone_and_scores() {
     assert_eq!(ae["details"]["training"]["config"]["batch_size"], 32);
     assert_eq!(ae["details"]["training"]["epochs_run"], 3);
     assert_eq!(ae["threshold"]["rule"]["rule"], "mean-std");
-    // mean + 2σ of the training errors.
-    let summary = &ae["training_scores"];
+    // mean + 2σ of the errors of the calibration rows, held out of the fit.
+    let summary = &ae["calibration_scores"];
     let expected = summary["mean"].as_f64().unwrap() + 2.0 * summary["std"].as_f64().unwrap();
     let value = ae["threshold"]["value"].as_f64().unwrap();
     assert!(

@@ -21,7 +21,9 @@ use netanomaly::model::pipeline::Protocol;
 use netanomaly::model::store::ScoreSummary;
 use netanomaly::tui::app::{App, Msg};
 use netanomaly::tui::tabs::Tab;
-use netanomaly::worker::{Command, Curves, DetectorResult, Event, Settings, TestSet};
+use netanomaly::worker::{
+    Command, Curves, DetectorResult, Event, ReferenceScores, Settings, TestSet,
+};
 
 use common::dashboard::{key, render};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -58,6 +60,7 @@ fn test_set(data: Dataset) -> (Arc<TestSet>, IsolationForest, Vec<f64>) {
         source_rows: n,
         families: data.family_counts(),
         train_rows: train.len(),
+        calibration_rows: 0,
         data: Arc::new(data),
         rows,
         truth: Some(truth),
@@ -88,8 +91,13 @@ fn result(
     Arc::new(DetectorResult {
         kind,
         detector,
-        training: ScoreDistribution::new(training).unwrap(),
-        training_summary: ScoreSummary::of(training),
+        // Thresholds on the training scores, as for a split too small to calibrate.
+        reference: ReferenceScores {
+            distribution: ScoreDistribution::new(training).unwrap(),
+            on_normals: false,
+            training: ScoreSummary::of(training),
+            calibration: None,
+        },
         test_scores,
         sorted_test,
         curves,

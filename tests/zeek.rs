@@ -179,6 +179,10 @@ fn a_model_of_one_captures_normal_rows_flags_another_captures_attacks() {
     assert!(run.status.success(), "{}", stderr(&run));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["rows"]["test"], 5_310);
+    // With a test file, every one of the 1,402 Benign rows is used: a fifth sets the
+    // thresholds, the rest fit.
+    assert_eq!(report["rows"]["calibration"], 280);
+    assert_eq!(report["rows"]["train"], 1_402 - 280);
     let text = report.to_string();
     for detector in ["iforest", "autoencoder"] {
         let auc = report["detectors"][detector]["roc_auc"]

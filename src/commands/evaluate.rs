@@ -105,12 +105,34 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     Ok(())
 }
 
+/// `false alarms: expected 1.00%, on test normals 1.12%`, or the share of reference
+/// rows flagged when there is no expectation.
+pub(crate) fn false_alarm_text(d: &crate::eval::evaluate::DetectorReport) -> String {
+    let achieved = d
+        .test_false_alarm_rate
+        .map(|r| format!("on test normals {:.2}%", r * 100.0));
+    match (d.expected_false_alarm_rate, achieved) {
+        (Some(e), Some(a)) => format!("false alarms: expected {:.2}%, {a}", e * 100.0),
+        (Some(e), None) => format!("false alarms: expected {:.2}%", e * 100.0),
+        (None, a) => {
+            let flags = format!(
+                "threshold flags {:.2}% of the rows it was set on",
+                d.achieved_contamination * 100.0
+            );
+            match a {
+                Some(a) => format!("{flags}; false alarms {a}"),
+                None => flags,
+            }
+        }
+    }
+}
+
 fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Result<()> {
     let rule = match report.threshold_rule {
         ThresholdRule::Contamination { contamination } if report.protocol == "dagmm" => {
             format!("top {:.0}% of train+test scores", contamination * 100.0)
         }
-        rule => rule.describe(),
+        rule => rule.describe_of(report.thresholds_from),
     };
     writeln!(
         out,
@@ -119,8 +141,9 @@ fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Resul
     )?;
     writeln!(
         out,
-        "train {} rows · test {} rows ({} anomalies) · threshold: {rule}",
+        "train {} rows · calibration {} rows · test {} rows ({} anomalies) · threshold: {rule}",
         thousands(report.rows.train as u64),
+        thousands(report.rows.calibration as u64),
         thousands(report.rows.test as u64),
         thousands(report.rows.test_anomalies as u64),
     )?;
@@ -167,12 +190,12 @@ fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Resul
         let c = &d.confusion;
         writeln!(
             out,
-            "\n{name}: tp {} · fp {} · tn {} · fn {} · threshold flags {:.4}% of the rows it was fitted on",
+            "\n{name}: tp {} · fp {} · tn {} · fn {} · {}",
             thousands(c.tp),
             thousands(c.fp),
             thousands(c.tn),
             thousands(c.fn_),
-            d.achieved_contamination * 100.0
+            false_alarm_text(d)
         )?;
         let families: Vec<String> = d
             .per_family

@@ -46,11 +46,22 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     for (name, entry) in &bundle.manifest.detectors {
+        let rows = if entry.calibration_scores.is_some() {
+            "calibration rows"
+        } else {
+            "training rows"
+        };
+        let share = match entry.threshold.expected_false_alarm_rate {
+            Some(rate) => format!("expected false alarms {:.2}%", rate * 100.0),
+            None => format!(
+                "flags {:.2}% of {rows}",
+                entry.threshold.training_contamination * 100.0
+            ),
+        };
         eprintln!(
-            "  {name}: threshold {:.6} ({}; flags {:.2}% of training rows)",
+            "  {name}: threshold {:.6} ({}; {share})",
             entry.threshold.value,
-            entry.threshold.rule.describe(),
-            entry.threshold.training_contamination * 100.0
+            entry.threshold.rule.describe_of(rows),
         );
     }
     bundle.save(&args.out, args.force)?;

@@ -86,9 +86,17 @@ pub struct DetectorReport {
     /// Test rows flagged and their fraction.
     pub flagged: u64,
     pub flagged_fraction: f64,
-    /// Fraction of the rows the threshold was fitted on that it actually flags (whole tie
-    /// blocks are flagged or not, so this may differ from the one asked for).
+    /// Fraction of the rows the threshold was set on (the calibration rows, else the
+    /// training rows) that it actually flags (whole tie blocks are flagged or not, so
+    /// this may differ from the one asked for).
     pub achieved_contamination: f64,
+    /// The false-alarm rate to expect on new normal traffic: the share of held-out
+    /// normal calibration rows the threshold flags (profile protocol only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_false_alarm_rate: Option<f64>,
+    /// The false-alarm rate achieved: flagged rows among the test rows that are not
+    /// of the anomaly class (`None` when there are none).
+    pub test_false_alarm_rate: Option<f64>,
     pub confusion: Confusion,
     pub fit_seconds: f64,
     pub score_seconds: f64,
@@ -112,6 +120,8 @@ pub struct DetectorReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct RowCounts {
     pub train: usize,
+    /// Rows held out of the fit whose scores set the thresholds (0: none).
+    pub calibration: usize,
     pub test: usize,
     /// Positives (anomaly class) among the test rows.
     pub test_anomalies: usize,
@@ -126,6 +136,8 @@ pub struct EvaluationReport {
     /// `attack` normally; `normal` under dagmm.
     pub anomaly_class: &'static str,
     pub threshold_rule: ThresholdRule,
+    /// Which rows' scores the thresholds were set on, in words.
+    pub thresholds_from: &'static str,
     pub rows: RowCounts,
     pub columns: usize,
     pub constant_features: Vec<&'static str>,
@@ -157,6 +169,11 @@ impl EvaluationReport {
 /// The rows a protocol trains and tests on. Test rows may come from another dataset.
 struct Plan {
     train: Vec<usize>,
+    /// Rows of the training file held out to set the thresholds (may be empty).
+    calibration: Vec<usize>,
+    thresholds_from: &'static str,
+    /// The thresholds come from held-out normal rows (profile with calibration).
+    calibrated_on_normals: bool,
     test: Vec<usize>,
     /// Ground truth per test row: true = anomaly class.
     test_truth: Vec<bool>,
@@ -185,18 +202,26 @@ pub fn evaluate(
         }
     })?;
     let (train_matrix, _) = encoder.transform(train, &plan.train);
+    let (calibration_matrix, _) = encoder.transform(train, &plan.calibration);
     let mut encode_seconds = started.elapsed().as_secs_f64();
 
-    // Fit each detector and score its training rows...
+    // Fit each detector and score its training and calibration rows...
     let mut fitted = Vec::with_capacity(config.fit.detectors.len());
     for &kind in &config.fit.detectors {
         fitted.push(Scored {
-            fitted: pipeline::fit_detector(kind, &train_matrix, &encoder, &config.fit)?,
+            fitted: pipeline::fit_detector(
+                kind,
+                &train_matrix,
+                Some(&calibration_matrix),
+                &encoder,
+                &config.fit,
+            )?,
             test_scores: Vec::new(),
             score_seconds: 0.0,
         });
     }
     drop(train_matrix);
+    drop(calibration_matrix);
     // ...then score the test rows a chunk at a time: the test matrix never exists whole
     // (4.9 M rows × 120 columns would be 2.3 GB), so memory does not grow with the test
     // set beyond its scores.
@@ -225,7 +250,7 @@ pub fn evaluate(
     let mut detectors = std::collections::BTreeMap::new();
     for f in fitted {
         let report = judge(
-            &f.fitted.train_scores,
+            f.fitted.reference_scores(),
             &f.test_scores,
             &plan,
             f.fitted.fit_seconds,
@@ -252,8 +277,10 @@ pub fn evaluate(
         feature_set: config.fit.feature_set.name(),
         anomaly_class: plan.anomaly_class,
         threshold_rule: plan.threshold,
+        thresholds_from: plan.thresholds_from,
         rows: RowCounts {
             train: plan.train.len(),
+            calibration: plan.calibration.len(),
             test: plan.test.len(),
             test_anomalies: plan.test_truth.iter().filter(|&&t| t).count(),
         },
@@ -281,22 +308,27 @@ fn plan(
         return Err(unlabelled(test_data));
     }
     let attack = |d: &Dataset, r: usize| d.is_attack(r).unwrap_or(false);
-    let split =
-        RowSplit::new(train, config.protocol, Purpose::Evaluate, config.fit.seed).map_err(|e| {
-            match e {
-                SplitError::Unlabelled => unlabelled(train),
-                SplitError::NoRows { class } => EvaluateError::NoTrainingRows {
-                    path: train.source.clone(),
-                    class,
-                    protocol,
-                },
-                // Every protocol evaluates.
-                SplitError::NotDeployable => EvaluateError::NoTestRows,
-            }
-        })?;
+    // With a test file, nothing of the training file need be held out for testing.
+    let purpose = if test.is_some() {
+        Purpose::EvaluateOnOther
+    } else {
+        Purpose::Evaluate
+    };
+    let split = RowSplit::new(train, config.protocol, purpose, config.fit.seed).map_err(|e| {
+        match e {
+            SplitError::Unlabelled => unlabelled(train),
+            SplitError::NoRows { class } => EvaluateError::NoTrainingRows {
+                path: train.source.clone(),
+                class,
+                protocol,
+            },
+            // Every protocol evaluates.
+            SplitError::NotDeployable => EvaluateError::NoTestRows,
+        }
+    })?;
     let test_rows = match test {
         Some(t) => (0..t.len()).collect(),
-        None => split.held_out,
+        None => split.held_out.clone(),
     };
     let (threshold, combined, anomaly_is_attack) = match config.protocol {
         Protocol::Profile => (
@@ -319,6 +351,9 @@ fn plan(
             false,
         ),
     };
+    let thresholds_from = split.threshold_source();
+    let calibrated_on_normals =
+        config.protocol == Protocol::Profile && !split.calibration.is_empty();
     let train_rows = split.fit;
     if train_rows.is_empty() {
         return Err(EvaluateError::NoTrainingRows {
@@ -337,6 +372,9 @@ fn plan(
     let test_families = test_rows.iter().map(|&r| test_data.family(r)).collect();
     Ok(Plan {
         train: train_rows,
+        calibration: split.calibration,
+        thresholds_from,
+        calibrated_on_normals,
         test: test_rows,
         test_truth,
         test_families,
@@ -360,20 +398,21 @@ struct Scored {
     score_seconds: f64,
 }
 
-/// Threshold from the reference scores, then metrics on the test scores.
+/// Threshold from the reference scores (calibration or training), then metrics on the
+/// test scores.
 fn judge(
-    train_scores: &[f64],
+    reference_scores: &[f64],
     test_scores: &[f64],
     plan: &Plan,
     fit_seconds: f64,
     score_seconds: f64,
 ) -> Result<DetectorReport, EvaluateError> {
     let reference = if plan.threshold_on_combined {
-        let mut all = train_scores.to_vec();
+        let mut all = reference_scores.to_vec();
         all.extend_from_slice(test_scores);
         ScoreDistribution::new(&all)?
     } else {
-        ScoreDistribution::new(train_scores)?
+        ScoreDistribution::new(reference_scores)?
     };
     let threshold = reference.threshold(plan.threshold);
     let sorted = SortedScores::new(test_scores, Some(&plan.test_truth))?;
@@ -390,6 +429,12 @@ fn judge(
         flagged: confusion.tp + confusion.fp,
         flagged_fraction: (confusion.tp + confusion.fp) as f64 / test_scores.len().max(1) as f64,
         achieved_contamination: threshold.contamination,
+        // Calibration rows of the profile protocol are normal rows the detector never
+        // saw: the share it flags there is the false-alarm rate to expect.
+        expected_false_alarm_rate: plan
+            .calibrated_on_normals
+            .then_some(threshold.contamination),
+        test_false_alarm_rate: (confusion.fp + confusion.tn > 0).then(|| confusion.fpr()),
         confusion,
         fit_seconds,
         score_seconds,

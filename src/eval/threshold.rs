@@ -24,17 +24,24 @@ pub enum ThresholdRule {
 }
 
 impl ThresholdRule {
-    /// Short human form: `mean+2σ`, `p99`, `contamination 0.01`, `manual 0.5`.
+    /// Short human form: `mean+2σ`, `99th percentile`, `contamination 0.01`,
+    /// `manual 0.5` (of which scores is for the caller to say).
     pub fn describe(&self) -> String {
         match *self {
-            ThresholdRule::MeanStd { k } => format!("mean+{k}σ of training scores"),
-            ThresholdRule::Percentile { percentile } => {
-                format!("{percentile}th percentile of training scores")
-            }
+            ThresholdRule::MeanStd { k } => format!("mean+{k}σ"),
+            ThresholdRule::Percentile { percentile } => format!("{percentile}th percentile"),
             ThresholdRule::Contamination { contamination } => {
-                format!("contamination {contamination} of training scores")
+                format!("contamination {contamination}")
             }
             ThresholdRule::Manual { value } => format!("manual {value}"),
+        }
+    }
+
+    /// `describe` with the rows the rule is taken over, for every rule but a fixed score.
+    pub fn describe_of(&self, rows: &str) -> String {
+        match self {
+            ThresholdRule::Manual { .. } => self.describe(),
+            _ => format!("{} of {rows}", self.describe()),
         }
     }
 

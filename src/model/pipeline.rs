@@ -24,11 +24,11 @@ use crate::features::{Encoder, EncoderConfig, Matrix};
 pub enum Protocol {
     /// Learn the normal profile from labelled normal rows: evaluating fits on a seeded
     /// half of them and tests on the rest (or on `--test`); a deployed model learns from
-    /// all of them. Threshold from the training scores.
+    /// all of them. Thresholds from normal rows held out of the fit (calibration).
     #[default]
     Profile,
-    /// Fit on every row without labels; threshold by contamination. The reference
-    /// notebook's setting.
+    /// Fit on every row without labels; threshold by contamination (of held-out rows).
+    /// The reference notebook's setting.
     Unsupervised,
     /// Zong et al. (ICLR 2018): `normal` is the anomaly class; fit on half the attack
     /// rows; flag the top 20% of train+test scores. Evaluation only.
@@ -45,13 +45,30 @@ impl Protocol {
     }
 }
 
-/// What the fitted detectors are for: judging them on rows they did not learn from, or
-/// a model to deploy (which learns from every row its protocol allows).
+/// What the fitted detectors are for: judging them on rows of the same file they did
+/// not learn from, judging them on another file, or a model to deploy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
+    /// Test on the rows the split holds out (a seeded half of the class for profile).
     Evaluate,
+    /// Test on another file (`--test`): learn from every row the protocol allows, as a
+    /// deployed model does (dagmm still fits its half).
+    EvaluateOnOther,
     Deploy,
 }
+
+/// The share of the rows a protocol learns from that is held back to calibrate the
+/// thresholds: scores of rows a detector was fitted on are optimistic (an autoencoder
+/// reconstructs them better than new normal traffic), so "the 99th percentile" is
+/// taken over rows it has never seen and means about 1% false alarms on new traffic.
+pub const CALIBRATION_SHARE: f64 = 0.2;
+
+/// With fewer calibration rows than this, thresholds come from the training scores: a
+/// percentile of a few dozen rows says little.
+pub const MIN_CALIBRATION_ROWS: usize = 50;
+
+/// Offsets the calibration draw's seed from the split's, so the two are independent.
+const CALIBRATION_SEED: u64 = 0xca11_b4a7_e000_0000;
 
 /// Why the rows cannot be split.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +81,8 @@ pub enum SplitError {
     NotDeployable,
 }
 
-/// The rows of a dataset a protocol fits on and the rows it holds out for testing.
+/// The rows of a dataset a protocol fits on, the rows that calibrate its thresholds,
+/// and the rows it holds out for testing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowSplit {
     pub protocol: Protocol,
@@ -72,13 +90,18 @@ pub struct RowSplit {
     pub seed: u64,
     /// Rows the encoder and the detectors learn from, in file order.
     pub fit: Vec<usize>,
-    /// Rows held out for testing, in file order (empty for a deployed model).
+    /// Rows of the same kind as `fit`, never learned from, whose scores set the
+    /// thresholds (empty: the thresholds come from the training scores), in file order.
+    pub calibration: Vec<usize>,
+    /// Rows held out for testing, in file order (empty for a deployed model or a test
+    /// on another file).
     pub held_out: Vec<usize>,
 }
 
 impl RowSplit {
     /// Splits `data`'s rows as `protocol` does for `purpose` (profile and dagmm
-    /// evaluations draw a seeded half of their class).
+    /// evaluations draw a seeded half of their class; profile and unsupervised hold
+    /// [`CALIBRATION_SHARE`] of what is left back for calibration).
     pub fn new(
         data: &Dataset,
         protocol: Protocol,
@@ -106,19 +129,39 @@ impl RowSplit {
             held_out.sort_unstable();
             Ok((fit, held_out))
         };
-        let (fit, held_out) = match (protocol, purpose) {
+        let (pool, held_out) = match (protocol, purpose) {
             (Protocol::Profile, Purpose::Evaluate) => halves(false)?,
-            (Protocol::Profile, Purpose::Deploy) => (class_rows(false)?, Vec::new()),
+            (Protocol::Profile, Purpose::EvaluateOnOther | Purpose::Deploy) => {
+                (class_rows(false)?, Vec::new())
+            }
             (Protocol::Unsupervised, Purpose::Evaluate) => (all.clone().collect(), all.collect()),
-            (Protocol::Unsupervised, Purpose::Deploy) => (all.collect(), Vec::new()),
-            (Protocol::Dagmm, Purpose::Evaluate) => halves(true)?,
+            (Protocol::Unsupervised, Purpose::EvaluateOnOther | Purpose::Deploy) => {
+                (all.collect(), Vec::new())
+            }
+            (Protocol::Dagmm, Purpose::Evaluate | Purpose::EvaluateOnOther) => {
+                let (fit, held_out) = halves(true)?;
+                let held_out = match purpose {
+                    Purpose::Evaluate => held_out,
+                    _ => Vec::new(),
+                };
+                (fit, held_out)
+            }
             (Protocol::Dagmm, Purpose::Deploy) => return Err(SplitError::NotDeployable),
+        };
+        // dagmm sets its threshold on train and test scores together, as its paper does.
+        let calibrated = protocol != Protocol::Dagmm
+            && (pool.len() as f64 * CALIBRATION_SHARE).round() as usize >= MIN_CALIBRATION_ROWS;
+        let (calibration, fit) = if calibrated {
+            seeded_split(&pool, CALIBRATION_SHARE, seed ^ CALIBRATION_SEED)
+        } else {
+            (Vec::new(), pool)
         };
         Ok(RowSplit {
             protocol,
             purpose,
             seed,
             fit,
+            calibration,
             held_out,
         })
     }
@@ -126,29 +169,39 @@ impl RowSplit {
     /// Which rows the detectors learned from, in words.
     pub fn selection(&self) -> String {
         let seed = self.seed;
-        match (self.protocol, self.purpose) {
+        let rows = match (self.protocol, self.purpose) {
             (Protocol::Profile, Purpose::Evaluate) => {
                 format!("a seeded half of the normal rows (seed {seed})")
             }
-            (Protocol::Profile, Purpose::Deploy) => "every normal row".into(),
+            (Protocol::Profile, _) => "every normal row".into(),
             (Protocol::Unsupervised, _) => "every row, labels unused".into(),
             (Protocol::Dagmm, _) => format!("a seeded half of the attack rows (seed {seed})"),
+        };
+        if self.calibration.is_empty() {
+            rows
+        } else {
+            format!(
+                "{rows}, less a seeded {:.0}% held out to calibrate the thresholds",
+                CALIBRATION_SHARE * 100.0
+            )
+        }
+    }
+
+    /// Where the thresholds come from, in words.
+    pub fn threshold_source(&self) -> &'static str {
+        match (self.protocol, self.calibration.is_empty()) {
+            (Protocol::Dagmm, _) => "training and test scores together",
+            (Protocol::Profile, false) => "held-out normal rows (calibration)",
+            (_, false) => "held-out rows (calibration)",
+            (_, true) => "the training rows (too few rows to hold any out)",
         }
     }
 
     /// What a bundle's manifest records of the rows its detectors were fitted on: the
     /// source, the protocol and seed, the rule in words, the count, and a SHA-256 of the
-    /// row numbers (0-based, as little-endian u64s) that pins down exactly which rows.
+    /// row numbers (0-based, as little-endian u64s) that pins down exactly which rows;
+    /// the same for the calibration rows.
     pub fn training_record(&self, data: &Dataset) -> serde_json::Value {
-        let mut digest = Sha256::new();
-        for &r in &self.fit {
-            digest.update((r as u64).to_le_bytes());
-        }
-        let rows_sha256: String = digest
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         serde_json::json!({
             "source": data.source,
             "protocol": self.protocol,
@@ -156,9 +209,25 @@ impl RowSplit {
             "rows": self.fit.len(),
             "rows_in_file": data.len(),
             "selection": self.selection(),
-            "rows_sha256": rows_sha256,
+            "rows_sha256": rows_sha256(&self.fit),
+            "calibration_rows": self.calibration.len(),
+            "calibration_sha256": rows_sha256(&self.calibration),
+            "thresholds_from": self.threshold_source(),
         })
     }
+}
+
+/// A SHA-256 of row numbers (0-based, as little-endian u64s).
+fn rows_sha256(rows: &[usize]) -> String {
+    let mut digest = Sha256::new();
+    for &r in rows {
+        digest.update((r as u64).to_le_bytes());
+    }
+    digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// How the detectors are fitted: what `evaluate`, `train` and the dashboard share.
@@ -215,19 +284,32 @@ pub enum FitError {
     Autoencoder(#[from] AutoencoderError),
 }
 
-/// A detector fitted on the training rows, with its scores of those rows (where
-/// thresholds come from).
+/// A detector fitted on the training rows, with its scores of those rows and of the
+/// calibration rows (where thresholds come from, when there are any).
 #[derive(Debug)]
 pub struct FittedDetector {
     pub detector: Detector,
     pub train_scores: Vec<f64>,
+    /// Scores of the calibration rows; `None` when the split has none.
+    pub calibration_scores: Option<Vec<f64>>,
     pub fit_seconds: f64,
 }
 
-/// Fits one detector on the encoded training rows and scores them.
+impl FittedDetector {
+    /// The scores thresholds are set on: the calibration rows', else the training rows'.
+    pub fn reference_scores(&self) -> &[f64] {
+        self.calibration_scores
+            .as_deref()
+            .unwrap_or(&self.train_scores)
+    }
+}
+
+/// Fits one detector on the encoded training rows and scores them and the calibration
+/// rows.
 pub fn fit_detector(
     kind: DetectorKind,
     train: &Matrix,
+    calibration: Option<&Matrix>,
     encoder: &Encoder,
     config: &FitConfig,
 ) -> Result<FittedDetector, FitError> {
@@ -258,9 +340,14 @@ pub fn fit_detector(
         }
     };
     let train_scores = detector.score(train)?;
+    let calibration_scores = calibration
+        .filter(|m| m.rows() > 0)
+        .map(|m| detector.score(m))
+        .transpose()?;
     Ok(FittedDetector {
         detector,
         train_scores,
+        calibration_scores,
         fit_seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -283,29 +370,66 @@ mod tests {
         let split = |p, purpose| RowSplit::new(&data, p, purpose, 5).unwrap();
 
         let eval = split(Protocol::Profile, Purpose::Evaluate);
-        assert_eq!(eval.fit.len(), normal / 2);
-        assert_eq!(eval.fit.len() + eval.held_out.len(), data.len());
-        assert!(eval.fit.iter().all(|&r| data.is_attack(r) == Some(false)));
-        assert!(eval.fit.iter().all(|r| !eval.held_out.contains(r)));
+        // Half the normal rows; a fifth of them calibrates instead of fitting.
+        let half = normal / 2;
+        let calibration = (half as f64 * CALIBRATION_SHARE).round() as usize;
+        assert_eq!(
+            (eval.fit.len(), eval.calibration.len()),
+            (half - calibration, calibration)
+        );
+        assert_eq!(
+            eval.fit.len() + eval.calibration.len() + eval.held_out.len(),
+            data.len()
+        );
+        for rows in [&eval.fit, &eval.calibration] {
+            assert!(rows.iter().all(|&r| data.is_attack(r) == Some(false)));
+            assert!(rows.iter().all(|r| !eval.held_out.contains(r)));
+        }
+        assert!(eval.fit.iter().all(|r| !eval.calibration.contains(r)));
         assert_eq!(eval, split(Protocol::Profile, Purpose::Evaluate));
 
-        let deploy = split(Protocol::Profile, Purpose::Deploy);
-        assert_eq!((deploy.fit.len(), deploy.held_out.len()), (normal, 0));
+        // A deployed model and a test on another file learn from every normal row.
+        for purpose in [Purpose::Deploy, Purpose::EvaluateOnOther] {
+            let all = split(Protocol::Profile, purpose);
+            assert_eq!(all.fit.len() + all.calibration.len(), normal);
+            assert_eq!(
+                all.calibration.len(),
+                (normal as f64 * CALIBRATION_SHARE).round() as usize
+            );
+            assert!(all.held_out.is_empty());
+        }
 
         let dagmm = split(Protocol::Dagmm, Purpose::Evaluate);
         assert!(dagmm.fit.iter().all(|&r| data.is_attack(r) == Some(true)));
+        assert!(
+            dagmm.calibration.is_empty(),
+            "dagmm thresholds on train+test"
+        );
         assert_eq!(
             RowSplit::new(&data, Protocol::Dagmm, Purpose::Deploy, 5),
             Err(SplitError::NotDeployable)
         );
         let all = split(Protocol::Unsupervised, Purpose::Evaluate);
-        assert_eq!((all.fit.len(), all.held_out.len()), (1000, 1000));
+        assert_eq!(
+            (all.fit.len(), all.calibration.len(), all.held_out.len()),
+            (800, 200, 1000)
+        );
+
+        // Too few rows to hold any out: thresholds from the training scores.
+        let small = generate(&SynthConfig {
+            rows: 200,
+            seed: 3,
+            attack_fraction: 0.2,
+        });
+        let few = RowSplit::new(&small, Protocol::Profile, Purpose::Evaluate, 5).unwrap();
+        assert!(few.calibration.is_empty());
+        assert!(few.threshold_source().starts_with("the training rows"));
     }
 
     #[test]
     fn the_training_record_pins_the_rows() {
         let data = generate(&SynthConfig {
-            rows: 500,
+            rows: 1000,
             seed: 3,
             attack_fraction: 0.2,
         });
@@ -313,7 +437,13 @@ mod tests {
         let b = RowSplit::new(&data, Protocol::Profile, Purpose::Evaluate, 2).unwrap();
         let (ra, rb) = (a.training_record(&data), b.training_record(&data));
         assert_eq!(ra["rows"], a.fit.len());
-        assert_eq!(ra["selection"], "a seeded half of the normal rows (seed 1)");
+        assert_eq!(
+            ra["selection"],
+            "a seeded half of the normal rows (seed 1), less a seeded 20% held out to \
+             calibrate the thresholds"
+        );
+        assert_eq!(ra["calibration_rows"], a.calibration.len());
+        assert_ne!(ra["calibration_sha256"], rb["calibration_sha256"]);
         assert_ne!(ra["rows_sha256"], rb["rows_sha256"]);
         assert_eq!(ra, a.training_record(&data));
         let unlabelled = Dataset::new("x");

@@ -97,12 +97,19 @@ impl Schema {
 }
 
 /// A detector's decision threshold as saved: the rule, the value it gave on the
-/// training scores, and the share of training rows it flagged there.
+/// reference scores (the calibration rows', else the training rows'), and the share of
+/// those rows it flagged there.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SavedThreshold {
     pub rule: ThresholdRule,
     pub value: f64,
+    /// The share of the reference rows flagged (named before calibration existed).
     pub training_contamination: f64,
+    /// The false-alarm rate to expect on new normal traffic: the share of held-out
+    /// normal calibration rows flagged (`None` without them, or for bundles made
+    /// before calibration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_false_alarm_rate: Option<f64>,
 }
 
 /// Summary of the training scores, enough to move a threshold later without the data:
@@ -142,8 +149,21 @@ impl ScoreSummary {
 pub struct DetectorEntry {
     pub threshold: SavedThreshold,
     pub training_scores: ScoreSummary,
+    /// Scores of the calibration rows, which thresholds are moved on (`None`: they
+    /// come from `training_scores`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_scores: Option<ScoreSummary>,
     /// Detector-specific description (configuration, architecture, training history).
     pub details: serde_json::Value,
+}
+
+impl DetectorEntry {
+    /// The scores a threshold is moved on: the calibration rows', else the training rows'.
+    pub fn reference_scores(&self) -> &ScoreSummary {
+        self.calibration_scores
+            .as_ref()
+            .unwrap_or(&self.training_scores)
+    }
 }
 
 /// What the bundle says about how it was made.
@@ -444,8 +464,10 @@ mod tests {
                 rule: ThresholdRule::Percentile { percentile: 99.0 },
                 value: 0.6,
                 training_contamination: 0.01,
+                expected_false_alarm_rate: Some(0.01),
             },
             training_scores: ScoreSummary::of(&scores),
+            calibration_scores: Some(ScoreSummary::of(&scores[..scores.len() / 2])),
             details: serde_json::json!({"trees": 100}),
         };
         let ae_config = AutoencoderConfig {
@@ -467,8 +489,10 @@ mod tests {
                 rule: ThresholdRule::MeanStd { k: 2.0 },
                 value: 0.5,
                 training_contamination: 0.02,
+                expected_false_alarm_rate: None,
             },
             training_scores: ScoreSummary::of(&ae_scores),
+            calibration_scores: None,
             details: serde_json::to_value(AutoencoderDetails::of(&ae)).unwrap(),
         };
         let manifest = new_manifest(

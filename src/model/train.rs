@@ -1,5 +1,6 @@
 //! Training a bundle for deployment: the pipeline's rows, encoder and detectors, their
-//! thresholds fixed on the training scores, and the manifest that records all of it.
+//! thresholds fixed on the calibration rows' scores (held out of the fit), and the
+//! manifest that records all of it.
 
 use std::collections::BTreeMap;
 
@@ -91,16 +92,20 @@ pub fn train_bundle(data: &Dataset, config: &TrainConfig) -> Result<ModelBundle,
                 path: data.source.clone(),
             })?;
     let (matrix, _) = encoder.transform(data, &split.fit);
+    let (calibration, _) = encoder.transform(data, &split.calibration);
+    // Held-out normal rows: the share they flag is the false-alarm rate to expect.
+    let on_normals = config.protocol == Protocol::Profile && !split.calibration.is_empty();
     let mut entries = BTreeMap::new();
     let mut detectors = Detectors::default();
     for &kind in &config.fit.detectors {
-        let fitted = pipeline::fit_detector(kind, &matrix, &encoder, &config.fit)?;
+        let fitted =
+            pipeline::fit_detector(kind, &matrix, Some(&calibration), &encoder, &config.fit)?;
         let rule = match kind {
             DetectorKind::Iforest => config.iforest_threshold,
             DetectorKind::Autoencoder => config.autoencoder_threshold,
         }
         .unwrap_or(config.default_threshold());
-        let threshold = fix_threshold(&fitted.train_scores, rule)?;
+        let threshold = fix_threshold(fitted.reference_scores(), rule, on_normals)?;
         entries.insert(
             kind.name().to_owned(),
             detector_entry(&fitted, threshold, config),
@@ -124,6 +129,7 @@ fn detector_entry(
     DetectorEntry {
         threshold,
         training_scores: ScoreSummary::of(&fitted.train_scores),
+        calibration_scores: fitted.calibration_scores.as_deref().map(ScoreSummary::of),
         details: detector_details(
             &fitted.detector,
             &config.fit.iforest,
@@ -153,12 +159,18 @@ pub fn detector_details(
     }
 }
 
-/// The saved threshold from training scores.
-fn fix_threshold(scores: &[f64], rule: ThresholdRule) -> Result<SavedThreshold, TrainError> {
+/// The saved threshold from the reference scores; `on_normals` when they are held-out
+/// normal rows, whose flagged share is then the expected false-alarm rate.
+fn fix_threshold(
+    scores: &[f64],
+    rule: ThresholdRule,
+    on_normals: bool,
+) -> Result<SavedThreshold, TrainError> {
     let threshold = ScoreDistribution::new(scores)?.threshold(rule);
     Ok(SavedThreshold {
         rule,
         value: threshold.value,
         training_contamination: threshold.contamination,
+        expected_false_alarm_rate: on_normals.then_some(threshold.contamination),
     })
 }

@@ -90,10 +90,13 @@ impl DetectorPanel {
         self.mode.rule(self.step, || self.manual_range())
     }
 
-    /// The manual slider's score range: the training and test scores' extent (kept
+    /// The manual slider's score range: the reference and test scores' extent (kept
     /// positive, since the slider is log-spaced).
     fn manual_range(&self) -> (f64, f64) {
-        let train = self.result.as_ref().map(|r| r.training.sorted());
+        let train = self
+            .result
+            .as_ref()
+            .map(|r| r.reference.distribution.sorted());
         let bounds = [
             train.and_then(SortedScores::min),
             train.and_then(SortedScores::max),
@@ -128,7 +131,8 @@ impl DetectorPanel {
         self.mode = mode;
         let wanted = match (mode, &self.result) {
             (ThresholdMode::MeanStd, Some(r)) => {
-                let (mean, std) = (r.training.mean(), r.training.std());
+                let reference = &r.reference.distribution;
+                let (mean, std) = (reference.mean(), reference.std());
                 let k = current.map_or(2.0, |v| if std > 0.0 { (v - mean) / std } else { 2.0 });
                 k_step(k)
             }
@@ -175,11 +179,12 @@ impl DetectorPanel {
             return;
         };
         let rule = self.rule();
-        let t = result.training.threshold(rule);
+        let t = result.reference.distribution.threshold(rule);
         self.threshold = Some(SavedThreshold {
             rule,
             value: t.value,
             training_contamination: t.contamination,
+            expected_false_alarm_rate: result.reference.on_normals.then_some(t.contamination),
         });
         self.count_flagged(t.value);
     }

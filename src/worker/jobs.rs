@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::messages::{DetectorResult, Event, Settings, Source, TestSet, Thresholds};
+use super::messages::{
+    DetectorResult, Event, ReferenceScores, Settings, Source, TestSet, Thresholds,
+};
 use crate::data::demo::{SynthConfig, generate};
 use crate::data::reader::describe_paths;
 use crate::data::{Dataset, ReadOptions, read_paths};
@@ -142,19 +144,24 @@ pub(super) fn train(
     } else {
         settings.protocol
     };
-    let split =
-        RowSplit::new(&data, protocol, Purpose::Evaluate, settings.seed).map_err(|e| match e {
-            SplitError::NoRows { class } => {
-                format!("{} has no {class} rows to profile", data.source)
-            }
-            SplitError::Unlabelled | SplitError::NotDeployable => {
-                format!(
-                    "{} cannot be split by the {} protocol",
-                    data.source,
-                    protocol.name()
-                )
-            }
-        })?;
+    // With a test file, nothing of the training file need be held out for testing.
+    let purpose = if test_data.is_some() {
+        Purpose::EvaluateOnOther
+    } else {
+        Purpose::Evaluate
+    };
+    let split = RowSplit::new(&data, protocol, purpose, settings.seed).map_err(|e| match e {
+        SplitError::NoRows { class } => {
+            format!("{} has no {class} rows to profile", data.source)
+        }
+        SplitError::Unlabelled | SplitError::NotDeployable => {
+            format!(
+                "{} cannot be split by the {} protocol",
+                data.source,
+                protocol.name()
+            )
+        }
+    })?;
     let (test_source, test_rows) = match &test_data {
         Some(t) => (Arc::clone(t), (0..t.len()).collect()),
         None => (Arc::clone(&data), split.held_out.clone()),
@@ -175,6 +182,8 @@ pub(super) fn train(
         .fit_encoder(&data, &split.fit)
         .ok_or_else(|| format!("cannot encode {}: no usable rows", data.source))?;
     let (train_matrix, _) = encoder.transform(&data, &split.fit);
+    let (calibration_matrix, _) = encoder.transform(&data, &split.calibration);
+    let on_normals = protocol == Protocol::Profile && !split.calibration.is_empty();
     let (test_matrix, _) = encoder.transform(&test_source, &test_rows);
     let truth = test_source.has_labels().then(|| {
         test_rows
@@ -191,6 +200,7 @@ pub(super) fn train(
         source_rows: data.len(),
         families: data.family_counts(),
         train_rows: split.fit.len(),
+        calibration_rows: split.calibration.len(),
         data: test_source,
         rows: test_rows,
         truth,
@@ -215,19 +225,29 @@ pub(super) fn train(
                 break;
             }
             let _ = events.send(Event::Training(kind));
-            let fitted = match pipeline::fit_detector(kind, &train_matrix, &encoder, &fit) {
+            let fitted = match pipeline::fit_detector(
+                kind,
+                &train_matrix,
+                Some(&calibration_matrix),
+                &encoder,
+                &fit,
+            ) {
                 Ok(fitted) => fitted,
                 Err(FitError::Autoencoder(AutoencoderError::Cancelled)) => break,
                 Err(e) => return Err(e.to_string()),
             };
+            let reference = ReferenceScores {
+                distribution: ScoreDistribution::new(fitted.reference_scores())
+                    .map_err(|e| e.to_string())?,
+                on_normals,
+                training: ScoreSummary::of(&fitted.train_scores),
+                calibration: fitted.calibration_scores.as_deref().map(ScoreSummary::of),
+            };
             let detector = Arc::new(fitted.detector);
             let test_scores = detector.score(&test.matrix).map_err(|e| e.to_string())?;
-            let training =
-                ScoreDistribution::new(&fitted.train_scores).map_err(|e| e.to_string())?;
             let result = Arc::new(DetectorResult::new(
                 detector,
-                training,
-                ScoreSummary::of(&fitted.train_scores),
+                reference,
                 test_scores,
                 test.truth.as_deref(),
                 fitted.fit_seconds,
@@ -278,6 +298,9 @@ fn open_bundle(
         source_rows: data.len(),
         families: scored.family_counts(),
         train_rows: bundle.encoder.fitted_rows,
+        calibration_rows: bundle.manifest.training["calibration_rows"]
+            .as_u64()
+            .unwrap_or(0) as usize,
         data: Arc::clone(&scored),
         rows,
         truth,
@@ -291,14 +314,21 @@ fn open_bundle(
         };
         let started = Instant::now();
         let test_scores = detector.score(&test.matrix).map_err(|e| e.to_string())?;
-        let summary = &entry.training_scores;
-        let training =
-            ScoreDistribution::from_summary(&summary.quantiles, summary.mean, summary.std)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+        let summary = entry.reference_scores();
+        let reference = ReferenceScores {
+            distribution: ScoreDistribution::from_summary(
+                &summary.quantiles,
+                summary.mean,
+                summary.std,
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?,
+            on_normals: entry.threshold.expected_false_alarm_rate.is_some(),
+            training: entry.training_scores.clone(),
+            calibration: entry.calibration_scores.clone(),
+        };
         let result = Arc::new(DetectorResult::new(
             Arc::clone(detector),
-            training,
-            summary.clone(),
+            reference,
             test_scores,
             test.truth.as_deref(),
             started.elapsed().as_secs_f64(),
@@ -336,7 +366,8 @@ pub(super) fn save(
             result.kind.name().to_owned(),
             DetectorEntry {
                 threshold,
-                training_scores: result.training_summary.clone(),
+                training_scores: result.reference.training.clone(),
+                calibration_scores: result.reference.calibration.clone(),
                 details,
             },
         );

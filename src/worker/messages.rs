@@ -172,6 +172,8 @@ pub struct TestSet {
     /// Label mix of the source, by family (empty without labels).
     pub families: Vec<(Family, usize)>,
     pub train_rows: usize,
+    /// Rows held out of the fit to set the thresholds (0 for a saved bundle's run).
+    pub calibration_rows: usize,
     /// The dataset the test rows come from (the test file, or the source).
     pub data: Arc<Dataset>,
     /// Test rows, as indices into `data`.
@@ -188,9 +190,8 @@ pub struct TestSet {
 pub struct DetectorResult {
     pub kind: DetectorKind,
     pub detector: Arc<Detector>,
-    /// Scores of the training rows: where thresholds come from.
-    pub training: ScoreDistribution,
-    pub training_summary: ScoreSummary,
+    /// Where thresholds come from.
+    pub reference: ReferenceScores,
     /// Scores of the test rows, in [`TestSet::rows`] order.
     pub test_scores: Vec<f64>,
     /// The test scores sorted once (with labels when known), and their curves: computed
@@ -198,6 +199,19 @@ pub struct DetectorResult {
     pub sorted_test: Option<SortedScores>,
     pub curves: Curves,
     pub fit_seconds: f64,
+}
+
+/// The scores a detector's thresholds are set on, and the summaries a saved bundle
+/// keeps.
+#[derive(Debug, Clone)]
+pub struct ReferenceScores {
+    /// The calibration rows' scores when there are any, else the training rows'.
+    pub distribution: ScoreDistribution,
+    /// `distribution` holds held-out normal rows: the share a threshold flags there is
+    /// the false-alarm rate to expect on new normal traffic.
+    pub on_normals: bool,
+    pub training: ScoreSummary,
+    pub calibration: Option<ScoreSummary>,
 }
 
 /// ROC and precision–recall curves for plotting, with their areas.
@@ -216,8 +230,7 @@ impl DetectorResult {
     /// Sorts the test scores and computes their curves (off the UI thread).
     pub fn new(
         detector: Arc<Detector>,
-        training: ScoreDistribution,
-        training_summary: ScoreSummary,
+        reference: ReferenceScores,
         test_scores: Vec<f64>,
         truth: Option<&[bool]>,
         fit_seconds: f64,
@@ -235,8 +248,7 @@ impl DetectorResult {
         DetectorResult {
             kind: detector.kind(),
             detector,
-            training,
-            training_summary,
+            reference,
             test_scores,
             sorted_test,
             curves,

@@ -17,7 +17,9 @@ use std::time::Instant;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-pub use messages::{Command, Curves, DetectorResult, Event, Settings, Source, TestSet, Thresholds};
+pub use messages::{
+    Command, Curves, DetectorResult, Event, ReferenceScores, Settings, Source, TestSet, Thresholds,
+};
 
 /// The stop flag of the job running now. A new job raises its predecessor's flag and
 /// gets a fresh one, so a late stop never reaches a job started after it.

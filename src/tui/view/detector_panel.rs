@@ -110,13 +110,16 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
     frame.render_widget(block, slider);
     let mut lines = vec![slider_line(panel.knob(), inner.width as usize, theme)];
     if let Some(t) = panel.threshold {
-        lines.push(Line::raw(format!("rule: {}", rule_text(t.rule))));
+        lines.push(Line::raw(format!(
+            "rule: {}",
+            rule_text(t.rule, reference_rows(panel))
+        )));
         let value = format!("{:.6}", t.value);
         // As many digits as the rule's own percentage.
-        let flags = format!(
-            "flags {} of training rows",
-            percent(t.training_contamination)
-        );
+        let flags = match (t.expected_false_alarm_rate, reference_rows(panel)) {
+            (Some(rate), _) => format!("expected false alarms {}", percent(rate)),
+            (None, rows) => format!("flags {} of {rows}", percent(t.training_contamination)),
+        };
         // One line when it fits, else two: never a cut figure.
         if 10 + value.len() + 3 + flags.chars().count() <= inner.width as usize {
             lines.push(Line::from(vec![
@@ -136,6 +139,15 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
                 "flags {} of {} test rows",
                 thousands(panel.flagged as u64),
                 thousands(test.rows.len() as u64)
+            )));
+        }
+        // What the expectation came to on the test's own normal rows.
+        if let Some(c) = panel.confusion.filter(|c| c.fp + c.tn > 0) {
+            lines.push(Line::raw(format!(
+                "false alarms on test normals {} ({} of {})",
+                percent(c.fpr()),
+                thousands(c.fp),
+                thousands(c.fp + c.tn)
             )));
         }
     } else {
@@ -168,18 +180,32 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
     }
 }
 
+/// Which rows a threshold's flagged share is counted on.
+fn reference_rows(panel: &DetectorPanel) -> &'static str {
+    match panel
+        .result
+        .as_ref()
+        .map(|r| r.reference.calibration.is_some())
+    {
+        Some(true) => "calibration rows",
+        _ => "training rows",
+    }
+}
+
 /// A rule at the slider's precision: `contamination 1%`, `99th percentile`,
 /// `mean + 2.0σ`, `manual 0.0257`.
-fn rule_text(rule: crate::eval::threshold::ThresholdRule) -> String {
+fn rule_text(rule: crate::eval::threshold::ThresholdRule, rows: &str) -> String {
     use crate::eval::threshold::ThresholdRule as R;
+    // "calibration rows" → "calibration scores".
+    let scores = rows.replace("rows", "scores");
     match rule {
         R::Contamination { contamination } => {
-            format!("contamination {} of training rows", percent(contamination))
+            format!("contamination {} of {rows}", percent(contamination))
         }
         R::Percentile { percentile } => {
-            format!("{} percentile of training errors", ordinal(percentile))
+            format!("{} percentile of {scores}", ordinal(percentile))
         }
-        R::MeanStd { k } => format!("mean + {k:.2}σ of training errors"),
+        R::MeanStd { k } => format!("mean + {k:.2}σ of {scores}"),
         R::Manual { value } => format!("manual {}", significant(value, 4)),
     }
 }

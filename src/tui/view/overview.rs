@@ -40,11 +40,17 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     match &app.test {
         None => lines.push(Line::styled(app.status.clone(), theme.dim())),
         Some(t) => {
-            let parts = [
+            let mut parts = vec![
                 format!("{} rows", thousands(t.source_rows as u64)),
                 format!("trained on {}", thousands(t.train_rows as u64)),
-                format!("tested on {}", thousands(t.rows.len() as u64)),
             ];
+            if t.calibration_rows > 0 {
+                parts.push(format!(
+                    "thresholds on {}",
+                    thousands(t.calibration_rows as u64)
+                ));
+            }
+            parts.push(format!("tested on {}", thousands(t.rows.len() as u64)));
             let width = data.width.saturating_sub(2) as usize;
             lines.extend(
                 crate::tui::widgets::pack(&parts, " · ", width)
