@@ -2,6 +2,7 @@
 
 pub mod autoencoder;
 pub mod explain;
+pub mod fusion;
 pub mod iforest;
 
 use std::sync::Arc;

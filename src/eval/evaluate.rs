@@ -114,6 +114,10 @@ pub struct DetectorReport {
     /// Test-row scores, in test order (for plots; not in the JSON).
     #[serde(skip)]
     pub test_scores: Vec<f64>,
+    /// The scores the threshold was set on (the calibration rows', else the training
+    /// rows'; not in the JSON).
+    #[serde(skip)]
+    pub reference_scores: Vec<f64>,
 }
 
 /// Which rows went where.
@@ -444,6 +448,7 @@ fn judge(
         final_val_loss: None,
         stop: None,
         test_scores: test_scores.to_vec(),
+        reference_scores: reference_scores.to_vec(),
     })
 }
 
