@@ -35,8 +35,9 @@ fn col(header: &[String], name: &str) -> usize {
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
 }
 
-/// Checks a why cell: `feature (+N%), …`, each a KDD feature (or `feature=value` for a
-/// categorical one), shares descending and summing to at most 100%.
+/// Checks a why cell: `feature [value] (normal …) N%, …`, each a KDD feature (or
+/// `feature=value` for a categorical one) with what normal rows hold there, shares
+/// summing to at most 100%.
 fn assert_why_names_real_features(why: &str) {
     let names: Vec<&str> = netanomaly::data::schema::FEATURES
         .iter()
@@ -44,9 +45,10 @@ fn assert_why_names_real_features(why: &str) {
         .collect();
     let mut shares = Vec::new();
     for item in why.split(", ") {
-        let (feature, share) = item
-            .rsplit_once(" (+")
+        let (reading, share) = item
+            .rsplit_once(' ')
             .unwrap_or_else(|| panic!("malformed why item {item:?} in {why:?}"));
+        let feature = reading.split(' ').next().unwrap();
         let name = feature.split('=').next().unwrap();
         assert!(names.contains(&name), "{name} is not a KDD feature ({why})");
         if feature.contains('=') {
@@ -55,9 +57,19 @@ fn assert_why_names_real_features(why: &str) {
                 "{feature}"
             );
         }
-        shares.push(share.trim_end_matches("%)").parse::<f64>().unwrap());
+        // A model trained here records what normal rows hold for every feature.
+        assert!(
+            reading.contains(" (normal "),
+            "{item:?} lacks its normal range"
+        );
+        shares.push(
+            share
+                .strip_suffix('%')
+                .unwrap_or_else(|| panic!("{item:?}: no share"))
+                .parse::<f64>()
+                .unwrap(),
+        );
     }
-    assert!(shares.windows(2).all(|w| w[0] >= w[1]), "{why}");
     // Rounded to whole percent, so allow a little over 100.
     assert!(shares.iter().sum::<f64>() <= 101.5, "{why}");
 }

@@ -339,6 +339,9 @@ mod live {
             .map(|&(feature, share)| Contribution {
                 feature: feature.to_owned(),
                 share,
+                value: None,
+                normal: None,
+                unusual: false,
             })
             .collect()
     }

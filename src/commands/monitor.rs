@@ -374,7 +374,7 @@ fn json_record<'a>(batch: &'a ScoredBatch, row: usize, time: &str) -> JsonRecord
 }
 
 /// `2026-11-24T14:03:05.123456Z  line 12  tcp/http/SF  iforest 0.6121 FLAG  autoencoder
-/// 0.04521 FLAG  why[autoencoder] count (+41%), …`; for connections the start, Zeek's
+/// 0.04521 FLAG  why[autoencoder] count 212 (normal 1–18) 41%, …`; for connections the start, Zeek's
 /// uid and the endpoints take the place of the line.
 fn text_record(batch: &ScoredBatch, row: usize, time: &str, line: &mut Vec<u8>) -> io::Result<()> {
     let data = &batch.records;

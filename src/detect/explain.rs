@@ -11,21 +11,59 @@
 use serde::Serialize;
 
 use crate::data::schema::{FEATURES, FeatureKind};
-use crate::features::{Column, ColumnSource};
+use crate::features::{Column, ColumnSource, NormalRange};
+use crate::format::{significant, thousands};
 
-/// One original feature's share of a row's evidence.
+/// One original feature's share of a row's evidence, with the row's value and what
+/// normal rows hold there.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
     /// `src_bytes`, or `service=ecr_i` for a categorical feature.
     pub feature: String,
     /// Fraction of the row's total evidence, in [0, 1]; all shares sum to 1.
     pub share: f64,
+    /// The row's value of a numeric feature (`511`, `0.33`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// What the training rows hold: `≤ 12`, `0`, `147–1,032` for a number, `2.1% of
+    /// rows` for a category (`None` for a bundle made before this was recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normal: Option<String>,
+    /// The value lies outside that (a number outside the training rows' 1st–99th
+    /// percentile, a category in under 1% of them): evidence a person can check.
+    pub unusual: bool,
 }
 
-/// Folds per-column evidence into per-feature shares, largest first (ties by name).
+impl Contribution {
+    /// `count 511 (normal ≤ 12)`, `service=ecr_i (normal 0.1% of rows)`, `src_bytes`.
+    pub fn reading(&self) -> String {
+        self.read_as("normal ")
+    }
+
+    /// [`reading`](Self::reading) for narrow places: `count 511 (≤ 12)`.
+    pub fn short_reading(&self) -> String {
+        self.read_as("")
+    }
+
+    fn read_as(&self, normal_word: &str) -> String {
+        let mut text = self.feature.clone();
+        if let Some(v) = &self.value {
+            text.push(' ');
+            text.push_str(v);
+        }
+        if let Some(n) = &self.normal {
+            text.push_str(&format!(" ({normal_word}{n})"));
+        }
+        text
+    }
+}
+
+/// Folds per-column evidence into per-feature shares, unusual values first, then by
+/// share (ties by name).
 ///
-/// `encoded_row` names the categorical value (its hot column); `raw_categories`
-/// (protocol_type, service, flag as read) names a value the encoder had not seen.
+/// `encoded_row` names the categorical value (its hot column) and gives the numeric
+/// values; `raw_categories` (protocol_type, service, flag as read) names a value the
+/// encoder had not seen.
 pub fn by_feature(
     evidence: &[f64],
     columns: &[Column],
@@ -38,6 +76,11 @@ pub fn by_feature(
 /// The first `k` contributions of [`by_feature`], without naming (allocating) the
 /// others: the folding is done on the stack and only the `k` kept are named.
 /// `evidence` may be `f32` (the autoencoder's errors), widened exactly to `f64`.
+///
+/// A detector's evidence can sit on a feature whose value is typical: an autoencoder
+/// that meets a strange row reconstructs other columns badly too (a teardrop row's
+/// error lands on num_failed_logins at 0). So features whose value normal rows do not
+/// hold come first, each with its share; typical ones follow.
 pub fn top_features<E: Copy + Into<f64>>(
     evidence: &[E],
     columns: &[Column],
@@ -46,23 +89,37 @@ pub fn top_features<E: Copy + Into<f64>>(
     k: usize,
 ) -> Vec<Contribution> {
     let mut totals = [0.0f64; 41];
-    // The last hot column of each feature names a categorical value.
-    let mut hot: [Option<&ColumnSource>; 41] = [None; 41];
+    // The last hot column of each feature names a categorical value; a numeric
+    // feature's column gives its value.
+    let mut hot: [Option<&Column>; 41] = [None; 41];
+    let mut numeric: [Option<(&NormalRange, f32)>; 41] = [None; 41];
     for ((column, &e), &x) in columns.iter().zip(evidence).zip(encoded_row) {
         totals[column.feature] += e.into().max(0.0);
-        if x >= 0.5 {
-            hot[column.feature] = Some(&column.source);
+        match (&column.source, &column.normal) {
+            (ColumnSource::Numeric { .. }, Some(range)) => {
+                numeric[column.feature] = Some((range, x));
+            }
+            (ColumnSource::Numeric { .. }, None) => {}
+            _ if x >= 0.5 => hot[column.feature] = Some(column),
+            _ => {}
         }
     }
     let sum: f64 = totals.iter().sum();
     if !(sum > 0.0 && sum.is_finite()) || k == 0 {
         return Vec::new();
     }
-    let mut candidates = [(0u8, 0.0f64); 41];
+    let unusual = |f: usize| -> bool {
+        match (numeric[f], hot[f]) {
+            (Some((range, x)), _) => range.is_unusual(x),
+            (None, Some(c)) => c.normal.is_some_and(|n| n.is_unusual(1.0)),
+            (None, None) => false,
+        }
+    };
+    let mut candidates = [(0u8, false, 0.0f64); 41];
     let mut n = 0;
     for (f, &t) in totals.iter().enumerate() {
         if t > 0.0 {
-            candidates[n] = (f as u8, t / sum);
+            candidates[n] = (f as u8, unusual(f), t / sum);
             n += 1;
         }
     }
@@ -73,12 +130,13 @@ pub fn top_features<E: Copy + Into<f64>>(
             .iter()
             .position(|&c| c == f)
             .and_then(|slot| raw_categories.and_then(|r| r[slot]));
-        Name::of(f, hot[f], raw)
+        Name::of(f, hot[f].map(|c| &c.source), raw)
     };
-    // Shares descending, then names ascending: a total order (names are unique), so an
-    // unstable selection and sort give the stable sort's order.
-    let order = |a: &(u8, f64), b: &(u8, f64)| {
-        b.1.total_cmp(&a.1)
+    // Unusual first, shares descending, then names ascending: a total order (names are
+    // unique), so an unstable selection and sort give the stable sort's order.
+    let order = |a: &(u8, bool, f64), b: &(u8, bool, f64)| {
+        b.1.cmp(&a.1)
+            .then_with(|| b.2.total_cmp(&a.2))
             .then_with(|| name(a.0).cmp_text(&name(b.0)))
     };
     let k = k.min(n);
@@ -88,11 +146,67 @@ pub fn top_features<E: Copy + Into<f64>>(
     let kept = &mut candidates[..k];
     kept.sort_unstable_by(order);
     kept.iter()
-        .map(|&(f, share)| Contribution {
-            feature: name(f).to_text(),
-            share,
+        .map(|&(f, unusual, share)| {
+            let (value, normal) = reading(f as usize, numeric[f as usize], hot[f as usize]);
+            Contribution {
+                feature: name(f).to_text(),
+                share,
+                value,
+                normal,
+                unusual,
+            }
         })
         .collect()
+}
+
+/// A feature's value and normal range in words, as [`Contribution`] holds them.
+fn reading(
+    feature: usize,
+    numeric: Option<(&NormalRange, f32)>,
+    hot: Option<&Column>,
+) -> (Option<String>, Option<String>) {
+    let kind = FEATURES[feature].kind;
+    match (numeric, hot.and_then(|c| c.normal)) {
+        (Some((range, x)), _) => {
+            let NormalRange::Numeric { low, high, .. } = *range else {
+                return (None, None);
+            };
+            let value = range.raw(x).map(|v| number(v, kind));
+            let normal = if number(low, kind) == number(high, kind) {
+                number(low, kind)
+            } else if low <= 0.0 {
+                format!("≤ {}", number(high, kind))
+            } else {
+                format!("{}–{}", number(low, kind), number(high, kind))
+            };
+            (value, Some(normal))
+        }
+        (None, Some(NormalRange::Category { share })) => {
+            let normal = if share == 0.0 {
+                "never".to_owned()
+            } else {
+                format!("{}% of rows", significant(share * 100.0, 2))
+            };
+            (None, Some(normal))
+        }
+        _ => (None, None),
+    }
+}
+
+/// A raw value as the data writes it: rates with two decimals, counts whole.
+fn number(v: f64, kind: FeatureKind) -> String {
+    match kind {
+        FeatureKind::Rate => format!("{v:.2}"),
+        _ if (v - v.round()).abs() < 1e-3 && v.abs() < 1e15 => {
+            let r = v.round();
+            if r < 0.0 {
+                format!("-{}", thousands(r.abs() as u64))
+            } else {
+                thousands(r as u64)
+            }
+        }
+        _ => significant(v, 4),
+    }
 }
 
 /// A feature's display name in pieces: `src_bytes`, `service` `=` `ecr_i`,
@@ -128,12 +242,13 @@ impl<'a> Name<'a> {
     }
 }
 
-/// `src_bytes (+62%), service=ecr_i (+21%), count (+9%)`: the top `k`.
+/// `count 511 (normal ≤ 12) 62%, service=ecr_i (normal 0.1% of rows) 21%`: the top
+/// `k`, each with its value, what normal rows hold, and its share of the evidence.
 pub fn summary(contributions: &[Contribution], k: usize) -> String {
     contributions
         .iter()
         .take(k)
-        .map(|c| format!("{} (+{:.0}%)", c.feature, c.share * 100.0))
+        .map(|c| format!("{} {:.0}%", c.reading(), c.share * 100.0))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -188,25 +303,41 @@ mod tests {
         assert_eq!(services, 2.0);
         let total = 3.0 + services + 0.25;
         let why = by_feature(&evidence, columns, m.row(1), None);
+        // Row 1 (ecr_i, 1,032 bytes) is one of the three fitted rows: its src_bytes lies
+        // in the normal range, and ecr_i is a third of the rows, so nothing is unusual
+        // and shares decide.
         assert_eq!(
             why[0],
             Contribution {
                 feature: "src_bytes".into(),
-                share: 3.0 / total
+                share: 3.0 / total,
+                value: Some("1,032".into()),
+                normal: Some("200–1,032".into()),
+                unusual: false,
             }
         );
         assert_eq!(why[1].feature, "service=ecr_i");
+        assert_eq!(why[1].normal.as_deref(), Some("33% of rows"));
         assert!((why[1].share - services / total).abs() < 1e-12);
         assert_eq!(why[2].feature, "count");
         assert!((why.iter().map(|c| c.share).sum::<f64>() - 1.0).abs() < 1e-12);
         assert_eq!(
             summary(&why, 2),
             format!(
-                "src_bytes (+{:.0}%), service=ecr_i (+{:.0}%)",
+                "src_bytes 1,032 (normal 200–1,032) {:.0}%, service=ecr_i (normal 33% of rows) {:.0}%",
                 300.0 / total,
                 services * 100.0 / total
             )
         );
+        // Row 3 (gopher, 5 bytes) was not fitted on: both values are unusual, so they
+        // come before count, whatever the shares.
+        let why = by_feature(&evidence, columns, m.row(3), None);
+        assert!(
+            why[0].unusual && why[1].unusual && !why[2].unusual,
+            "{why:?}"
+        );
+        assert_eq!(why[0].reading(), "src_bytes 5 (normal 200–1,032)");
+        assert_eq!(why[2].feature, "count");
         // A service the encoder never saw is named from the raw record.
         let why = by_feature(
             &evidence,
@@ -221,7 +352,7 @@ mod tests {
     }
 
     /// The fold and full sort `by_feature` had before `top_features`: every feature
-    /// named, all sorted.
+    /// named, all sorted (unusual values first).
     fn reference(
         evidence: &[f64],
         columns: &[Column],
@@ -230,9 +361,16 @@ mod tests {
     ) -> Vec<Contribution> {
         let mut totals = [0.0f64; 41];
         let mut value_of: [Option<String>; 41] = std::array::from_fn(|_| None);
+        let mut hot: [Option<&Column>; 41] = [None; 41];
+        let mut numeric: [Option<(&NormalRange, f32)>; 41] = [None; 41];
         for ((column, &e), &x) in columns.iter().zip(evidence).zip(encoded_row) {
             totals[column.feature] += e.max(0.0);
+            if let (ColumnSource::Numeric { .. }, Some(range)) = (&column.source, &column.normal) {
+                numeric[column.feature] = Some((range, x));
+                continue;
+            }
             if x >= 0.5 {
+                hot[column.feature] = Some(column);
                 let slot = [1, 2, 3].iter().position(|&f| f == column.feature);
                 let raw = slot.and_then(|k| raw_categories.and_then(|r| r[k]));
                 value_of[column.feature] = match &column.source {
@@ -259,15 +397,25 @@ mod tests {
                     (Some(v), FeatureKind::Categorical) => format!("{name}={v}"),
                     _ => name.to_owned(),
                 };
+                let unusual = match (numeric[f], hot[f]) {
+                    (Some((range, x)), _) => range.is_unusual(x),
+                    (None, Some(c)) => c.normal.is_some_and(|n| n.is_unusual(1.0)),
+                    (None, None) => false,
+                };
+                let (value, normal) = reading(f, numeric[f], hot[f]);
                 Contribution {
                     feature,
                     share: t / sum,
+                    value,
+                    normal,
+                    unusual,
                 }
             })
             .collect();
         out.sort_by(|a, b| {
-            b.share
-                .total_cmp(&a.share)
+            b.unusual
+                .cmp(&a.unusual)
+                .then_with(|| b.share.total_cmp(&a.share))
                 .then_with(|| a.feature.cmp(&b.feature))
         });
         out

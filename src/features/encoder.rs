@@ -59,6 +59,65 @@ pub struct Column {
     /// Index of the original feature in the 41-feature schema.
     pub feature: usize,
     pub source: ColumnSource,
+    /// What the training rows hold there, for explanations (`None` in bundles made
+    /// before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal: Option<NormalRange>,
+}
+
+/// What the training rows (the normal profile) hold in a column: for a numeric feature
+/// its 1st–99th percentile in raw units, with what reads a raw value back from the
+/// matrix; for a category, its share of the training rows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum NormalRange {
+    Numeric {
+        low: f64,
+        high: f64,
+        log1p: bool,
+        mean: f64,
+        std: f64,
+    },
+    Category {
+        share: f64,
+    },
+}
+
+/// Lowest and highest percentiles of the training rows that count as normal.
+const NORMAL_LOW: f64 = 0.01;
+const NORMAL_HIGH: f64 = 0.99;
+
+/// A category rarer than this among the training rows is unusual.
+pub const RARE_CATEGORY: f64 = 0.01;
+
+impl NormalRange {
+    /// The raw value behind an encoded one (numeric columns).
+    pub fn raw(&self, encoded: f32) -> Option<f64> {
+        match *self {
+            NormalRange::Numeric {
+                log1p, mean, std, ..
+            } => {
+                let t = f64::from(encoded) * std + mean;
+                Some(if log1p { t.exp_m1() } else { t })
+            }
+            NormalRange::Category { .. } => None,
+        }
+    }
+
+    /// Whether a row's value lies outside what normal rows hold: a numeric value
+    /// outside the range (with room for the matrix's f32 rounding), a rare category.
+    pub fn is_unusual(&self, encoded: f32) -> bool {
+        match *self {
+            NormalRange::Numeric { low, high, .. } => {
+                let Some(v) = self.raw(encoded) else {
+                    return false;
+                };
+                let slack = 1e-4 * (high - low).abs().max(v.abs()).max(1.0);
+                v < low - slack || v > high + slack
+            }
+            NormalRange::Category { share } => share < RARE_CATEGORY,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -142,6 +201,7 @@ impl Encoder {
             || numeric_stats(dataset, rows, config.feature_set),
             || categories_seen(dataset, rows),
         );
+        let ranges = numeric_ranges(dataset, rows, config.feature_set);
         let mut columns = Vec::new();
         let mut numeric = Vec::new();
         let mut categorical = Vec::new();
@@ -154,27 +214,38 @@ impl Encoder {
                     .names()
                     .iter()
                     .zip(&seen[slot])
-                    .filter(|(_, s)| **s)
+                    .filter(|(_, s)| **s > 0)
                     .map(|(n, _)| n.clone())
                     .collect();
                 values.sort();
                 let first_column = columns.len();
+                let share_of = |name: &str| {
+                    let code = vocab.names().iter().position(|n| n == name);
+                    let n = code.map_or(0, |c| seen[slot][c]);
+                    n as f64 / rows.len() as f64
+                };
                 for v in &values {
                     columns.push(Column {
                         name: format!("{}={v}", spec.name),
                         feature,
                         source: ColumnSource::Category(v.clone()),
+                        normal: Some(NormalRange::Category { share: share_of(v) }),
                     });
                 }
+                let missing = rows.len() as u64 - seen[slot].iter().sum::<u64>();
                 columns.push(Column {
                     name: format!("{}=<missing>", spec.name),
                     feature,
                     source: ColumnSource::Missing,
+                    normal: Some(NormalRange::Category {
+                        share: missing as f64 / rows.len() as f64,
+                    }),
                 });
                 columns.push(Column {
                     name: format!("{}=<unseen>", spec.name),
                     feature,
                     source: ColumnSource::Unseen,
+                    normal: Some(NormalRange::Category { share: 0.0 }),
                 });
                 categorical.push(CategoricalEncoding {
                     feature,
@@ -195,6 +266,13 @@ impl Encoder {
                         name: spec.name.to_owned(),
                         feature,
                         source: ColumnSource::Numeric { log1p },
+                        normal: ranges[slot].map(|(low, high)| NormalRange::Numeric {
+                            low,
+                            high,
+                            log1p,
+                            mean,
+                            std: if constant { 1.0 } else { std },
+                        }),
                     });
                     Some(columns.len() - 1)
                 };
@@ -647,19 +725,47 @@ fn numeric_stats_reference(
         .collect()
 }
 
-/// Per categorical feature, which codes of the dataset's vocabulary occur in `rows`.
-fn categories_seen(dataset: &Dataset, rows: &[usize]) -> [Vec<bool>; 3] {
-    let mut seen: [Vec<bool>; 3] =
-        std::array::from_fn(|k| vec![false; dataset.vocabulary(k).len()]);
+/// Per categorical feature, how many of `rows` hold each code of the dataset's
+/// vocabulary.
+fn categories_seen(dataset: &Dataset, rows: &[usize]) -> [Vec<u64>; 3] {
+    let mut seen: [Vec<u64>; 3] = std::array::from_fn(|k| vec![0; dataset.vocabulary(k).len()]);
     for &r in rows {
         for (k, seen) in seen.iter_mut().enumerate() {
             let code = dataset.category_code(r, k);
             if code != MISSING {
-                seen[code as usize] = true;
+                seen[code as usize] += 1;
             }
         }
     }
     seen
+}
+
+/// Per numeric slot, the 1st and 99th percentiles of the present values of `rows`
+/// (`None` for a slot outside the feature set or with no value).
+fn numeric_ranges(dataset: &Dataset, rows: &[usize], set: FeatureSet) -> Vec<Option<(f64, f64)>> {
+    (0..N_NUMERIC)
+        .into_par_iter()
+        .map(|slot| {
+            if !set.includes(schema::numeric_feature(slot)) {
+                return None;
+            }
+            let mut values: Vec<f32> = rows
+                .iter()
+                .map(|&r| dataset.numeric(r)[slot])
+                .filter(|v| !v.is_nan())
+                .collect();
+            if values.is_empty() {
+                return None;
+            }
+            let last = values.len() - 1;
+            let mut at = |q: f64| {
+                let k = ((last as f64) * q).round() as usize;
+                *values.select_nth_unstable_by(k, f32::total_cmp).1
+            };
+            let (low, high) = (at(NORMAL_LOW), at(NORMAL_HIGH));
+            Some((f64::from(low), f64::from(high)))
+        })
+        .collect()
 }
 
 /// `log1p` where asked; zero (most counts) skips the logarithm.

@@ -3,5 +3,5 @@
 pub mod encoder;
 pub mod matrix;
 
-pub use encoder::{Column, ColumnSource, Encoder, EncoderConfig, UnseenValues};
+pub use encoder::{Column, ColumnSource, Encoder, EncoderConfig, NormalRange, UnseenValues};
 pub use matrix::Matrix;

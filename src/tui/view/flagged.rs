@@ -146,7 +146,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let [fields, why] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
     // The 41 fields in two columns, laid out by the width there is: values are whole
     // (a number is never cut), names take what is left and are shortened with "…".
     let values = test.data.fields(r);
@@ -157,14 +157,21 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
         .max()
         .unwrap_or(1)
         .min(12);
-    let longest_name = FEATURES.iter().map(|f| f.name.len()).max().unwrap_or(1);
-    let cell_width = (fields.width as usize).saturating_sub(1) / 2;
-    let name_width = cell_width
-        .saturating_sub(value_width + 2)
-        .clamp(6, longest_name);
+    // Each column's names as wide as its longest, shortened (right column first, where
+    // the long dst_host_* names are) only when the panel is too narrow.
+    let longest = |names: &[crate::data::schema::Feature]| {
+        names.iter().map(|f| f.name.len()).max().unwrap_or(1)
+    };
+    let (mut left, mut right) = (longest(&FEATURES[..half]), longest(&FEATURES[half..]));
+    let need = left + right + 2 * (value_width + 2) + 1;
+    let mut excess = need.saturating_sub(fields.width as usize);
+    let cut = excess.min(right.saturating_sub(6));
+    right -= cut;
+    excess -= cut;
+    left -= excess.min(left.saturating_sub(6));
     let lines: Vec<Line> = (0..half)
         .map(|k| {
-            let cell = |j: usize| {
+            let cell = |j: usize, name_width: usize| {
                 FEATURES.get(j).map_or(String::new(), |f| {
                     format!(
                         "{:<name_width$} {:>value_width$} ",
@@ -173,7 +180,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
                     )
                 })
             };
-            Line::raw(format!("{} {}", cell(k), cell(k + half)))
+            Line::raw(format!("{} {}", cell(k, left), cell(k + half, right)))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), fields);
@@ -205,20 +212,32 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
             )),
         ]));
         if let Some(list) = app.flagged.why.get(panel.kind, position) {
-            // The share is always shown; the feature's name takes what is left.
-            let bar_width = if why.width >= 44 { 12 } else { 6 };
+            // The share is always shown; the feature, its value and the normal range
+            // take what is left. Unusual values are listed first, in bold.
+            let bar_width = if why.width >= 70 { 12 } else { 6 };
             let name_width = (why.width as usize)
-                .saturating_sub(2 + 1 + bar_width + 6)
-                .clamp(8, 24);
+                .saturating_sub(2 + 1 + bar_width + 5)
+                .clamp(8, 56);
             for c in list.iter().take(8) {
                 let bar = "▇".repeat(((c.share * bar_width as f64).round() as usize).max(1));
+                let reading = c.reading();
+                let reading = if reading.chars().count() <= name_width {
+                    reading
+                } else {
+                    c.short_reading()
+                };
+                let text = Span::raw(format!(
+                    "  {:<name_width$} ",
+                    truncate(&reading, name_width)
+                ));
                 lines.push(Line::from(vec![
-                    Span::raw(format!(
-                        "  {:<name_width$} ",
-                        truncate(&c.feature, name_width)
-                    )),
+                    if c.unusual {
+                        text.style(Style::new().add_modifier(Modifier::BOLD))
+                    } else {
+                        text
+                    },
                     Span::styled(format!("{bar:<bar_width$}"), style),
-                    Span::raw(format!(" {:>4.0}%", c.share * 100.0)),
+                    Span::raw(format!("{:>4.0}%", c.share * 100.0)),
                 ]));
             }
         }
