@@ -46,15 +46,25 @@ impl Contribution {
     }
 
     fn read_as(&self, normal_word: &str) -> String {
-        let mut text = self.feature.clone();
+        let mut text = String::with_capacity(64);
+        self.write_reading(&mut text, normal_word);
+        text
+    }
+
+    /// Appends the reading to `out` (no string of its own: the monitor writes three
+    /// per flagged record and detector).
+    fn write_reading(&self, out: &mut String, normal_word: &str) {
+        out.push_str(&self.feature);
         if let Some(v) = &self.value {
-            text.push(' ');
-            text.push_str(v);
+            out.push(' ');
+            out.push_str(v);
         }
         if let Some(n) = &self.normal {
-            text.push_str(&format!(" ({normal_word}{n})"));
+            out.push_str(" (");
+            out.push_str(normal_word);
+            out.push_str(n);
+            out.push(')');
         }
-        text
     }
 }
 
@@ -245,12 +255,17 @@ impl<'a> Name<'a> {
 /// `count 511 (normal ≤ 12) 62%, service=ecr_i (normal 0.1% of rows) 21%`: the top
 /// `k`, each with its value, what normal rows hold, and its share of the evidence.
 pub fn summary(contributions: &[Contribution], k: usize) -> String {
-    contributions
-        .iter()
-        .take(k)
-        .map(|c| format!("{} {:.0}%", c.reading(), c.share * 100.0))
-        .collect::<Vec<_>>()
-        .join(", ")
+    use std::fmt::Write;
+    let mut out = String::with_capacity(64 * k.min(contributions.len()));
+    for (i, c) in contributions.iter().take(k).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        c.write_reading(&mut out, "normal ");
+        // Writing to a String cannot fail.
+        let _ = write!(out, " {:.0}%", c.share * 100.0);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -77,6 +77,10 @@ pub enum NormalRange {
         log1p: bool,
         mean: f64,
         std: f64,
+        /// `low` and `high` as the matrix holds them: a value is compared there,
+        /// with no logarithm per row.
+        encoded_low: f32,
+        encoded_high: f32,
     },
     Category {
         share: f64,
@@ -105,16 +109,14 @@ impl NormalRange {
     }
 
     /// Whether a row's value lies outside what normal rows hold: a numeric value
-    /// outside the range (with room for the matrix's f32 rounding), a rare category.
+    /// outside the range (compared encoded, as encoding is monotone), a rare category.
     pub fn is_unusual(&self, encoded: f32) -> bool {
         match *self {
-            NormalRange::Numeric { low, high, .. } => {
-                let Some(v) = self.raw(encoded) else {
-                    return false;
-                };
-                let slack = 1e-4 * (high - low).abs().max(v.abs()).max(1.0);
-                v < low - slack || v > high + slack
-            }
+            NormalRange::Numeric {
+                encoded_low,
+                encoded_high,
+                ..
+            } => encoded < encoded_low || encoded > encoded_high,
             NormalRange::Category { share } => share < RARE_CATEGORY,
         }
     }
@@ -266,12 +268,17 @@ impl Encoder {
                         name: spec.name.to_owned(),
                         feature,
                         source: ColumnSource::Numeric { log1p },
-                        normal: ranges[slot].map(|(low, high)| NormalRange::Numeric {
-                            low,
-                            high,
-                            log1p,
-                            mean,
-                            std: if constant { 1.0 } else { std },
+                        normal: ranges[slot].map(|(low, high)| {
+                            let std = if constant { 1.0 } else { std };
+                            NormalRange::Numeric {
+                                low,
+                                high,
+                                log1p,
+                                mean,
+                                std,
+                                encoded_low: encode(log1p, mean, std, low),
+                                encoded_high: encode(log1p, mean, std, high),
+                            }
                         }),
                     });
                     Some(columns.len() - 1)
@@ -384,15 +391,7 @@ impl Encoder {
                 _ => {
                     let raw = f64::from(values[n.slot]);
                     let raw = if raw.is_nan() { n.median } else { raw };
-                    // Clamped: a huge raw value over a small σ must not become inf.
-                    // NaN (a column missing in every training row has no median or
-                    // mean) is the centre, as for a constant column.
-                    let z = (transform(n.log1p, raw) - n.mean) / n.std;
-                    let encoded = if z.is_nan() {
-                        0.0
-                    } else {
-                        z.clamp(-f64::from(f32::MAX), f64::from(f32::MAX)) as f32
-                    };
+                    let encoded = encode(n.log1p, n.mean, n.std, raw);
                     *last = Some((bits, encoded));
                     encoded
                 }
@@ -766,6 +765,18 @@ fn numeric_ranges(dataset: &Dataset, rows: &[usize], set: FeatureSet) -> Vec<Opt
             Some((f64::from(low), f64::from(high)))
         })
         .collect()
+}
+
+/// A raw numeric value as the matrix holds it. Clamped: a huge raw value over a small σ
+/// must not become inf. NaN (a column missing in every training row has no median or
+/// mean) is the centre, as for a constant column.
+fn encode(log1p: bool, mean: f64, std: f64, raw: f64) -> f32 {
+    let z = (transform(log1p, raw) - mean) / std;
+    if z.is_nan() {
+        0.0
+    } else {
+        z.clamp(-f64::from(f32::MAX), f64::from(f32::MAX)) as f32
+    }
 }
 
 /// `log1p` where asked; zero (most counts) skips the logarithm.
