@@ -203,11 +203,13 @@ fn reading(
     }
 }
 
-/// A raw value as the data writes it: rates with two decimals, counts whole.
+/// A raw value as the data writes it: rates with two decimals, counts whole (a value
+/// read back from the f32 matrix is a rounding error off its integer: 3,851,730, not
+/// 3851729.8).
 fn number(v: f64, kind: FeatureKind) -> String {
     match kind {
         FeatureKind::Rate => format!("{v:.2}"),
-        _ if (v - v.round()).abs() < 1e-3 && v.abs() < 1e15 => {
+        _ if v.is_finite() && v.abs() < 1e15 => {
             let r = v.round();
             if r < 0.0 {
                 format!("-{}", thousands(r.abs() as u64))
