@@ -356,8 +356,7 @@ fn plan(
         ),
     };
     let thresholds_from = split.threshold_source();
-    let calibrated_on_normals =
-        config.protocol == Protocol::Profile && !split.calibration.is_empty();
+    let calibrated_on_normals = split.calibrates_on_normals();
     let train_rows = split.fit;
     if train_rows.is_empty() {
         return Err(EvaluateError::NoTrainingRows {

@@ -187,6 +187,12 @@ impl RowSplit {
         }
     }
 
+    /// Whether the thresholds are set on held-out normal rows, so that the share they
+    /// flag there is the false-alarm rate to expect on new normal traffic.
+    pub fn calibrates_on_normals(&self) -> bool {
+        self.protocol == Protocol::Profile && !self.calibration.is_empty()
+    }
+
     /// Where the thresholds come from, in words.
     pub fn threshold_source(&self) -> &'static str {
         match (self.protocol, self.calibration.is_empty()) {

@@ -94,7 +94,7 @@ pub fn train_bundle(data: &Dataset, config: &TrainConfig) -> Result<ModelBundle,
     let (matrix, _) = encoder.transform(data, &split.fit);
     let (calibration, _) = encoder.transform(data, &split.calibration);
     // Held-out normal rows: the share they flag is the false-alarm rate to expect.
-    let on_normals = config.protocol == Protocol::Profile && !split.calibration.is_empty();
+    let on_normals = split.calibrates_on_normals();
     let mut entries = BTreeMap::new();
     let mut detectors = Detectors::default();
     for &kind in &config.fit.detectors {

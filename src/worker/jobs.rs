@@ -183,7 +183,7 @@ pub(super) fn train(
         .ok_or_else(|| format!("cannot encode {}: no usable rows", data.source))?;
     let (train_matrix, _) = encoder.transform(&data, &split.fit);
     let (calibration_matrix, _) = encoder.transform(&data, &split.calibration);
-    let on_normals = protocol == Protocol::Profile && !split.calibration.is_empty();
+    let on_normals = split.calibrates_on_normals();
     let (test_matrix, _) = encoder.transform(&test_source, &test_rows);
     let truth = test_source.has_labels().then(|| {
         test_rows
