@@ -98,6 +98,15 @@ fn monitor_scores_each_record_as_score_does() {
             assert_eq!(flag, &row[col(&format!("{name}_flag"))] == "1");
             let why = record[name]["why"].as_array().unwrap();
             assert_eq!(why.is_empty(), !flag, "{record}");
+            // Each feature with what normal rows hold there; unusual values first.
+            let unusual: Vec<bool> = why
+                .iter()
+                .map(|w| {
+                    assert!(w["normal"].is_string(), "{w}");
+                    w["unusual"].as_bool().unwrap()
+                })
+                .collect();
+            assert!(unusual.windows(2).all(|p| p[0] >= p[1]), "{record}");
             flagged[k] += u64::from(flag);
         }
     }

@@ -245,6 +245,12 @@ struct JsonVerdict<'a> {
 struct JsonWhy<'a> {
     feature: &'a str,
     share: f64,
+    /// The record's value (numeric features) and what normal training rows hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normal: Option<&'a str>,
+    unusual: bool,
 }
 
 struct Printer {
@@ -364,6 +370,9 @@ fn json_record<'a>(batch: &'a ScoredBatch, row: usize, time: &str) -> JsonRecord
                         .map(|c| JsonWhy {
                             feature: &c.feature,
                             share: (c.share * 1e4).round() / 1e4,
+                            value: c.value.as_deref(),
+                            normal: c.normal.as_deref(),
+                            unusual: c.unusual,
                         })
                         .collect(),
                 };
