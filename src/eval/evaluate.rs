@@ -312,12 +312,7 @@ fn plan(
         return Err(unlabelled(test_data));
     }
     let attack = |d: &Dataset, r: usize| d.is_attack(r).unwrap_or(false);
-    // With a test file, nothing of the training file need be held out for testing.
-    let purpose = if test.is_some() {
-        Purpose::EvaluateOnOther
-    } else {
-        Purpose::Evaluate
-    };
+    let purpose = Purpose::evaluating(test.is_some());
     let split = RowSplit::new(train, config.protocol, purpose, config.fit.seed).map_err(|e| {
         match e {
             SplitError::Unlabelled => unlabelled(train),
@@ -330,9 +325,11 @@ fn plan(
             SplitError::NotDeployable => EvaluateError::NoTestRows,
         }
     })?;
+    let thresholds_from = split.threshold_source();
+    let calibrated_on_normals = split.calibrates_on_normals();
     let test_rows = match test {
         Some(t) => (0..t.len()).collect(),
-        None => split.held_out.clone(),
+        None => split.held_out,
     };
     let (threshold, combined, anomaly_is_attack) = match config.protocol {
         Protocol::Profile => (
@@ -355,8 +352,6 @@ fn plan(
             false,
         ),
     };
-    let thresholds_from = split.threshold_source();
-    let calibrated_on_normals = split.calibrates_on_normals();
     let train_rows = split.fit;
     if train_rows.is_empty() {
         return Err(EvaluateError::NoTrainingRows {
@@ -437,7 +432,7 @@ fn judge(
         expected_false_alarm_rate: plan
             .calibrated_on_normals
             .then_some(threshold.contamination),
-        test_false_alarm_rate: (confusion.fp + confusion.tn > 0).then(|| confusion.fpr()),
+        test_false_alarm_rate: confusion.false_alarm_rate(),
         confusion,
         fit_seconds,
         score_seconds,

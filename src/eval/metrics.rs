@@ -98,6 +98,12 @@ impl Confusion {
     pub fn fpr(&self) -> f64 {
         ratio(self.fp, [self.fp, self.tn])
     }
+
+    /// The false-alarm rate among the rows not of the anomaly class, `None` when there
+    /// are none (where [`fpr`](Self::fpr) would say 0).
+    pub fn false_alarm_rate(&self) -> Option<f64> {
+        (self.fp + self.tn > 0).then(|| self.fpr())
+    }
 }
 
 /// `num / (den[0] + den[1])` without overflow, 0.0 for an empty denominator.

@@ -57,6 +57,18 @@ pub enum Purpose {
     Deploy,
 }
 
+impl Purpose {
+    /// An evaluation's purpose: on another file when one is given (nothing of the
+    /// training file need then be held out for testing), else on the held-out rows.
+    pub fn evaluating(on_another_file: bool) -> Self {
+        if on_another_file {
+            Purpose::EvaluateOnOther
+        } else {
+            Purpose::Evaluate
+        }
+    }
+}
+
 /// The share of the rows a protocol learns from that is held back to calibrate the
 /// thresholds: scores of rows a detector was fitted on are optimistic (an autoencoder
 /// reconstructs them better than new normal traffic), so "the 99th percentile" is
@@ -138,14 +150,8 @@ impl RowSplit {
             (Protocol::Unsupervised, Purpose::EvaluateOnOther | Purpose::Deploy) => {
                 (all.collect(), Vec::new())
             }
-            (Protocol::Dagmm, Purpose::Evaluate | Purpose::EvaluateOnOther) => {
-                let (fit, held_out) = halves(true)?;
-                let held_out = match purpose {
-                    Purpose::Evaluate => held_out,
-                    _ => Vec::new(),
-                };
-                (fit, held_out)
-            }
+            (Protocol::Dagmm, Purpose::Evaluate) => halves(true)?,
+            (Protocol::Dagmm, Purpose::EvaluateOnOther) => (halves(true)?.0, Vec::new()),
             (Protocol::Dagmm, Purpose::Deploy) => return Err(SplitError::NotDeployable),
         };
         // dagmm sets its threshold on train and test scores together, as its paper does.

@@ -144,12 +144,7 @@ pub(super) fn train(
     } else {
         settings.protocol
     };
-    // With a test file, nothing of the training file need be held out for testing.
-    let purpose = if test_data.is_some() {
-        Purpose::EvaluateOnOther
-    } else {
-        Purpose::Evaluate
-    };
+    let purpose = Purpose::evaluating(test_data.is_some());
     let split = RowSplit::new(&data, protocol, purpose, settings.seed).map_err(|e| match e {
         SplitError::NoRows { class } => {
             format!("{} has no {class} rows to profile", data.source)

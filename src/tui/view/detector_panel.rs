@@ -142,10 +142,13 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
             )));
         }
         // What the expectation came to on the test's own normal rows.
-        if let Some(c) = panel.confusion.filter(|c| c.fp + c.tn > 0) {
+        if let Some((c, rate)) = panel
+            .confusion
+            .and_then(|c| Some((c, c.false_alarm_rate()?)))
+        {
             lines.push(Line::raw(format!(
                 "false alarms on test normals {} ({} of {})",
-                percent(c.fpr()),
+                percent(rate),
                 thousands(c.fp),
                 thousands(c.fp + c.tn)
             )));
