@@ -118,18 +118,11 @@ pub fn top_features<E: Copy + Into<f64>>(
     if !(sum > 0.0 && sum.is_finite()) || k == 0 {
         return Vec::new();
     }
-    let unusual = |f: usize| -> bool {
-        match (numeric[f], hot[f]) {
-            (Some((range, x)), _) => range.is_unusual(x),
-            (None, Some(c)) => c.normal.is_some_and(|n| n.is_unusual(1.0)),
-            (None, None) => false,
-        }
-    };
     let mut candidates = [(0u8, false, 0.0f64); 41];
     let mut n = 0;
     for (f, &t) in totals.iter().enumerate() {
         if t > 0.0 {
-            candidates[n] = (f as u8, unusual(f), t / sum);
+            candidates[n] = (f as u8, is_unusual(numeric[f], hot[f]), t / sum);
             n += 1;
         }
     }
@@ -167,6 +160,17 @@ pub fn top_features<E: Copy + Into<f64>>(
             }
         })
         .collect()
+}
+
+/// Whether a feature's value is one normal rows do not hold: its numeric value (as
+/// encoded) against the range, or its hot category's share of the training rows.
+fn is_unusual(numeric: Option<(&NormalRange, f32)>, hot: Option<&Column>) -> bool {
+    match (numeric, hot.and_then(|c| c.normal.as_ref())) {
+        (Some((range, x)), _) => range.is_unusual(x),
+        // A hot one-hot column holds 1.
+        (None, Some(category)) => category.is_unusual(1.0),
+        (None, None) => false,
+    }
 }
 
 /// A feature's value and normal range in words, as [`Contribution`] holds them.
@@ -414,11 +418,7 @@ mod tests {
                     (Some(v), FeatureKind::Categorical) => format!("{name}={v}"),
                     _ => name.to_owned(),
                 };
-                let unusual = match (numeric[f], hot[f]) {
-                    (Some((range, x)), _) => range.is_unusual(x),
-                    (None, Some(c)) => c.normal.is_some_and(|n| n.is_unusual(1.0)),
-                    (None, None) => false,
-                };
+                let unusual = is_unusual(numeric[f], hot[f]);
                 let (value, normal) = reading(f, numeric[f], hot[f]);
                 Contribution {
                     feature,

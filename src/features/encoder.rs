@@ -199,9 +199,9 @@ impl Encoder {
         if rows.is_empty() {
             return Err(EncoderError::NoRows);
         }
-        let (stats, seen) = rayon::join(
+        let (stats, counts) = rayon::join(
             || numeric_stats(dataset, rows, config.feature_set),
-            || categories_seen(dataset, rows),
+            || category_counts(dataset, rows),
         );
         let ranges = numeric_ranges(dataset, rows, config.feature_set);
         let mut columns = Vec::new();
@@ -212,35 +212,32 @@ impl Encoder {
             if spec.kind == FeatureKind::Categorical {
                 let slot = categorical_slot(feature);
                 let vocab = dataset.vocabulary(slot);
-                let mut values: Vec<String> = vocab
+                // The values the rows hold, with their counts, sorted by name.
+                let mut held: Vec<(&String, u64)> = vocab
                     .names()
                     .iter()
-                    .zip(&seen[slot])
-                    .filter(|(_, s)| **s > 0)
-                    .map(|(n, _)| n.clone())
+                    .zip(counts[slot].iter().copied())
+                    .filter(|&(_, n)| n > 0)
                     .collect();
-                values.sort();
+                held.sort();
                 let first_column = columns.len();
-                let share_of = |name: &str| {
-                    let code = vocab.names().iter().position(|n| n == name);
-                    let n = code.map_or(0, |c| seen[slot][c]);
-                    n as f64 / rows.len() as f64
-                };
-                for v in &values {
+                let share = |n: u64| n as f64 / rows.len() as f64;
+                for &(v, n) in &held {
                     columns.push(Column {
                         name: format!("{}={v}", spec.name),
                         feature,
                         source: ColumnSource::Category(v.clone()),
-                        normal: Some(NormalRange::Category { share: share_of(v) }),
+                        normal: Some(NormalRange::Category { share: share(n) }),
                     });
                 }
-                let missing = rows.len() as u64 - seen[slot].iter().sum::<u64>();
+                let values: Vec<String> = held.into_iter().map(|(v, _)| v.clone()).collect();
+                let missing = rows.len() as u64 - counts[slot].iter().sum::<u64>();
                 columns.push(Column {
                     name: format!("{}=<missing>", spec.name),
                     feature,
                     source: ColumnSource::Missing,
                     normal: Some(NormalRange::Category {
-                        share: missing as f64 / rows.len() as f64,
+                        share: share(missing),
                     }),
                 });
                 columns.push(Column {
@@ -726,17 +723,17 @@ fn numeric_stats_reference(
 
 /// Per categorical feature, how many of `rows` hold each code of the dataset's
 /// vocabulary.
-fn categories_seen(dataset: &Dataset, rows: &[usize]) -> [Vec<u64>; 3] {
-    let mut seen: [Vec<u64>; 3] = std::array::from_fn(|k| vec![0; dataset.vocabulary(k).len()]);
+fn category_counts(dataset: &Dataset, rows: &[usize]) -> [Vec<u64>; 3] {
+    let mut counts: [Vec<u64>; 3] = std::array::from_fn(|k| vec![0; dataset.vocabulary(k).len()]);
     for &r in rows {
-        for (k, seen) in seen.iter_mut().enumerate() {
+        for (k, counts) in counts.iter_mut().enumerate() {
             let code = dataset.category_code(r, k);
             if code != MISSING {
-                seen[code as usize] += 1;
+                counts[code as usize] += 1;
             }
         }
     }
-    seen
+    counts
 }
 
 /// Per numeric slot, the 1st and 99th percentiles of the present values of `rows`

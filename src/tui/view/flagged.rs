@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
-use super::text::{Columns, detail_popup, titled, truncate};
+use super::text::{Columns, detail_popup, titled, truncate, why_reading};
 use crate::data::schema::FEATURES;
 use crate::detect::DetectorKind;
 use crate::format::thousands;
@@ -220,22 +220,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
                 .clamp(8, 56);
             for c in list.iter().take(8) {
                 let bar = "▇".repeat(((c.share * bar_width as f64).round() as usize).max(1));
-                let reading = c.reading();
-                let reading = if reading.chars().count() <= name_width {
-                    reading
-                } else {
-                    c.short_reading()
-                };
-                let text = Span::raw(format!(
-                    "  {:<name_width$} ",
-                    truncate(&reading, name_width)
-                ));
                 lines.push(Line::from(vec![
-                    if c.unusual {
-                        text.style(Style::new().add_modifier(Modifier::BOLD))
-                    } else {
-                        text
-                    },
+                    why_reading(c, name_width),
                     Span::styled(format!("{bar:<bar_width$}"), style),
                     Span::raw(format!("{:>4.0}%", c.share * 100.0)),
                 ]));

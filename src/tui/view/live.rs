@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
-use super::text::{Columns, detail_popup, titled, truncate};
+use super::text::{Columns, detail_popup, titled, why_reading};
 use crate::format::{significant, thousands};
 use crate::monitor::Format;
 use crate::tui::app::App;
@@ -539,7 +539,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, alert: &Alert, theme: Theme) {
         for c in v.why.iter().take(8) {
             let bar = "▇".repeat(((c.share * 12.0).round() as usize).max(1));
             lines.push(Line::from(vec![
-                Span::raw(format!("  {:<44} ", truncate(&c.reading(), 44))),
+                why_reading(c, 44),
                 Span::styled(format!("{bar:<12}"), style),
                 Span::raw(format!(" {:>4.0}%", c.share * 100.0)),
             ]));

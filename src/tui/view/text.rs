@@ -3,11 +3,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear};
 
 use crate::detect::DetectorKind;
+use crate::detect::explain::Contribution;
 use crate::tui::app::App;
 use crate::tui::detector_panel::{DetectorPanel, DetectorState};
 
@@ -44,6 +45,24 @@ pub(super) fn truncate(s: &str, n: usize) -> String {
         let mut t: String = s.chars().take(n - 1).collect();
         t.push('…');
         t
+    }
+}
+
+/// A why-feature's reading in `width` columns (padded): the full one when it fits, the
+/// short one (`count 511 (≤ 12)`) else, cut with "…" if even that is too long; bold
+/// when the value is unusual, as those lead the list.
+pub(super) fn why_reading(c: &Contribution, width: usize) -> Span<'static> {
+    let reading = c.reading();
+    let reading = if reading.chars().count() <= width {
+        reading
+    } else {
+        c.short_reading()
+    };
+    let text = Span::raw(format!("  {:<width$} ", truncate(&reading, width)));
+    if c.unusual {
+        text.style(Style::new().add_modifier(Modifier::BOLD))
+    } else {
+        text
     }
 }
 
