@@ -42,7 +42,7 @@ fn figures(test: &[f64], reference: &[f64], truth: &[bool], rule: ThresholdRule)
     }
 }
 
-/// The fused scores of the test and the reference rows under `rule`'s combination.
+/// The fused scores of the test and the reference rows under the combination `how`.
 fn fused(report: &EvaluationReport, how: &str) -> (Vec<f64>, Vec<f64>) {
     let f = &report.detectors["iforest"];
     let a = &report.detectors["autoencoder"];
@@ -59,19 +59,12 @@ fn fused(report: &EvaluationReport, how: &str) -> (Vec<f64>, Vec<f64>) {
             cap(&tf, sf) + cap(&ta, sa)
         }
     };
-    let test = f
-        .test_scores
-        .iter()
-        .zip(&a.test_scores)
-        .map(|(&x, &y)| combine(x, y))
-        .collect();
+    let both = |xs: &[f64], ys: &[f64]| -> Vec<f64> {
+        xs.iter().zip(ys).map(|(&x, &y)| combine(x, y)).collect()
+    };
     // The reference rows are the same rows for both detectors (the calibration split).
-    let reference = f
-        .reference_scores
-        .iter()
-        .zip(&a.reference_scores)
-        .map(|(&x, &y)| combine(x, y))
-        .collect();
+    let test = both(&f.test_scores, &a.test_scores);
+    let reference = both(&f.reference_scores, &a.reference_scores);
     (test, reference)
 }
 

@@ -78,7 +78,6 @@ impl TailCalibration {
     /// `−ln` of [`tail`](Self::tail): 0 for the most typical score, growing without
     /// bound for scores beyond every normal row's.
     pub fn surprise(&self, score: f64) -> f64 {
-        let n = self.sorted.len() as f64;
         if score.is_nan() {
             return 0.0;
         }
@@ -86,8 +85,7 @@ impl TailCalibration {
             return -self.tail(score).ln();
         }
         // In logs, so a score far past the top does not underflow to p = 0.
-        let p_u = self.tail(self.u).max(1.0 / (n + 1.0));
-        -p_u.ln() + (score - self.u) / self.beta
+        -self.tail(self.u).ln() + (score - self.u) / self.beta
     }
 }
 
