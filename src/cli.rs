@@ -151,6 +151,9 @@ pub struct TrainArgs {
     /// --iforest-threshold (e.g. mean-std:2 for the notebook's mean + 2σ).
     #[arg(long, value_name = "RULE:VALUE", value_parser = ThresholdRule::parse)]
     pub ae_threshold: Option<ThresholdRule>,
+    /// Fused detector threshold on its calibration scores, as for --iforest-threshold.
+    #[arg(long, value_name = "RULE:VALUE", value_parser = ThresholdRule::parse)]
+    pub fused_threshold: Option<ThresholdRule>,
     /// Replace an existing bundle.
     #[arg(long)]
     pub force: bool,
@@ -431,12 +434,13 @@ impl ReadArgs {
 /// What `train` and `evaluate` fit: which detectors, on which features, how.
 #[derive(Debug, Args)]
 pub struct FitArgs {
-    /// Detectors to fit, comma-separated.
+    /// Detectors to fit, comma-separated. `fused` adds the other two's surprises
+    /// (tail probabilities among held-out normal rows) and fits them too.
     #[arg(
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "iforest,autoencoder"
+        default_value = "iforest,autoencoder,fused"
     )]
     pub detectors: Vec<DetectorKind>,
     /// `all` 41 features, or `header`: the 28 computable from packet headers.
@@ -464,7 +468,7 @@ impl FitArgs {
     /// The pipeline's fitting configuration, reporting progress to `observer`.
     pub fn config(&self, observer: crate::detect::autoencoder::TrainObserver) -> FitConfig {
         FitConfig {
-            detectors: self.detectors.clone(),
+            detectors: DetectorKind::with_parts(&self.detectors),
             feature_set: self.feature_set,
             seed: self.seed,
             drop_constant: self.drop_constant_columns,

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
+use crate::detect::DetectorKind;
 use crate::eval::evaluate::{DetectorReport, EvaluationReport};
 use crate::eval::metrics::SortedScores;
 use crate::format::{METRICS_HEADER, four_decimals, thousands};
@@ -17,15 +18,13 @@ const BINS: usize = 60;
 fn color(name: &str) -> RGBColor {
     match name {
         "iforest" => RGBColor(0x1f, 0x77, 0xb4),
+        "fused" => RGBColor(0x2c, 0xa0, 0x2c),
         _ => RGBColor(0xd6, 0x27, 0x8b),
     }
 }
 
 fn pretty(name: &str) -> &'static str {
-    match name {
-        "iforest" => "Isolation Forest",
-        _ => "Autoencoder",
-    }
+    DetectorKind::from_name(name).map_or("?", DetectorKind::title)
 }
 
 type Plot = Result<String, String>;

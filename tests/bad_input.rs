@@ -483,5 +483,8 @@ fn every_command_help_has_an_example_and_reads_as_text() {
         assert!(!help.contains("[`"), "{command}: {help}");
     }
     let help = stdout(&netanomaly(&["train", "--help"]));
-    assert!(help.contains("[default: iforest,autoencoder]"), "{help}");
+    assert!(
+        help.contains("[default: iforest,autoencoder,fused]"),
+        "{help}"
+    );
 }

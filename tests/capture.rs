@@ -125,6 +125,8 @@ fn model() -> &'static Path {
                     "percentile:99.5",
                     "--ae-threshold",
                     "percentile:99.5",
+                    "--fused-threshold",
+                    "percentile:99.5",
                     "--epochs",
                     "30",
                 ],

@@ -119,7 +119,7 @@ fn profile_protocol_is_strong_and_stable_across_seeds() {
                 .unwrap();
             assert!((0.005..0.02).contains(&normal.rate), "{}", normal.rate);
         }
-        assert_eq!(report.detectors.len(), 2);
+        assert_eq!(report.detectors.len(), 3);
     }
 }
 
@@ -261,6 +261,8 @@ fn evaluate_writes_a_shareable_report_directory() {
         [
             "autoencoder-confusion.svg",
             "autoencoder-histogram.svg",
+            "fused-confusion.svg",
+            "fused-histogram.svg",
             "iforest-confusion.svg",
             "iforest-histogram.svg",
             "index.html",
@@ -279,7 +281,7 @@ fn evaluate_writes_a_shareable_report_directory() {
     // The curves carry the AUCs of the JSON; the summary has the same figures.
     let roc = std::fs::read_to_string(report.join("roc.svg")).unwrap();
     let summary = std::fs::read_to_string(report.join("summary.md")).unwrap();
-    for name in ["iforest", "autoencoder"] {
+    for name in ["iforest", "autoencoder", "fused"] {
         let auc = format!(
             "{:.4}",
             json["detectors"][name]["roc_auc"].as_f64().unwrap()
@@ -314,7 +316,7 @@ fn evaluate_writes_a_shareable_report_directory() {
     let mut forced = args.to_vec();
     forced.push("--force");
     run_json(&forced);
-    assert_eq!(std::fs::read_dir(&report).unwrap().count(), 8);
+    assert_eq!(std::fs::read_dir(&report).unwrap().count(), files.len());
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,

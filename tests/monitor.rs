@@ -79,7 +79,7 @@ fn monitor_scores_each_record_as_score_does() {
         .collect();
     let (summary, records) = printed.split_last().unwrap();
     assert_eq!(records.len(), rows.len());
-    let mut flagged = [0u64; 2];
+    let mut flagged = [0u64; 3];
     for (record, row) in records.iter().zip(&rows) {
         assert_eq!(record["kind"], "record");
         // Line numbers count the inserted line: records after it are one further on.
@@ -87,7 +87,8 @@ fn monitor_scores_each_record_as_score_does() {
         let expected_line = if line > 500 { line + 1 } else { line };
         assert_eq!(record["line"], expected_line);
         assert_eq!(record["service"], row[col("service")]);
-        for (k, name) in ["iforest", "autoencoder"].iter().enumerate() {
+        // The fused detector too, restored from the bundle: its scores are `score`'s.
+        for (k, name) in ["iforest", "autoencoder", "fused"].iter().enumerate() {
             let score = record[name]["score"].as_f64().unwrap();
             let csv_score: f64 = row[col(&format!("{name}_score"))].parse().unwrap();
             assert!(
@@ -110,12 +111,13 @@ fn monitor_scores_each_record_as_score_does() {
             flagged[k] += u64::from(flag);
         }
     }
-    assert!(flagged[0] > 0 && flagged[1] > 0, "{flagged:?}");
+    assert!(flagged.iter().all(|&n| n > 0), "{flagged:?}");
     assert_eq!(summary["kind"], "summary");
     assert_eq!(summary["counts"]["records"], rows.len() as u64);
     assert_eq!(summary["counts"]["skipped_bad_records"], 1);
     assert_eq!(summary["counts"]["flagged"]["iforest"], flagged[0]);
     assert_eq!(summary["counts"]["flagged"]["autoencoder"], flagged[1]);
+    assert_eq!(summary["counts"]["flagged"]["fused"], flagged[2]);
 
     // --strict stops at the bad line, naming it.
     let strict = netanomaly(&[

@@ -84,6 +84,7 @@ fn train_then_score_writes_the_documented_csv() {
         "encoder.json",
         "iforest.json",
         "autoencoder.bpk",
+        "fused.json",
         "SHA256SUMS",
     ] {
         assert!(model.join(file).is_file(), "{file}");
@@ -107,10 +108,10 @@ fn train_then_score_writes_the_documented_csv() {
     let announced = format!("wrote {} rows to", rows.len());
     assert!(stderr(&run).contains(&announced), "{}", stderr(&run));
     assert!(!rows.is_empty());
-    let mut flags = [0usize; 2];
+    let mut flags = [0usize; 3];
     for row in &rows {
         let mut any = false;
-        for (k, d) in ["iforest", "autoencoder"].into_iter().enumerate() {
+        for (k, d) in ["iforest", "autoencoder", "fused"].into_iter().enumerate() {
             let flagged = &row[col(&header, &format!("{d}_flag"))] == "1";
             let why = &row[col(&header, &format!("{d}_why"))];
             let score: f64 = row[col(&header, &format!("{d}_score"))].parse().unwrap();
@@ -132,7 +133,7 @@ fn train_then_score_writes_the_documented_csv() {
         }
         assert!(any, "row {} is written but not flagged", &row[0]);
     }
-    assert!(flags[0] > 0 && flags[1] > 0, "{flags:?}");
+    assert!(flags.iter().all(|&n| n > 0), "{flags:?}");
     // The demo traffic's attacks dominate what is flagged.
     let family = col(&header, "family");
     let attacks = rows.iter().filter(|r| &r[family] != "normal").count();
@@ -147,7 +148,9 @@ fn train_then_score_writes_the_documented_csv() {
     let flagged: Vec<_> = every
         .iter()
         .filter(|r| {
-            &r[col(&header, "iforest_flag")] == "1" || &r[col(&header, "autoencoder_flag")] == "1"
+            ["iforest", "autoencoder", "fused"]
+                .iter()
+                .any(|d| r[col(&header, &format!("{d}_flag"))] == *"1")
         })
         .map(|r| r[0].to_owned())
         .collect();

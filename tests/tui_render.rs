@@ -93,7 +93,7 @@ fn every_tab_renders_the_trained_state() {
             assert!(!small.contains("too small"), "{small}");
             assert_snapshot!(format!("tab_{}_80x24", i + 1), small);
         }
-        key(&mut app, KeyCode::Char('5'));
+        key(&mut app, KeyCode::Char('6'));
         // The real autoencoder's why-features are there for the rows on screen.
         let first = app.flagged.rows[0];
         assert!(
@@ -138,7 +138,7 @@ fn the_worker_exports_and_saves_what_the_screen_shows() {
         let event = events.blocking_recv().expect("worker alive");
         match &event {
             Event::Done { .. } => {
-                key(&mut app, KeyCode::Char('5'));
+                key(&mut app, KeyCode::Char('6'));
                 key(&mut app, KeyCode::Char('e'));
                 key(&mut app, KeyCode::Char('s'));
             }
@@ -269,7 +269,13 @@ fn a_saved_bundle_opens_without_training_and_keeps_its_thresholds() {
     assert!(app.error.is_none(), "{:?}", app.error);
     // Every generated row is scored, exactly as `score` does, at the saved thresholds.
     assert_eq!(app.test.as_ref().unwrap().rows.len(), 3000);
-    for (panel, name) in [(&app.iforest, "iforest"), (&app.autoencoder, "autoencoder")] {
+    // The fused detector too: it is restored from fused.json onto the loaded parts.
+    assert!(bundle.detectors.fused().is_some());
+    for (panel, name) in [
+        (&app.iforest, "iforest"),
+        (&app.autoencoder, "autoencoder"),
+        (&app.fused, "fused"),
+    ] {
         let saved = bundle.manifest.detectors[name].threshold;
         assert_eq!(panel.threshold, Some(saved), "{name}");
         let scores = &panel.result.as_ref().unwrap().test_scores;
@@ -503,7 +509,7 @@ mod live {
         let mut app = live_app(Format::Kdd);
         assert_eq!(app.tab, Tab::Live);
         let screen = render(&app, 120, 36);
-        assert!(screen.contains("6 Live"), "{screen}");
+        assert!(screen.contains("7 Live"), "{screen}");
         assert!(
             screen.contains("● running · /var/log/kdd.log (followed)"),
             "{screen}"
@@ -639,7 +645,7 @@ mod live {
     #[test]
     fn without_monitor_the_live_tab_says_how_to_start_it() {
         let mut app = App::new(SOURCE.describe(), true, settings());
-        key(&mut app, KeyCode::Char('6'));
+        key(&mut app, KeyCode::Char('7'));
         let screen = render(&app, 80, 24);
         assert!(screen.contains("Not monitoring."), "{screen}");
         assert_snapshot!("live_off_80x24", screen);

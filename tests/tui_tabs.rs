@@ -12,6 +12,7 @@ use insta::assert_snapshot;
 use netanomaly::data::demo::{SynthConfig, generate};
 use netanomaly::data::{Dataset, ReadOptions, read_path};
 use netanomaly::detect::autoencoder::{Backend, StopReason, TrainEvent};
+use netanomaly::detect::fusion::FusedDetector;
 use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples};
 use netanomaly::detect::{Detector, DetectorKind};
 use netanomaly::eval::metrics::SortedScores;
@@ -176,15 +177,47 @@ fn trained_app_of(data: Dataset) -> App {
     // it (its why-features are then empty, as for a failed explanation).
     app.update(Msg::Worker(Event::DetectorReady(result(
         DetectorKind::Autoencoder,
-        forest,
+        Arc::clone(&forest),
         &ae_training,
         ae_scores,
+        &truth,
+    ))));
+    // A fused detector whose parts are both the forest (the stand-in has no scores of
+    // its own to fuse), calibrated on the forest's training scores: its scores are
+    // then what scoring its parts gives, as the detail popup does.
+    let forest_scores = app.iforest.result.as_ref().unwrap().test_scores.clone();
+    let forest_training = forest_training_scores(&app);
+    let fused = FusedDetector::new([
+        (Arc::clone(&forest), forest_training.as_slice()),
+        (Arc::clone(&forest), forest_training.as_slice()),
+    ])
+    .unwrap();
+    let fused_training = fused.fuse_scores(&[&forest_training, &forest_training]);
+    let fused_scores = fused.fuse_scores(&[&forest_scores, &forest_scores]);
+    app.update(Msg::Worker(Event::Training(DetectorKind::Fused)));
+    app.update(Msg::Worker(Event::DetectorReady(result(
+        DetectorKind::Fused,
+        Arc::new(Detector::Fused(fused)),
+        &fused_training,
+        fused_scores,
         &truth,
     ))));
     app.update(Msg::Worker(Event::Done { seconds: 1.5 }));
     pin_machine(&mut app);
     app.status = "both detectors trained".into();
     app
+}
+
+/// The forest's training scores as its panel keeps them (the quantiles of its summary).
+fn forest_training_scores(app: &App) -> Vec<f64> {
+    app.iforest
+        .result
+        .as_ref()
+        .unwrap()
+        .reference
+        .training
+        .quantiles
+        .clone()
 }
 
 /// The backend depends on the build's features; the snapshots should not.
@@ -247,7 +280,7 @@ fn every_tab_renders_hand_made_results() {
         }
         assert_snapshot!(format!("hand_made_tab_{}", i + 1), render(&app, 120, 36));
     }
-    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('6'));
     key(&mut app, KeyCode::Enter);
     let detail = render(&app, 100, 30);
     assert!(detail.contains("Isolation Forest score"), "{detail}");
@@ -264,7 +297,7 @@ fn the_flagged_detail_names_a_zeek_connection_by_uid() {
         .map(|r| format!("uid {} · ", data.conn(r).unwrap().uid.as_deref().unwrap()))
         .collect();
     let mut app = trained_app_of(data);
-    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('6'));
     key(&mut app, KeyCode::Enter);
     let detail = render(&app, 150, 40);
     let shown: Vec<&String> = uids
@@ -399,7 +432,7 @@ fn esc_and_q_close_popups_and_the_help_is_modal() {
     key(&mut app, KeyCode::Char('?'));
     assert!(app.help);
     key(&mut app, KeyCode::Right);
-    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('6'));
     assert!(
         app.help,
         "an unbound key or a bound one leaves the help open"
@@ -412,7 +445,7 @@ fn esc_and_q_close_popups_and_the_help_is_modal() {
     key(&mut app, KeyCode::Char('q'));
     assert!(!app.help && !app.quit);
     // The record detail.
-    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('6'));
     key(&mut app, KeyCode::Enter);
     assert!(app.flagged.detail);
     key(&mut app, KeyCode::Esc);
@@ -433,9 +466,9 @@ fn esc_and_q_close_popups_and_the_help_is_modal() {
     assert!(app.status.contains("nothing is training"), "{}", app.status);
     assert!(app.take_commands().is_empty());
     // A filter no row passes says so and how to change it.
-    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('6'));
     let mut empty = None;
-    for _ in 0..4 {
+    for _ in 0..5 {
         key(&mut app, KeyCode::Char('f'));
         if app.flagged.rows.is_empty() {
             empty = Some(render(&app, 120, 36));
@@ -456,11 +489,20 @@ fn flagged_rows_filter_sort_and_export() {
     let mut app = trained_app();
     let dir = tempfile::tempdir().unwrap();
     app.out_dir = dir.path().to_path_buf();
-    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('6'));
     let either = app.flagged.rows.len();
     assert!(either > 2, "{either}");
     // Sorted by the autoencoder's score, highest first.
     let scores = &app.autoencoder.result.as_ref().unwrap().test_scores;
+    assert!(
+        app.flagged
+            .rows
+            .windows(2)
+            .all(|w| scores[w[0]] >= scores[w[1]])
+    );
+    // o cycles the sort: the fused score, then the forest's.
+    key(&mut app, KeyCode::Char('o'));
+    let scores = &app.fused.result.as_ref().unwrap().test_scores;
     assert!(
         app.flagged
             .rows
@@ -498,6 +540,18 @@ fn flagged_rows_filter_sort_and_export() {
     assert_eq!(app.flagged.selected, 2.min(both.saturating_sub(1)));
     key(&mut app, KeyCode::End);
     assert_eq!(app.flagged.selected, both.saturating_sub(1));
+    // The last filter lists what the fused detector flags, whatever the others do.
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Char('f'));
+    }
+    assert_eq!(app.flagged.filter.name(), "fused flags");
+    let fused = app.fused.flagged;
+    assert!(fused > 0);
+    assert_eq!(app.flagged.rows.len(), fused);
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Char('f'));
+    }
+    assert_eq!(app.flagged.filter.name(), "both detectors");
 
     key(&mut app, KeyCode::Char('e'));
     let commands = app.take_commands();
@@ -545,7 +599,7 @@ fn saving_mid_training_says_the_bundle_holds_the_forest_only() {
 fn a_key_press_only_asks_for_explanations_and_a_retraining_drops_late_answers() {
     let mut app = trained_app();
     app.update(Msg::Key(KeyEvent::new(
-        KeyCode::Char('5'),
+        KeyCode::Char('6'),
         KeyModifiers::NONE,
     )));
     let first = app.flagged.rows[0];
@@ -569,11 +623,11 @@ fn a_key_press_only_asks_for_explanations_and_a_retraining_drops_late_answers() 
 #[test]
 fn the_explanation_thread_answers_what_is_asked() {
     let mut app = trained_app();
-    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('6'));
     let expected = app.flagged.why.clone();
     let mut app = trained_app();
     app.update(Msg::Key(KeyEvent::new(
-        KeyCode::Char('5'),
+        KeyCode::Char('6'),
         KeyModifiers::NONE,
     )));
     let (tx, rx) = std::sync::mpsc::channel();
@@ -619,7 +673,7 @@ fn small_terminals_never_cut_a_number() {
         key(&mut app, KeyCode::Char(char::from(b'1' + i as u8)));
         check(&mut app, &format!("tab {}", i + 1));
     }
-    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('6'));
     key(&mut app, KeyCode::Enter);
     check(&mut app, "flagged detail");
     key(&mut app, KeyCode::Esc);

@@ -139,7 +139,7 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
     session.wait_until("training progress", Duration::from_secs(60), |s| {
         s.contains("training: epoch") && s.contains("left")
     });
-    session.wait_for("both detectors trained", Duration::from_secs(120));
+    session.wait_for("the detectors trained", Duration::from_secs(120));
 
     // The forest's contamination slider: → moves the confusion matrix at once.
     session.keys(&["2"]);
@@ -176,7 +176,7 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
         .chars()
         .collect::<Vec<_>>()
         .windows(9)
-        .position(|w| w.iter().collect::<String>() == "4 Compare")
+        .position(|w| w.iter().collect::<String>() == "5 Compare")
         .unwrap_or_else(|| panic!("no Compare tab in {tabs_line:?}"))
         + 2;
     session.keys(&["-l", &format!("\x1b[<0;{column};2M\x1b[<0;{column};2m")]);
@@ -209,7 +209,7 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
     });
 
     // Export from the flagged-rows tab: a message names the file, which is complete.
-    session.keys(&["5"]);
+    session.keys(&["6"]);
     session.wait_for("flagged rows (either detector", Duration::from_secs(5));
     session.keys(&["e"]);
     let screen = session.wait_for("exported", Duration::from_secs(30));

@@ -10,6 +10,7 @@ use super::progress::TrainProgress;
 use crate::atomic::write_atomically;
 use crate::cli::EvaluateArgs;
 use crate::data::LoadReport;
+use crate::detect::DetectorKind;
 use crate::eval::evaluate::{EvaluateConfig, EvaluationReport, ThresholdRule, evaluate};
 use crate::format::{METRICS_HEADER, four_decimals, thousands};
 use crate::model::pipeline::Protocol;
@@ -60,7 +61,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     };
     eprintln!(
         "evaluating {} on the {} protocol (seed {}) …",
-        super::train::names(&args.fit.detectors),
+        super::train::names(&DetectorKind::with_parts(&args.fit.detectors)),
         args.protocol.name(),
         args.fit.seed
     );

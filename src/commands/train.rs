@@ -27,11 +27,12 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         fit: args.fit.config(observer),
         iforest_threshold: args.iforest_threshold,
         autoencoder_threshold: args.ae_threshold,
+        fused_threshold: args.fused_threshold,
     };
     let started = Instant::now();
     eprintln!(
         "training {} on the {} protocol …",
-        names(&args.fit.detectors),
+        names(&config.fit.detectors),
         args.protocol.name()
     );
     let bundle = train_bundle(&data, &config);

@@ -4,7 +4,11 @@
 //! nothing side by side; "rarer than all but 0.1% of normal rows" means the same for
 //! both, and surprises of independent evidence add (Fisher's method).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+
+use super::{Detector, DetectorKind};
 
 /// Share of the calibration scores, from the top, over which the tail beyond the
 /// largest score is fitted (at least [`MIN_TAIL`] scores).
@@ -52,6 +56,16 @@ impl TailCalibration {
         self.sorted.len()
     }
 
+    /// Whether it could have been made by [`new`](Self::new) (a read one may not).
+    fn is_valid(&self) -> bool {
+        !self.sorted.is_empty()
+            && self.sorted.iter().all(|s| s.is_finite())
+            && self.sorted.is_sorted()
+            && self.u.is_finite()
+            && self.beta.is_finite()
+            && self.beta > 0.0
+    }
+
     pub fn is_empty(&self) -> bool {
         self.sorted.is_empty()
     }
@@ -93,6 +107,144 @@ impl TailCalibration {
 /// tail probabilities).
 pub fn fuse(surprises: impl IntoIterator<Item = f64>) -> f64 {
     surprises.into_iter().sum()
+}
+
+/// The detectors [`FusedDetector`] combines, in report order.
+pub const PARTS: [DetectorKind; 2] = [DetectorKind::Iforest, DetectorKind::Autoencoder];
+
+/// One detector inside the fused one, with the calibration that puts its scores on the
+/// common scale.
+#[derive(Debug, Clone)]
+pub struct FusedPart {
+    pub detector: Arc<Detector>,
+    pub calibration: TailCalibration,
+}
+
+/// The fused detector: a row's score is the sum of its parts' surprises, so a row
+/// that either part finds rare among normal traffic, or both find a little unusual,
+/// scores high. It shares its parts with the model (never a copy of them).
+#[derive(Debug, Clone)]
+pub struct FusedDetector {
+    parts: Vec<FusedPart>,
+}
+
+/// What a bundle keeps of the fused detector (`fused.json`): each part's calibration,
+/// by the part's name; the parts themselves are the bundle's own detectors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedFusion {
+    pub parts: Vec<SavedPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedPart {
+    pub detector: String,
+    pub calibration: TailCalibration,
+}
+
+impl FusedDetector {
+    /// Fuses `parts`, each with the scores its thresholds are set on (the calibration
+    /// rows', else the training rows'); `None` when a part has no finite score or a
+    /// part is itself fused.
+    pub fn new<'a>(parts: impl IntoIterator<Item = (Arc<Detector>, &'a [f64])>) -> Option<Self> {
+        let parts = parts
+            .into_iter()
+            .map(|(detector, reference)| {
+                (detector.kind() != DetectorKind::Fused).then_some(())?;
+                Some(FusedPart {
+                    calibration: TailCalibration::new(reference)?,
+                    detector,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        (!parts.is_empty()).then_some(FusedDetector { parts })
+    }
+
+    /// The fused detector a bundle saved, its parts taken from `detectors` by name.
+    pub fn restore(
+        saved: SavedFusion,
+        mut detector: impl FnMut(&str) -> Option<Arc<Detector>>,
+    ) -> Result<Self, String> {
+        let parts = saved
+            .parts
+            .into_iter()
+            .map(|p| {
+                if !p.calibration.is_valid() {
+                    return Err(format!(
+                        "the calibration of \"{}\" is not sorted finite scores",
+                        p.detector
+                    ));
+                }
+                let found = detector(&p.detector)
+                    .filter(|d| d.kind() != DetectorKind::Fused)
+                    .ok_or_else(|| {
+                        format!("fuses \"{}\", which the bundle does not hold", p.detector)
+                    })?;
+                Ok(FusedPart {
+                    detector: found,
+                    calibration: p.calibration,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        if parts.is_empty() {
+            return Err("fuses no detector".into());
+        }
+        Ok(FusedDetector { parts })
+    }
+
+    pub fn saved(&self) -> SavedFusion {
+        SavedFusion {
+            parts: self
+                .parts
+                .iter()
+                .map(|p| SavedPart {
+                    detector: p.detector.kind().name().to_owned(),
+                    calibration: p.calibration.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn parts(&self) -> &[FusedPart] {
+        &self.parts
+    }
+
+    /// The fused scores from the parts' scores of the same rows, in the order of
+    /// [`parts`](Self::parts).
+    pub fn fuse_scores(&self, part_scores: &[&[f64]]) -> Vec<f64> {
+        debug_assert_eq!(part_scores.len(), self.parts.len());
+        let rows = part_scores.first().map_or(0, |s| s.len());
+        (0..rows)
+            .map(|r| {
+                fuse(
+                    self.parts
+                        .iter()
+                        .zip(part_scores)
+                        .map(|(p, s)| p.calibration.surprise(s[r])),
+                )
+            })
+            .collect()
+    }
+
+    /// Each part's surprise at its score of one row, in the order of
+    /// [`parts`](Self::parts).
+    pub fn surprises(&self, part_scores: &[f64]) -> Vec<f64> {
+        self.parts
+            .iter()
+            .zip(part_scores)
+            .map(|(p, &s)| p.calibration.surprise(s))
+            .collect()
+    }
+
+    /// Which part (its index) weighs most in one row's fused score, with its surprise:
+    /// the part whose evidence explains the row. Ties go to the first part.
+    pub fn strongest(&self, part_scores: &[f64]) -> (usize, f64) {
+        self.surprises(part_scores).into_iter().enumerate().fold(
+            (0, f64::NEG_INFINITY),
+            |best, (i, s)| {
+                if s > best.1 { (i, s) } else { best }
+            },
+        )
+    }
 }
 
 #[cfg(test)]
@@ -137,5 +289,62 @@ mod tests {
         }
         assert_eq!(fuse([1.0, 2.5]), 3.5);
         assert!(TailCalibration::new(&[f64::NAN]).is_none());
+    }
+
+    fn forest_on(rows: usize, seed: u64) -> (Arc<Detector>, crate::features::Matrix) {
+        use crate::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples};
+        let data: Vec<f32> = (0..rows * 3)
+            .map(|i| ((i as u64 * 2654435761 + seed) % 1000) as f32 / 1000.0)
+            .collect();
+        let matrix = crate::features::Matrix::new(rows, 3, data);
+        let config = IsolationForestConfig {
+            n_estimators: 20,
+            max_samples: MaxSamples::Count(64),
+            seed,
+        };
+        let forest = IsolationForest::fit(&matrix, &config).unwrap();
+        (Arc::new(Detector::Forest(forest)), matrix)
+    }
+
+    #[test]
+    fn a_fused_detector_scores_from_its_parts_and_restores_from_what_it_saves() {
+        let (a, matrix) = forest_on(400, 1);
+        let (b, _) = forest_on(400, 2);
+        let (sa, sb) = (a.score(&matrix).unwrap(), b.score(&matrix).unwrap());
+        let fused =
+            FusedDetector::new([(Arc::clone(&a), &sa[..]), (Arc::clone(&b), &sb[..])]).unwrap();
+        let whole = Detector::Fused(fused.clone());
+        // Scoring the parts again and fusing given scores agree.
+        let scored = whole.score(&matrix).unwrap();
+        let given = whole
+            .score_reusing(&matrix, &[(DetectorKind::Iforest, &sa[..])])
+            .unwrap();
+        assert_eq!(scored, fused.fuse_scores(&[&sa, &sb]));
+        // The given forest scores stand for both parts here (both are forests).
+        assert_eq!(given, fused.fuse_scores(&[&sa, &sa]));
+        // Each row's fused score is its parts' surprises added; the strongest is one.
+        let r = 7;
+        let surprises = fused.surprises(&[sa[r], sb[r]]);
+        assert!((surprises.iter().sum::<f64>() - scored[r]).abs() < 1e-12);
+        let (i, s) = fused.strongest(&[sa[r], sb[r]]);
+        assert_eq!(s, surprises[i]);
+        assert!(surprises.iter().all(|&x| x <= s));
+
+        // What it saves restores it, onto the parts found by name.
+        let saved = fused.saved();
+        let json = serde_json::to_string(&saved).unwrap();
+        let back: SavedFusion = serde_json::from_str(&json).unwrap();
+        let restored = FusedDetector::restore(back.clone(), |_| Some(Arc::clone(&a))).unwrap();
+        assert_eq!(restored.saved(), saved);
+        // A missing part or a damaged calibration is an error, not a wrong score.
+        let missing = FusedDetector::restore(back.clone(), |_| None).unwrap_err();
+        assert!(missing.contains("does not hold"), "{missing}");
+        let mut damaged = back;
+        damaged.parts[0].calibration.sorted.reverse();
+        let err = FusedDetector::restore(damaged, |_| Some(Arc::clone(&a))).unwrap_err();
+        assert!(err.contains("not sorted"), "{err}");
+        // A fused detector cannot be a part of another.
+        let nested = Arc::new(whole);
+        assert!(FusedDetector::new([(nested, &sa[..])]).is_none());
     }
 }

@@ -2,14 +2,15 @@
 //! on its test rows — where the threshold comes from, which class counts as the
 //! anomaly, and the metrics.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
 
 use super::metrics::{Confusion, SortedScores};
 use crate::data::{Dataset, Family};
-use crate::detect::Detector;
 use crate::detect::autoencoder::{AutoencoderError, StopReason};
+use crate::detect::{Detector, Detectors};
 use crate::eval::threshold::ScoreDistribution;
 pub use crate::eval::threshold::ThresholdRule;
 use crate::features::UnseenValues;
@@ -46,21 +47,12 @@ pub enum EvaluateError {
     },
     #[error("the test set is empty")]
     NoTestRows,
-    #[error("isolation forest: {0}")]
-    IForest(String),
+    #[error(transparent)]
+    Fit(#[from] FitError),
     #[error("autoencoder: {0}")]
     Autoencoder(#[from] AutoencoderError),
     #[error("scores: {0}")]
     Scores(#[from] super::metrics::MetricsError),
-}
-
-impl From<FitError> for EvaluateError {
-    fn from(e: FitError) -> Self {
-        match e {
-            FitError::IForest(m) => EvaluateError::IForest(m),
-            FitError::Autoencoder(e) => EvaluateError::Autoencoder(e),
-        }
-    }
 }
 
 /// Detection rate for one attack family (or normal rows, under dagmm).
@@ -210,22 +202,25 @@ pub fn evaluate(
     let mut encode_seconds = started.elapsed().as_secs_f64();
 
     // Fit each detector and score its training and calibration rows...
-    let mut fitted = Vec::with_capacity(config.fit.detectors.len());
-    for &kind in &config.fit.detectors {
-        fitted.push(Scored {
-            fitted: pipeline::fit_detector(
-                kind,
-                &train_matrix,
-                Some(&calibration_matrix),
-                &encoder,
-                &config.fit,
-            )?,
-            test_scores: Vec::new(),
-            score_seconds: 0.0,
-        });
-    }
+    let mut fitted: Vec<Scored> = pipeline::fit_detectors(
+        &train_matrix,
+        Some(&calibration_matrix),
+        &encoder,
+        &config.fit,
+    )?
+    .into_iter()
+    .map(|fitted| Scored {
+        fitted,
+        test_scores: Vec::new(),
+        score_seconds: 0.0,
+    })
+    .collect();
     drop(train_matrix);
     drop(calibration_matrix);
+    let detectors: Detectors = fitted
+        .iter()
+        .map(|f| Arc::clone(&f.fitted.detector))
+        .collect();
     // ...then score the test rows a chunk at a time: the test matrix never exists whole
     // (4.9 M rows × 120 columns would be 2.3 GB), so memory does not grow with the test
     // set beyond its scores.
@@ -239,11 +234,10 @@ pub fn evaluate(
         for (value, n) in chunk_unseen.values {
             *unseen_counts.entry(value).or_default() += n;
         }
-        for f in &mut fitted {
-            let started = Instant::now();
-            let scores = f.fitted.detector.score(&test_matrix)?;
-            f.test_scores.extend(scores);
-            f.score_seconds += started.elapsed().as_secs_f64();
+        // Both in report order.
+        for (f, s) in fitted.iter_mut().zip(detectors.score_all(&test_matrix)?) {
+            f.test_scores.extend(s.scores);
+            f.score_seconds += s.seconds;
         }
     }
     unseen.values = unseen_counts.into_iter().collect();
@@ -260,8 +254,8 @@ pub fn evaluate(
             f.fitted.fit_seconds,
             f.score_seconds,
         )?;
-        let report = match &f.fitted.detector {
-            Detector::Forest(_) => report,
+        let report = match f.fitted.detector.as_ref() {
+            Detector::Forest(_) | Detector::Fused(_) => report,
             Detector::Autoencoder(model) => {
                 let summary = model.summary();
                 DetectorReport {

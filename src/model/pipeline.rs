@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::data::split::seeded_split;
 use crate::data::{Dataset, FeatureSet};
 use crate::detect::autoencoder::{self, AutoencoderConfig, AutoencoderError, TrainObserver};
+use crate::detect::fusion::FusedDetector;
 use crate::detect::iforest::{IsolationForest, IsolationForestConfig, SplitScale};
 use crate::detect::{Detector, DetectorKind};
 use crate::features::{Encoder, EncoderConfig, Matrix};
@@ -294,13 +295,16 @@ pub enum FitError {
     IForest(String),
     #[error("autoencoder: {0}")]
     Autoencoder(#[from] AutoencoderError),
+    #[error("fused: {0}")]
+    Fused(String),
 }
 
 /// A detector fitted on the training rows, with its scores of those rows and of the
 /// calibration rows (where thresholds come from, when there are any).
 #[derive(Debug)]
 pub struct FittedDetector {
-    pub detector: Detector,
+    /// Shared: a fused detector holds its parts.
+    pub detector: Arc<Detector>,
     pub train_scores: Vec<f64>,
     /// Scores of the calibration rows; `None` when the split has none.
     pub calibration_scores: Option<Vec<f64>>,
@@ -317,14 +321,19 @@ impl FittedDetector {
 }
 
 /// Fits one detector on the encoded training rows and scores them and the calibration
-/// rows.
+/// rows. The fused detector is made from its parts among `earlier` (the detectors
+/// fitted before it on the same rows), whose scores it fuses.
 pub fn fit_detector(
     kind: DetectorKind,
     train: &Matrix,
     calibration: Option<&Matrix>,
     encoder: &Encoder,
     config: &FitConfig,
+    earlier: &[FittedDetector],
 ) -> Result<FittedDetector, FitError> {
+    if kind == DetectorKind::Fused {
+        return fit_fused(earlier);
+    }
     let started = Instant::now();
     let detector = match kind {
         DetectorKind::Iforest => {
@@ -350,6 +359,7 @@ pub fn fit_detector(
                 &config.cancel,
             )?)
         }
+        DetectorKind::Fused => unreachable!("fitted from its parts above"),
     };
     let train_scores = detector.score(train)?;
     let calibration_scores = calibration
@@ -357,11 +367,61 @@ pub fn fit_detector(
         .map(|m| detector.score(m))
         .transpose()?;
     Ok(FittedDetector {
-        detector,
+        detector: Arc::new(detector),
         train_scores,
         calibration_scores,
         fit_seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The fused detector of the parts in `earlier`: each part's scores are put on the
+/// common scale by its reference scores, and its training and calibration scores are
+/// the fusion of the parts' (nothing is scored again).
+fn fit_fused(earlier: &[FittedDetector]) -> Result<FittedDetector, FitError> {
+    let started = Instant::now();
+    let parts: Vec<&FittedDetector> = crate::detect::fusion::PARTS
+        .iter()
+        .map(|&kind| {
+            earlier
+                .iter()
+                .find(|f| f.detector.kind() == kind)
+                .ok_or_else(|| FitError::Fused(format!("needs {} fitted first", kind.name())))
+        })
+        .collect::<Result<_, _>>()?;
+    let fused = FusedDetector::new(
+        parts
+            .iter()
+            .map(|f| (Arc::clone(&f.detector), f.reference_scores())),
+    )
+    .ok_or_else(|| FitError::Fused("a part has no finite reference score".into()))?;
+    let fuse = |scores: &dyn Fn(&FittedDetector) -> Option<&[f64]>| {
+        let part_scores: Option<Vec<&[f64]>> = parts.iter().map(|f| scores(f)).collect();
+        part_scores.map(|p| fused.fuse_scores(&p))
+    };
+    let train_scores = fuse(&|f| Some(&f.train_scores)).unwrap_or_default();
+    let calibration_scores = fuse(&|f| f.calibration_scores.as_deref());
+    Ok(FittedDetector {
+        detector: Arc::new(Detector::Fused(fused)),
+        train_scores,
+        calibration_scores,
+        fit_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Fits every detector of `config` on the same rows (a fused one after its parts, which
+/// are fitted even when not asked for); stops at the first error.
+pub fn fit_detectors(
+    train: &Matrix,
+    calibration: Option<&Matrix>,
+    encoder: &Encoder,
+    config: &FitConfig,
+) -> Result<Vec<FittedDetector>, FitError> {
+    let mut fitted: Vec<FittedDetector> = Vec::new();
+    for kind in DetectorKind::with_parts(&config.detectors) {
+        let f = fit_detector(kind, train, calibration, encoder, config, &fitted)?;
+        fitted.push(f);
+    }
+    Ok(fitted)
 }
 
 #[cfg(test)]

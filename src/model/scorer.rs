@@ -1,7 +1,7 @@
 //! Scoring records with a saved bundle: encode with the bundle's encoder, score with
 //! each detector, flag against the saved thresholds, and explain flagged rows.
 
-use std::time::Instant;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -11,6 +11,7 @@ use crate::data::schema::CATEGORICAL;
 use crate::detect::Detectors;
 use crate::detect::autoencoder::AutoencoderError;
 use crate::detect::explain::{self, Contribution};
+use crate::detect::fusion::FusedDetector;
 use crate::features::{Encoder, Matrix, UnseenValues};
 use crate::model::ModelBundle;
 
@@ -87,29 +88,22 @@ impl ScoredRows {
 /// Scores every row of `data` with every detector in the bundle (forest first).
 pub fn score(bundle: &ModelBundle, data: &Dataset) -> Result<ScoredRows, AutoencoderError> {
     let (matrix, unseen) = bundle.encoder.transform_all(data);
-    let mut detectors = Vec::new();
-    let threshold = |name: &str| {
-        bundle
-            .manifest
-            .detectors
-            .get(name)
-            .map(|e| e.threshold.value)
-    };
-    // Report order: the forest first.
-    for detector in bundle.detectors.iter() {
-        let name = detector.kind().name();
-        let Some(threshold) = threshold(name) else {
-            continue;
-        };
-        let started = Instant::now();
-        let scores = detector.score(&matrix)?;
-        detectors.push(DetectorScores {
-            name,
-            scores,
-            threshold,
-            seconds: started.elapsed().as_secs_f64(),
-        });
-    }
+    // Report order: the forest first (the fused detector fuses its parts' scores).
+    let detectors = bundle
+        .detectors
+        .score_all(&matrix)?
+        .into_iter()
+        .filter_map(|s| {
+            let name = s.kind.name();
+            let entry = bundle.manifest.detectors.get(name)?;
+            Some(DetectorScores {
+                name,
+                scores: s.scores,
+                threshold: entry.threshold.value,
+                seconds: s.seconds,
+            })
+        })
+        .collect();
     Ok(ScoredRows {
         matrix,
         detectors,
@@ -222,7 +216,52 @@ impl<'a> Explainer<'a> {
                 }
                 Ok(out)
             }
+            ("fused", _, _) => match self.detectors.fused() {
+                Some(fused) => self.explain_fused(fused, rows, k),
+                None => Ok(vec![Vec::new(); rows.len()]),
+            },
             _ => Ok(vec![Vec::new(); rows.len()]),
         }
+    }
+
+    /// The fused detector's why: each row is explained by the part that found it the
+    /// most surprising, the evidence that weighed most in its fused score.
+    fn explain_fused(
+        &self,
+        fused: &FusedDetector,
+        rows: &[(usize, usize)],
+        k: usize,
+    ) -> Result<Vec<Vec<Contribution>>, AutoencoderError> {
+        let matrix_rows: Vec<usize> = rows.iter().map(|&(m, _)| m).collect();
+        let selected = self.matrix.select_rows(&matrix_rows);
+        let part_scores = fused
+            .parts()
+            .iter()
+            .map(|p| p.detector.score(&selected))
+            .collect::<Result<Vec<_>, _>>()?;
+        let parts = Explainer {
+            detectors: fused
+                .parts()
+                .iter()
+                .map(|p| Arc::clone(&p.detector))
+                .collect(),
+            ..*self
+        };
+        let strongest: Vec<usize> = (0..rows.len())
+            .map(|r| {
+                let row: Vec<f64> = part_scores.iter().map(|s| s[r]).collect();
+                fused.strongest(&row).0
+            })
+            .collect();
+        let mut out = vec![Vec::new(); rows.len()];
+        for (i, part) in fused.parts().iter().enumerate() {
+            let mine: Vec<usize> = (0..rows.len()).filter(|&r| strongest[r] == i).collect();
+            let pairs: Vec<(usize, usize)> = mine.iter().map(|&r| rows[r]).collect();
+            let lists = parts.explain_top(part.detector.kind().name(), &pairs, k)?;
+            for (r, list) in mine.into_iter().zip(lists) {
+                out[r] = list;
+            }
+        }
+        Ok(out)
     }
 }

@@ -6,6 +6,7 @@
 //!   encoder.json       the fitted encoder
 //!   iforest.json       the forest (when trained)
 //!   autoencoder.bpk    the autoencoder's weights (when trained; burnpack)
+//!   fused.json         the fused detector's calibration of each part (when trained)
 //!   SHA256SUMS         a checksum of every file above
 //! ```
 //!
@@ -25,8 +26,9 @@ use sha2::{Digest, Sha256};
 use crate::data::FeatureSet;
 use crate::data::schema::FEATURES;
 use crate::detect::autoencoder::{Architecture, TrainedAutoencoder, TrainingSummary};
+use crate::detect::fusion::{FusedDetector, SavedFusion};
 use crate::detect::iforest::IsolationForest;
-use crate::detect::{Detector, Detectors};
+use crate::detect::{Detector, DetectorKind, Detectors};
 use crate::eval::threshold::ThresholdRule;
 use crate::features::Encoder;
 
@@ -40,6 +42,9 @@ const SUMS: &str = "SHA256SUMS";
 const ENCODER: &str = "encoder.json";
 const IFOREST: &str = "iforest.json";
 const AUTOENCODER: &str = "autoencoder.bpk";
+/// Optional, so format 2 stays: a netanomaly that predates it refuses it by name
+/// ("lists an unknown file"), and bundles without it read as before.
+const FUSED: &str = "fused.json";
 
 /// Why a bundle cannot be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +234,9 @@ impl ModelBundle {
             })?;
             files.push((AUTOENCODER.into(), weights));
         }
+        if let Some(fused) = self.detectors.fused() {
+            files.push((FUSED.into(), json(&fused.saved())));
+        }
         let sums: String = files
             .iter()
             .map(|(name, bytes)| format!("{}  {name}\n", hex(&Sha256::digest(bytes))))
@@ -316,7 +324,7 @@ impl ModelBundle {
         let encoder: Encoder = serde_json::from_slice(&verified(ENCODER, read(ENCODER)?)?)
             .map_err(|e| corrupt(ENCODER, e.to_string()))?;
         for name in expected.keys() {
-            if ![MANIFEST, ENCODER, IFOREST, AUTOENCODER].contains(&name.as_str()) {
+            if ![MANIFEST, ENCODER, IFOREST, AUTOENCODER, FUSED].contains(&name.as_str()) {
                 return Err(corrupt(SUMS, format!("lists an unknown file \"{name}\"")));
             }
         }
@@ -387,6 +395,15 @@ impl ModelBundle {
         let mut detectors = Detectors::default();
         detectors.extend(iforest.map(Detector::Forest));
         detectors.extend(autoencoder.map(Detector::Autoencoder));
+        if manifest.detectors.contains_key("fused") {
+            let saved: SavedFusion = serde_json::from_slice(&verified(FUSED, read(FUSED)?)?)
+                .map_err(|e| corrupt(FUSED, e.to_string()))?;
+            let fused = FusedDetector::restore(saved, |name| {
+                DetectorKind::from_name(name).and_then(|k| detectors.get(k).cloned())
+            })
+            .map_err(|e| corrupt(FUSED, e))?;
+            detectors.insert(Detector::Fused(fused));
+        }
         Ok(ModelBundle {
             manifest,
             encoder,

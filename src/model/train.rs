@@ -3,6 +3,7 @@
 //! manifest that records all of it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::pipeline::{
     self, FitConfig, FitError, FittedDetector, Protocol, Purpose, RowSplit, SplitError,
@@ -26,6 +27,8 @@ pub struct TrainConfig {
     pub iforest_threshold: Option<ThresholdRule>,
     /// `None`: as for the forest.
     pub autoencoder_threshold: Option<ThresholdRule>,
+    /// `None`: as for the forest.
+    pub fused_threshold: Option<ThresholdRule>,
 }
 
 impl TrainConfig {
@@ -46,23 +49,14 @@ pub enum TrainError {
     Unlabelled { path: String },
     #[error("{path} has no normal rows to train on")]
     NoNormalRows { path: String },
-    #[error("isolation forest: {0}")]
-    IForest(String),
+    #[error(transparent)]
+    Fit(#[from] FitError),
     #[error("autoencoder: {0}")]
     Autoencoder(#[from] AutoencoderError),
     #[error("the {0} protocol only evaluates; train with profile or unsupervised")]
     NotDeployable(&'static str),
     #[error("training scores: {0}")]
     Scores(#[from] crate::eval::metrics::MetricsError),
-}
-
-impl From<FitError> for TrainError {
-    fn from(e: FitError) -> Self {
-        match e {
-            FitError::IForest(m) => TrainError::IForest(m),
-            FitError::Autoencoder(e) => TrainError::Autoencoder(e),
-        }
-    }
 }
 
 /// The rows a deployed model of `protocol` learns from.
@@ -97,12 +91,12 @@ pub fn train_bundle(data: &Dataset, config: &TrainConfig) -> Result<ModelBundle,
     let on_normals = split.calibrates_on_normals();
     let mut entries = BTreeMap::new();
     let mut detectors = Detectors::default();
-    for &kind in &config.fit.detectors {
-        let fitted =
-            pipeline::fit_detector(kind, &matrix, Some(&calibration), &encoder, &config.fit)?;
+    for fitted in pipeline::fit_detectors(&matrix, Some(&calibration), &encoder, &config.fit)? {
+        let kind = fitted.detector.kind();
         let rule = match kind {
             DetectorKind::Iforest => config.iforest_threshold,
             DetectorKind::Autoencoder => config.autoencoder_threshold,
+            DetectorKind::Fused => config.fused_threshold,
         }
         .unwrap_or(config.default_threshold());
         let threshold = fix_threshold(fitted.reference_scores(), rule, on_normals)?;
@@ -110,7 +104,7 @@ pub fn train_bundle(data: &Dataset, config: &TrainConfig) -> Result<ModelBundle,
             kind.name().to_owned(),
             detector_entry(&fitted, threshold, config),
         );
-        detectors.insert(fitted.detector);
+        detectors.insert(Arc::clone(&fitted.detector));
     }
     Ok(ModelBundle {
         manifest: new_manifest(&encoder, split.training_record(data), entries),
@@ -156,6 +150,12 @@ pub fn detector_details(
         Detector::Autoencoder(model) => {
             serde_json::to_value(AutoencoderDetails::of(model)).unwrap_or_default()
         }
+        // Its calibrations are in fused.json; the manifest names the parts and the rule.
+        Detector::Fused(fused) => serde_json::json!({
+            "parts": fused.parts().iter().map(|p| p.detector.kind().name()).collect::<Vec<_>>(),
+            "combination": "sum of the parts' surprises, -ln P(a calibration normal scores at least as high)",
+            "calibration_rows": fused.parts().first().map_or(0, |p| p.calibration.len()),
+        }),
     }
 }
 

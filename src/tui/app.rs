@@ -62,6 +62,8 @@ pub struct App {
     pub test: Option<Arc<TestSet>>,
     pub iforest: DetectorPanel,
     pub autoencoder: DetectorPanel,
+    /// The fused detector: ready once both others are.
+    pub fused: DetectorPanel,
     pub progress: TrainingProgress,
     pub log_errors: bool,
     pub flagged: FlaggedTable,
@@ -73,7 +75,7 @@ pub struct App {
     pub has_data: bool,
     /// Latest status line, and whether it reports a problem.
     pub status: String,
-    /// The bundle being saved holds one detector of two (said when it is saved).
+    /// The bundle being saved lacks a detector (said when it is saved).
     saving_only: Option<&'static str>,
     pub error: Option<String>,
     pub training: bool,
@@ -136,6 +138,11 @@ impl App {
                 mode: ThresholdMode::Percentile,
                 ..DetectorPanel::new(DetectorKind::Autoencoder)
             },
+            // Percentile 99 of its calibration scores, as `train` saves by default.
+            fused: DetectorPanel {
+                mode: ThresholdMode::Percentile,
+                ..DetectorPanel::new(DetectorKind::Fused)
+            },
             progress: TrainingProgress::default(),
             log_errors: true,
             flagged: FlaggedTable::default(),
@@ -183,6 +190,11 @@ impl App {
             step: self.autoencoder.step,
             ..DetectorPanel::new(DetectorKind::Autoencoder)
         };
+        self.fused = DetectorPanel {
+            mode: self.fused.mode,
+            step: self.fused.step,
+            ..DetectorPanel::new(DetectorKind::Fused)
+        };
         self.progress = TrainingProgress::default();
         self.frozen = None;
         self.flagged.clear();
@@ -194,7 +206,25 @@ impl App {
         match kind {
             DetectorKind::Iforest => &self.iforest,
             DetectorKind::Autoencoder => &self.autoencoder,
+            DetectorKind::Fused => &self.fused,
         }
+    }
+
+    fn panel_mut(&mut self, kind: DetectorKind) -> &mut DetectorPanel {
+        match kind {
+            DetectorKind::Iforest => &mut self.iforest,
+            DetectorKind::Autoencoder => &mut self.autoencoder,
+            DetectorKind::Fused => &mut self.fused,
+        }
+    }
+
+    /// Every panel, in report order.
+    pub fn panels(&self) -> [&DetectorPanel; 3] {
+        [&self.iforest, &self.autoencoder, &self.fused]
+    }
+
+    fn panels_mut(&mut self) -> [&mut DetectorPanel; 3] {
+        [&mut self.iforest, &mut self.autoencoder, &mut self.fused]
     }
 
     /// The loss picture to draw: live, or frozen while paused.
@@ -319,10 +349,8 @@ impl App {
                 } else {
                     n
                 };
-                match self.tab {
-                    Tab::Iforest => self.iforest.slide(steps),
-                    Tab::Autoencoder => self.autoencoder.slide(steps),
-                    _ => {}
+                if let Some(kind) = self.tab.detector() {
+                    self.panel_mut(kind).slide(steps);
                 }
                 self.thresholds_changed();
             }
@@ -372,14 +400,16 @@ impl App {
                     Protocol::Unsupervised => 0.1,
                     _ => 0.01,
                 };
-                for panel in [&mut self.iforest, &mut self.autoencoder] {
+                for panel in self.panels_mut() {
                     panel.step = contamination_step(c);
                 }
                 self.iforest.mode = ThresholdMode::Contamination;
-                self.autoencoder.mode = match self.settings.protocol {
+                let mode = match self.settings.protocol {
                     Protocol::Unsupervised => ThresholdMode::Contamination,
                     _ => ThresholdMode::Percentile,
                 };
+                self.autoencoder.mode = mode;
+                self.fused.mode = mode;
                 self.status = format!("protocol {}: retraining …", self.settings.protocol.name());
                 self.start_training();
             }
@@ -481,30 +511,23 @@ impl App {
                 self.test = Some(test);
                 self.thresholds_changed();
             }
-            Event::Training(kind) => match kind {
-                DetectorKind::Iforest => self.iforest.state = DetectorState::Training,
-                DetectorKind::Autoencoder => {
-                    self.autoencoder.state = DetectorState::Training;
+            Event::Training(kind) => {
+                self.panel_mut(kind).state = DetectorState::Training;
+                if kind == DetectorKind::Autoencoder {
                     self.progress.started = Some(Instant::now());
                 }
-            },
+            }
             Event::Autoencoder(e) => self.progress.apply(e),
             Event::DetectorReady(result) => {
                 let truth = self.test.as_ref().and_then(|t| t.truth.clone());
                 let kind = result.kind;
-                match kind {
-                    DetectorKind::Iforest => self.iforest.ready(result, truth.as_deref()),
-                    DetectorKind::Autoencoder => self.autoencoder.ready(result, truth.as_deref()),
-                }
+                self.panel_mut(kind).ready(result, truth.as_deref());
                 self.thresholds_changed();
                 self.status = format!("{} ready", kind.name());
             }
             Event::DetectorLoaded(result, saved) => {
                 let truth = self.test.as_ref().and_then(|t| t.truth.clone());
-                let panel = match result.kind {
-                    DetectorKind::Iforest => &mut self.iforest,
-                    DetectorKind::Autoencoder => &mut self.autoencoder,
-                };
+                let panel = self.panel_mut(result.kind);
                 panel.ready(result, truth.as_deref());
                 panel.apply_saved(saved);
                 self.thresholds_changed();
@@ -516,11 +539,12 @@ impl App {
                         "scored with the saved model {} in {seconds:.1} s (r retrains from the data)",
                         path.display()
                     ),
-                    None => format!("both detectors trained in {seconds:.1} s"),
+                    None => format!("the detectors trained in {seconds:.1} s"),
                 };
-                // A bundle may hold one detector only: the other is not coming.
-                for panel in [&mut self.iforest, &mut self.autoencoder] {
-                    if panel.state == DetectorState::Waiting && self.settings.bundle.is_some() {
+                // A bundle may lack a detector: it is not coming.
+                let from_bundle = self.settings.bundle.is_some();
+                for panel in self.panels_mut() {
+                    if panel.state == DetectorState::Waiting && from_bundle {
                         panel.state = DetectorState::Failed("not in the saved model".into());
                     }
                 }
@@ -530,6 +554,10 @@ impl App {
                 if self.autoencoder.state == DetectorState::Training {
                     self.autoencoder.state =
                         DetectorState::Failed("cancelled before its first epoch".into());
+                }
+                if self.fused.state == DetectorState::Waiting {
+                    self.fused.state =
+                        DetectorState::Failed("cancelled before the autoencoder was ready".into());
                 }
                 self.status = "training cancelled".into();
             }
@@ -548,7 +576,7 @@ impl App {
             }
             Event::Failed(message) => {
                 self.training = false;
-                for panel in [&mut self.iforest, &mut self.autoencoder] {
+                for panel in self.panels_mut() {
                     if matches!(
                         panel.state,
                         DetectorState::Training | DetectorState::Waiting
@@ -565,13 +593,14 @@ impl App {
     /// the counts at once (one pass over the test rows, here rather than every frame).
     fn thresholds_changed(&mut self) {
         self.flagged.mark_stale();
-        self.counts = FlagCounts::of(self.test.as_deref(), [&self.iforest, &self.autoencoder]);
+        self.counts = FlagCounts::of(self.test.as_deref(), self.panels());
     }
 
     fn thresholds(&self) -> Thresholds {
         Thresholds {
             iforest: self.iforest.threshold,
             autoencoder: self.autoencoder.threshold,
+            fused: self.fused.threshold,
         }
     }
 
@@ -581,12 +610,21 @@ impl App {
             return;
         }
         let path = unique_path(&self.out_dir, "netanomaly-model", "");
-        // A bundle holds the detectors trained so far: say when that is one of two.
-        self.saving_only = match (self.iforest.threshold, self.autoencoder.threshold) {
-            (Some(_), None) => Some(
+        // A bundle holds the detectors trained so far: say when one is missing.
+        self.saving_only = match (
+            self.iforest.threshold,
+            self.autoencoder.threshold,
+            self.fused.threshold,
+        ) {
+            (Some(_), None, _) => Some(
                 "the Isolation Forest only: the autoencoder has not finished; press s again when it has",
             ),
-            (None, Some(_)) => Some("the autoencoder only: the Isolation Forest has not finished"),
+            (None, Some(_), _) => {
+                Some("the autoencoder only: the Isolation Forest has not finished")
+            }
+            (Some(_), Some(_), None) => Some(
+                "the Isolation Forest and the autoencoder: the fused detector has not finished",
+            ),
             _ => None,
         };
         self.status = match self.saving_only {
@@ -637,7 +675,9 @@ impl App {
     /// Rebuilds the table's row list after a threshold, filter or sort change, and
     /// asks for the why-features of the rows around the selection.
     fn refresh_flagged(&mut self) {
-        self.flagged
-            .refresh(self.test.as_ref(), [&self.iforest, &self.autoencoder]);
+        self.flagged.refresh(
+            self.test.as_ref(),
+            [&self.iforest, &self.autoencoder, &self.fused],
+        );
     }
 }

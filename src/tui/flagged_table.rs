@@ -15,6 +15,8 @@ pub enum Filter {
     Both,
     ForestOnly,
     AutoencoderOnly,
+    /// What the fused detector flags, whatever the others do.
+    Fused,
 }
 
 impl Filter {
@@ -24,6 +26,7 @@ impl Filter {
             Filter::Both => "both detectors",
             Filter::ForestOnly => "forest only",
             Filter::AutoencoderOnly => "autoencoder only",
+            Filter::Fused => "fused flags",
         }
     }
 
@@ -32,12 +35,15 @@ impl Filter {
             Filter::Either => Filter::Both,
             Filter::Both => Filter::ForestOnly,
             Filter::ForestOnly => Filter::AutoencoderOnly,
-            Filter::AutoencoderOnly => Filter::Either,
+            Filter::AutoencoderOnly => Filter::Fused,
+            Filter::Fused => Filter::Either,
         }
     }
 
-    fn keeps(self, forest: bool, autoencoder: bool) -> bool {
+    /// "Either" and the others are about the two single detectors.
+    fn keeps(self, forest: bool, autoencoder: bool, fused: bool) -> bool {
         match self {
+            Filter::Fused => fused,
             Filter::Either => forest || autoencoder,
             Filter::Both => forest && autoencoder,
             Filter::ForestOnly => forest && !autoencoder,
@@ -99,7 +105,8 @@ impl FlaggedTable {
     pub fn toggle_sort(&mut self) {
         self.sort_by = match self.sort_by {
             DetectorKind::Iforest => DetectorKind::Autoencoder,
-            DetectorKind::Autoencoder => DetectorKind::Iforest,
+            DetectorKind::Autoencoder => DetectorKind::Fused,
+            DetectorKind::Fused => DetectorKind::Iforest,
         };
         self.stale = true;
     }
@@ -123,23 +130,25 @@ impl FlaggedTable {
 
     /// Rebuilds the row list if a threshold, the filter or the sort changed, and asks
     /// for the why-features of the rows around the selection.
-    pub fn refresh(&mut self, test: Option<&Arc<TestSet>>, panels: [&DetectorPanel; 2]) {
-        let [iforest, autoencoder] = panels;
+    pub fn refresh(&mut self, test: Option<&Arc<TestSet>>, panels: [&DetectorPanel; 3]) {
+        let [iforest, autoencoder, fused] = panels;
         if self.stale {
             self.stale = false;
             let n = test.map_or(0, |t| t.rows.len());
             let keeps = |&i: &usize| {
                 let f = iforest.is_flagged(i).unwrap_or(false);
                 let a = autoencoder.is_flagged(i).unwrap_or(false);
-                self.filter.keeps(f, a)
+                self.filter
+                    .keeps(f, a, fused.is_flagged(i).unwrap_or(false))
             };
             let sort_panel = match self.sort_by {
                 DetectorKind::Iforest => iforest,
                 DetectorKind::Autoencoder => autoencoder,
+                DetectorKind::Fused => fused,
             };
-            // Highest score first by the chosen detector (the other one while it has
+            // Highest score first by the chosen detector (another one while it has
             // none); filtering its ranking keeps that order.
-            let ranked = [sort_panel, iforest, autoencoder]
+            let ranked = [sort_panel, iforest, autoencoder, fused]
                 .into_iter()
                 .find(|p| p.result.is_some())
                 .map(|p| &p.ranking);
@@ -163,16 +172,18 @@ impl FlaggedTable {
         }
     }
 
-    /// Whose why-features the table shows for test row `position`: the autoencoder's
-    /// when it flags the row and the table is sorted by it or the forest does not flag
-    /// it; the forest's otherwise.
+    /// Whose why-features the table shows for test row `position`: the fused
+    /// detector's when the table is sorted by it and it flags the row; else the
+    /// autoencoder's when it flags the row and the table is sorted by it or the forest
+    /// does not flag it; the forest's otherwise.
     pub fn why_detector(
         &self,
         position: usize,
-        iforest: &DetectorPanel,
-        autoencoder: &DetectorPanel,
+        [iforest, autoencoder, fused]: [&DetectorPanel; 3],
     ) -> DetectorKind {
-        if autoencoder.is_flagged(position).unwrap_or(false)
+        if self.sort_by == DetectorKind::Fused && fused.is_flagged(position).unwrap_or(false) {
+            DetectorKind::Fused
+        } else if autoencoder.is_flagged(position).unwrap_or(false)
             && (self.sort_by == DetectorKind::Autoencoder
                 || !iforest.is_flagged(position).unwrap_or(false))
         {

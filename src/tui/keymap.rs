@@ -66,7 +66,7 @@ impl Scope {
     pub fn applies(self, tab: Tab) -> bool {
         match self {
             Scope::Global => true,
-            Scope::Slider => matches!(tab, Tab::Iforest | Tab::Autoencoder),
+            Scope::Slider => tab.detector().is_some(),
             Scope::Autoencoder => tab == Tab::Autoencoder,
             Scope::Table => tab.has_table(),
             Scope::Flagged => tab == Tab::Flagged,
@@ -76,7 +76,7 @@ impl Scope {
     pub fn title(self) -> &'static str {
         match self {
             Scope::Global => "Everywhere",
-            Scope::Slider => "Isolation Forest and Autoencoder tabs",
+            Scope::Slider => "Isolation Forest, Autoencoder and Fused tabs",
             Scope::Autoencoder => "Autoencoder tab",
             Scope::Table => "Flagged rows and Live tabs",
             Scope::Flagged => "Flagged rows tab",
@@ -149,10 +149,10 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Global
     ),
     bind!(
-        "1-6",
+        "1-7",
         [Char('1')],
         Action::GoTab(0),
-        "go to a tab by number (6: Live)",
+        "go to a tab by number (7: Live)",
         Scope::Global,
         false
     ),
@@ -161,6 +161,7 @@ pub const BINDINGS: &[Binding] = &[
     bind!("", [Char('4')], Action::GoTab(3), "", Scope::Global, false),
     bind!("", [Char('5')], Action::GoTab(4), "", Scope::Global, false),
     bind!("", [Char('6')], Action::GoTab(5), "", Scope::Global, false),
+    bind!("", [Char('7')], Action::GoTab(6), "", Scope::Global, false),
     bind!(
         "Tab",
         "next tab",
@@ -493,7 +494,7 @@ mod tests {
             assert_eq!(rows[0].action, Action::GoTab(tab.index()));
         }
         assert_eq!(
-            action_for(&key(KeyCode::Char('7'), KeyModifiers::NONE), Tab::Overview),
+            action_for(&key(KeyCode::Char('8'), KeyModifiers::NONE), Tab::Overview),
             None
         );
         assert_eq!(

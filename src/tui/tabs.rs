@@ -6,16 +6,18 @@ pub enum Tab {
     Overview,
     Iforest,
     Autoencoder,
+    Fused,
     Compare,
     Flagged,
     Live,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Overview,
         Tab::Iforest,
         Tab::Autoencoder,
+        Tab::Fused,
         Tab::Compare,
         Tab::Flagged,
         Tab::Live,
@@ -24,8 +26,9 @@ impl Tab {
     pub fn title(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
-            Tab::Iforest => "Isolation Forest",
-            Tab::Autoencoder => "Autoencoder",
+            Tab::Iforest | Tab::Autoencoder | Tab::Fused => self
+                .detector()
+                .map_or("", crate::detect::DetectorKind::title),
             Tab::Compare => "Compare",
             Tab::Flagged => "Flagged rows",
             Tab::Live => "Live",
@@ -36,6 +39,7 @@ impl Tab {
     pub fn short_title(self) -> &'static str {
         match self {
             Tab::Iforest => "Forest",
+            Tab::Autoencoder => "Autoenc",
             Tab::Flagged => "Flagged",
             other => other.title(),
         }
@@ -53,6 +57,17 @@ impl Tab {
         Tab::ALL[(self.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
     }
 
+    /// The detector a tab shows, for the detectors' own tabs.
+    pub fn detector(self) -> Option<crate::detect::DetectorKind> {
+        use crate::detect::DetectorKind;
+        match self {
+            Tab::Iforest => Some(DetectorKind::Iforest),
+            Tab::Autoencoder => Some(DetectorKind::Autoencoder),
+            Tab::Fused => Some(DetectorKind::Fused),
+            _ => None,
+        }
+    }
+
     /// Tabs with a table of records to scroll: flagged rows and live alerts.
     pub fn has_table(self) -> bool {
         matches!(self, Tab::Flagged | Tab::Live)
@@ -61,7 +76,7 @@ impl Tab {
 
 /// A tab bar this wide shows the full titles; a narrower one the short ones, so that
 /// every tab fits 80 columns.
-pub const WIDE_TABS: u16 = 90;
+pub const WIDE_TABS: u16 = 100;
 
 /// The tab bar's line on screen (under the header).
 pub const TAB_BAR_ROW: u16 = 1;
@@ -106,11 +121,13 @@ mod tests {
         assert_eq!(tab_at(0, 120), Some(Tab::Overview));
         assert_eq!(tab_at(11, 120), Some(Tab::Overview));
         assert_eq!(tab_at(13, 120), Some(Tab::Iforest));
-        assert_eq!(tab_at(83, 120), Some(Tab::Live));
+        assert_eq!(tab_at(50, 120), Some(Tab::Fused));
+        assert_eq!(tab_at(90, 120), Some(Tab::Live));
         assert_eq!(tab_at(500, 120), None);
         // Short titles on 80 columns: the Live tab still fits.
         assert_eq!(tab_at(24, 80), Some(Tab::Autoencoder));
-        assert_eq!(tab_at(66, 80), Some(Tab::Live));
+        assert_eq!(tab_at(37, 80), Some(Tab::Fused));
+        assert_eq!(tab_at(72, 80), Some(Tab::Live));
         assert!(
             tab_titles(80)
                 .iter()

@@ -57,6 +57,18 @@ impl Theme {
     pub fn autoencoder(&self) -> Style {
         self.fg(Color::Magenta)
     }
+    pub fn fused(&self) -> Style {
+        self.fg(Color::LightBlue)
+    }
+    /// A detector's colour.
+    pub fn detector(&self, kind: crate::detect::DetectorKind) -> Style {
+        use crate::detect::DetectorKind;
+        match kind {
+            DetectorKind::Iforest => self.iforest(),
+            DetectorKind::Autoencoder => self.autoencoder(),
+            DetectorKind::Fused => self.fused(),
+        }
+    }
     pub fn validation(&self) -> Style {
         self.fg(Color::Yellow)
     }

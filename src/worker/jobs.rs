@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -215,38 +214,50 @@ pub(super) fn train(
     // The forest first: it takes a second, so the screen fills while the autoencoder
     // trains. A cancelled training ends the loop without an error.
     let outcome = (|| {
+        let mut fitted: Vec<pipeline::FittedDetector> = Vec::new();
+        let mut results: Vec<Arc<DetectorResult>> = Vec::new();
         for &kind in &fit.detectors {
             if cancel.load(Ordering::Relaxed) {
                 break;
             }
             let _ = events.send(Event::Training(kind));
-            let fitted = match pipeline::fit_detector(
+            let f = match pipeline::fit_detector(
                 kind,
                 &train_matrix,
                 Some(&calibration_matrix),
                 &encoder,
                 &fit,
+                &fitted,
             ) {
-                Ok(fitted) => fitted,
+                Ok(f) => f,
                 Err(FitError::Autoencoder(AutoencoderError::Cancelled)) => break,
                 Err(e) => return Err(e.to_string()),
             };
             let reference = ReferenceScores {
-                distribution: ScoreDistribution::new(fitted.reference_scores())
+                distribution: ScoreDistribution::new(f.reference_scores())
                     .map_err(|e| e.to_string())?,
                 on_normals,
-                training: ScoreSummary::of(&fitted.train_scores),
-                calibration: fitted.calibration_scores.as_deref().map(ScoreSummary::of),
+                training: ScoreSummary::of(&f.train_scores),
+                calibration: f.calibration_scores.as_deref().map(ScoreSummary::of),
             };
-            let detector = Arc::new(fitted.detector);
-            let test_scores = detector.score(&test.matrix).map_err(|e| e.to_string())?;
+            // The fused detector fuses the test scores its parts already have.
+            let known: Vec<(DetectorKind, &[f64])> = results
+                .iter()
+                .map(|r| (r.kind, r.test_scores.as_slice()))
+                .collect();
+            let test_scores = f
+                .detector
+                .score_reusing(&test.matrix, &known)
+                .map_err(|e| e.to_string())?;
             let result = Arc::new(DetectorResult::new(
-                detector,
+                Arc::clone(&f.detector),
                 reference,
                 test_scores,
                 test.truth.as_deref(),
-                fitted.fit_seconds,
+                f.fit_seconds,
             ));
+            fitted.push(f);
+            results.push(Arc::clone(&result));
             lock(shared).keep(Arc::clone(&result));
             let _ = events.send(Event::DetectorReady(result));
         }
@@ -303,12 +314,14 @@ fn open_bundle(
         matrix,
     });
     publish(shared, &test, settings, events);
-    for detector in bundle.detectors.iter() {
+    let all_scores = bundle
+        .detectors
+        .score_all(&test.matrix)
+        .map_err(|e| e.to_string())?;
+    for (detector, scores) in bundle.detectors.iter().zip(all_scores) {
         let Some(entry) = bundle.manifest.detectors.get(detector.kind().name()) else {
             continue;
         };
-        let started = Instant::now();
-        let test_scores = detector.score(&test.matrix).map_err(|e| e.to_string())?;
         let summary = entry.reference_scores();
         let reference = ReferenceScores {
             distribution: ScoreDistribution::from_summary(
@@ -324,9 +337,9 @@ fn open_bundle(
         let result = Arc::new(DetectorResult::new(
             Arc::clone(detector),
             reference,
-            test_scores,
+            scores.scores,
             test.truth.as_deref(),
-            started.elapsed().as_secs_f64(),
+            scores.seconds,
         ));
         lock(shared).keep(Arc::clone(&result));
         let _ = events.send(Event::DetectorLoaded(result, entry.threshold));

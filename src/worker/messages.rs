@@ -82,6 +82,7 @@ impl Default for Settings {
 pub struct Thresholds {
     pub iforest: Option<SavedThreshold>,
     pub autoencoder: Option<SavedThreshold>,
+    pub fused: Option<SavedThreshold>,
 }
 
 impl Thresholds {
@@ -89,6 +90,7 @@ impl Thresholds {
         match kind {
             DetectorKind::Iforest => self.iforest,
             DetectorKind::Autoencoder => self.autoencoder,
+            DetectorKind::Fused => self.fused,
         }
     }
 }

@@ -52,8 +52,8 @@ pub fn stdout(output: &Output) -> String {
 }
 
 /// The columns of a scored CSV after `row`, `line` and the 41 features, for labelled
-/// data scored by both detectors (README: `train` and `score`).
-pub const SCORED_COLUMNS: [&str; 8] = [
+/// data scored by every detector (README: `train` and `score`).
+pub const SCORED_COLUMNS: [&str; 11] = [
     "label",
     "family",
     "iforest_score",
@@ -62,6 +62,9 @@ pub const SCORED_COLUMNS: [&str; 8] = [
     "autoencoder_score",
     "autoencoder_flag",
     "autoencoder_why",
+    "fused_score",
+    "fused_flag",
+    "fused_why",
 ];
 
 /// A CSV file's header and records.

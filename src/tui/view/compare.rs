@@ -1,4 +1,4 @@
-//! The Compare tab: both detectors' ROC and precision–recall curves, where they agree,
+//! The Compare tab: the detectors' ROC and precision–recall curves, where they agree,
 //! and their detection rate by family (the last two also on the Overview tab).
 
 use ratatui::Frame;
@@ -9,8 +9,10 @@ use ratatui::widgets::{
 };
 
 use super::text::titled;
+use crate::detect::DetectorKind;
 use crate::format::thousands;
 use crate::tui::app::App;
+use crate::tui::detector_panel::DetectorPanel;
 use crate::tui::widgets::Theme;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -22,93 +24,72 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // ROC on a log false-positive axis: near AUC 1 the detectors differ below 1% false
     // alarms, which a linear axis squeezes into its first column.
     let log_fpr = |fpr: f64| fpr.max(MIN_FPR).log10();
-    let roc_if: Vec<(f64, f64)> = app
-        .iforest
-        .roc()
+    let panels = app.panels();
+    let roc_points: Vec<Vec<(f64, f64)>> = panels
         .iter()
-        .map(|p| (log_fpr(p.fpr), p.tpr))
-        .collect();
-    let roc_ae: Vec<(f64, f64)> = app
-        .autoencoder
-        .roc()
-        .iter()
-        .map(|p| (log_fpr(p.fpr), p.tpr))
+        .map(|p| p.roc().iter().map(|r| (log_fpr(r.fpr), r.tpr)).collect())
         .collect();
     // Where each threshold on screen operates.
-    let at = |c: Option<crate::eval::metrics::Confusion>| {
-        c.map(|c| vec![(log_fpr(c.fpr()), c.recall())])
-            .unwrap_or_default()
+    let at_points: Vec<Vec<(f64, f64)>> = panels
+        .iter()
+        .map(|p| {
+            p.confusion
+                .map(|c| vec![(log_fpr(c.fpr()), c.recall())])
+                .unwrap_or_default()
+        })
+        .collect();
+    let pr_points: Vec<Vec<(f64, f64)>> = panels
+        .iter()
+        .map(|p| p.pr().iter().map(|r| (r.recall, r.precision)).collect())
+        .collect();
+    let name = |k: DetectorKind| match k {
+        DetectorKind::Iforest => "forest",
+        other => other.name(),
     };
-    let (at_if, at_ae) = (at(app.iforest.confusion), at(app.autoencoder.confusion));
-    let pr_if: Vec<(f64, f64)> = app
-        .iforest
-        .pr()
-        .iter()
-        .map(|p| (p.recall, p.precision))
-        .collect();
-    let pr_ae: Vec<(f64, f64)> = app
-        .autoencoder
-        .pr()
-        .iter()
-        .map(|p| (p.recall, p.precision))
-        .collect();
-    let [first, second] = curve_series(
-        &roc_if,
-        &roc_ae,
-        [
-            format!("forest AUC {}", auc(app.iforest.roc_auc())),
-            format!("autoencoder AUC {}", auc(app.autoencoder.roc_auc())),
-        ],
+    let mut roc_series = curve_series(
+        &panels,
+        &roc_points,
+        |p| format!("{} AUC {}", name(p.kind), auc(p.roc_auc())),
         theme,
     );
-    let points = |data, style| {
+    roc_series.extend(panels.iter().zip(&at_points).map(|(p, data)| {
         Series::default()
             .marker(ratatui::symbols::Marker::Block)
             .graph_type(GraphType::Scatter)
-            .style(style)
+            .style(theme.detector(p.kind))
             .data(data)
-    };
-    let roc_chart = Chart::new(vec![
-        first,
-        second,
-        points(&at_if, theme.iforest()),
-        points(&at_ae, theme.autoencoder()),
-    ])
-    .block(titled(" ROC · x FPR (log), y TPR · █ each threshold ", roc))
-    .x_axis(
-        Axis::default()
-            .bounds([MIN_FPR.log10(), 0.0])
-            .labels(vec![
-                Line::raw("1e-4"),
-                Line::raw("1e-3"),
-                Line::raw("1e-2"),
-                Line::raw("0.1"),
-                Line::raw("1"),
-            ])
-            .style(theme.dim()),
-    )
+    }));
+    let roc_chart = Chart::new(roc_series)
+        .block(titled(" ROC · x FPR (log), y TPR · █ each threshold ", roc))
+        .x_axis(
+            Axis::default()
+                .bounds([MIN_FPR.log10(), 0.0])
+                .labels(vec![
+                    Line::raw("1e-4"),
+                    Line::raw("1e-3"),
+                    Line::raw("1e-2"),
+                    Line::raw("0.1"),
+                    Line::raw("1"),
+                ])
+                .style(theme.dim()),
+        )
+        .y_axis(unit_axis(theme))
+        .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
+        .hidden_legend_constraints((Constraint::Percentage(90), Constraint::Percentage(60)));
+    frame.render_widget(roc_chart, roc);
+    let pr_chart = Chart::new(curve_series(
+        &panels,
+        &pr_points,
+        |p| format!("{} AP {}", name(p.kind), auc(p.average_precision())),
+        theme,
+    ))
+    .block(Block::bordered().title(" Precision–recall · x recall, y precision "))
+    .x_axis(unit_axis(theme))
     .y_axis(unit_axis(theme))
+    // The legend carries the APs: keep it unless the chart is tiny.
     .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
     .hidden_legend_constraints((Constraint::Percentage(90), Constraint::Percentage(60)));
-    frame.render_widget(roc_chart, roc);
-    frame.render_widget(
-        two_curves(
-            "Precision–recall".into(),
-            "recall",
-            "precision",
-            &pr_if,
-            &pr_ae,
-            [
-                format!("forest AP {}", auc(app.iforest.average_precision())),
-                format!(
-                    "autoencoder AP {}",
-                    auc(app.autoencoder.average_precision())
-                ),
-            ],
-            theme,
-        ),
-        pr,
-    );
+    frame.render_widget(pr_chart, pr);
 
     let [agreement, families] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(tables);
@@ -119,28 +100,25 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 /// The smallest false-positive rate the ROC's log axis shows (1 in 10,000).
 const MIN_FPR: f64 = 1e-4;
 
-/// Both detectors' curves, in their colours, named by their legends.
+/// Each detector's curve, in its colour, named in the legend.
 fn curve_series<'a>(
-    a: &'a [(f64, f64)],
-    b: &'a [(f64, f64)],
-    names: [String; 2],
+    panels: &[&DetectorPanel],
+    points: &'a [Vec<(f64, f64)>],
+    legend: impl Fn(&DetectorPanel) -> String,
     theme: Theme,
-) -> [Series<'a>; 2] {
-    let [first, second] = names;
-    [
-        Series::default()
-            .name(first)
-            .marker(theme.marker)
-            .graph_type(GraphType::Line)
-            .style(theme.iforest())
-            .data(a),
-        Series::default()
-            .name(second)
-            .marker(theme.marker)
-            .graph_type(GraphType::Line)
-            .style(theme.autoencoder())
-            .data(b),
-    ]
+) -> Vec<Series<'a>> {
+    panels
+        .iter()
+        .zip(points)
+        .map(|(p, data)| {
+            Series::default()
+                .name(legend(p))
+                .marker(theme.marker)
+                .graph_type(GraphType::Line)
+                .style(theme.detector(p.kind))
+                .data(data)
+        })
+        .collect()
 }
 
 fn unit_axis(theme: Theme) -> Axis<'static> {
@@ -150,27 +128,8 @@ fn unit_axis(theme: Theme) -> Axis<'static> {
         .style(theme.dim())
 }
 
-/// Both detectors' curves on one unit-square chart.
-fn two_curves<'a>(
-    title: String,
-    x: &str,
-    y: &str,
-    a: &'a [(f64, f64)],
-    b: &'a [(f64, f64)],
-    names: [String; 2],
-    theme: Theme,
-) -> Chart<'a> {
-    Chart::new(curve_series(a, b, names, theme).to_vec())
-        .block(Block::bordered().title(format!(" {title} · x {x}, y {y} ")))
-        .x_axis(unit_axis(theme))
-        .y_axis(unit_axis(theme))
-        // The legend carries the AUCs: keep it unless the chart is tiny.
-        .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
-        .hidden_legend_constraints((Constraint::Percentage(90), Constraint::Percentage(60)))
-}
-
 pub(super) fn draw_agreement(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let block = titled(" Agreement (test rows) ", area);
+    let block = titled(" Agreement (forest, autoencoder) ", area);
     let Some(counts) = app.counts.agreement else {
         frame.render_widget(
             Paragraph::new("waiting for both detectors …").block(block),
@@ -224,12 +183,13 @@ pub(super) fn draw_families(frame: &mut Frame, area: Rect, app: &App, theme: The
         .counts
         .families
         .iter()
-        .map(|&(family, rows, [forest, autoencoder])| {
+        .map(|&(family, rows, [forest, autoencoder, fused])| {
             Row::new(vec![
                 Cell::from(family.name()),
                 Cell::from(thousands(rows as u64)),
                 Cell::from(rate(forest, rows)).style(theme.iforest()),
                 Cell::from(rate(autoencoder, rows)).style(theme.autoencoder()),
+                Cell::from(rate(fused, rows)).style(theme.fused()),
             ])
         })
         .collect();
@@ -241,9 +201,12 @@ pub(super) fn draw_families(frame: &mut Frame, area: Rect, app: &App, theme: The
                 Constraint::Length(10),
                 Constraint::Length(8),
                 Constraint::Length(12),
+                Constraint::Length(7),
             ],
         )
-        .header(Row::new(vec!["family", "rows", "forest", "autoencoder"]).style(theme.title()))
+        .header(
+            Row::new(vec!["family", "rows", "forest", "autoencoder", "fused"]).style(theme.title()),
+        )
         .block(block),
         area,
     );

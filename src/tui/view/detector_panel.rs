@@ -1,5 +1,5 @@
-//! A detector's panel, as the Isolation Forest and Autoencoder tabs draw it: the test
-//! scores' histogram with the threshold, the slider, and the confusion matrix.
+//! A detector's panel, as the Isolation Forest, Autoencoder and Fused tabs draw it: the
+//! test scores' histogram with the threshold, the slider, and the confusion matrix.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -32,6 +32,7 @@ fn draw_histogram(frame: &mut Frame, area: Rect, panel: &DetectorPanel, log: boo
     let what = match panel.kind {
         DetectorKind::Iforest => "Anomaly scores",
         DetectorKind::Autoencoder => "Reconstruction errors",
+        DetectorKind::Fused => "Fused surprises",
     };
     let title = Line::from(vec![
         Span::raw(format!(
@@ -104,6 +105,10 @@ fn draw_controls(frame: &mut Frame, area: Rect, panel: &DetectorPanel, app: &App
         DetectorKind::Autoencoder => {
             format!(" Threshold: {} (m switches mode) ", panel.mode.name())
         }
+        DetectorKind::Fused => format!(
+            " Threshold: {} (←/→ fine, S-←/→ coarse) ",
+            panel.mode.name()
+        ),
     };
     let block = titled(title, slider);
     let inner = block.inner(slider);

@@ -15,6 +15,36 @@ use crate::tui::app::App;
 use crate::tui::detector_panel::DetectorPanel;
 use crate::tui::widgets::Theme;
 
+/// A detector's name in tight places.
+fn short_name(kind: DetectorKind) -> &'static str {
+    match kind {
+        DetectorKind::Iforest => "forest",
+        DetectorKind::Autoencoder => "autoencoder",
+        DetectorKind::Fused => "fused",
+    }
+}
+
+/// The part of the fused detector that weighs most in a test row's fused score, and
+/// its surprise: the parts score the one row again, so the figure is always the fused
+/// score's own.
+fn strongest_part(
+    app: &App,
+    fused: &crate::detect::Detector,
+    position: usize,
+) -> Option<(&'static str, f64)> {
+    let crate::detect::Detector::Fused(fused) = fused else {
+        return None;
+    };
+    let row = app.test.as_ref()?.matrix.select_rows(&[position]);
+    let scores: Vec<f64> = fused
+        .parts()
+        .iter()
+        .map(|p| p.detector.score(&row).ok()?.first().copied())
+        .collect::<Option<_>>()?;
+    let (i, surprise) = fused.strongest(&scores);
+    Some((short_name(fused.parts()[i].detector.kind()), surprise))
+}
+
 fn why_text(app: &App, kind: DetectorKind, position: usize, k: usize) -> String {
     app.flagged
         .why
@@ -36,10 +66,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         " {} flagged rows ({}; sorted by {} score) · f filter · o sort · Enter details ",
         thousands(t.rows.len() as u64),
         t.filter.name(),
-        match t.sort_by {
-            DetectorKind::Iforest => "forest",
-            DetectorKind::Autoencoder => "autoencoder",
-        }
+        short_name(t.sort_by)
     );
     let block = titled(title, area);
     if t.rows.is_empty() {
@@ -57,17 +84,28 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     let widths = [
         Constraint::Length(9),
-        Constraint::Length(16),
+        Constraint::Length(14),
         Constraint::Length(7),
-        Constraint::Length(10),
-        Constraint::Length(12),
-        Constraint::Min(20),
+        Constraint::Length(8),
+        Constraint::Length(11),
+        Constraint::Length(9),
+        Constraint::Min(16),
     ];
     let columns = Columns::new(&widths, area);
     let score = |column: usize, panel: &DetectorPanel, i: usize| -> Cell<'static> {
         match (&panel.result, panel.is_flagged(i)) {
             (Some(r), Some(flag)) => {
-                let text = format!("{:.4}{}", r.test_scores[i], if flag { " ●" } else { "" });
+                // Surprises run to the hundreds: two decimals keep the flag mark in.
+                let decimals = if panel.kind == DetectorKind::Fused {
+                    2
+                } else {
+                    4
+                };
+                let text = format!(
+                    "{:.decimals$}{}",
+                    r.test_scores[i],
+                    if flag { " ●" } else { "" }
+                );
                 columns.cell(
                     column,
                     text,
@@ -88,14 +126,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .take(height.max(1))
         .map(|(_, &i)| {
             let r = test.rows[i];
-            let why_kind = t.why_detector(i, &app.iforest, &app.autoencoder);
+            let why_kind = t.why_detector(i, app.panels());
             Row::new(vec![
                 columns.cell(0, thousands(r as u64 + 1), plain),
                 columns.cell(1, test.data.label(r).unwrap_or(""), plain),
                 columns.cell(2, test.data.family(r).map_or("", |f| f.name()), plain),
                 score(3, &app.iforest, i),
                 score(4, &app.autoencoder, i),
-                columns.cell(5, why_text(app, why_kind, i, 3), plain),
+                score(5, &app.fused, i),
+                columns.cell(6, why_text(app, why_kind, i, 3), plain),
             ])
         })
         .collect();
@@ -107,12 +146,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 "family",
                 "forest",
                 "autoencoder",
+                "fused",
                 // Whose reasons: the sorting detector's where it flags the row.
-                match (t.sort_by, columns.width(5) >= 34) {
+                match (t.sort_by, columns.width(6) >= 34) {
                     (DetectorKind::Iforest, true) => "why (forest's where it flags)",
                     (DetectorKind::Iforest, false) => "why (forest's)",
                     (DetectorKind::Autoencoder, true) => "why (autoencoder's where it flags)",
                     (DetectorKind::Autoencoder, false) => "why (autoencoder's)",
+                    (DetectorKind::Fused, true) => "why (fused's where it flags)",
+                    (DetectorKind::Fused, false) => "why (fused's)",
                 },
             ]))
             .style(theme.title()),
@@ -191,16 +233,34 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
         lines.push(Line::raw(format!("ts {}", conn.zeek_ts())));
         lines.push(Line::raw(""));
     }
-    for panel in [&app.iforest, &app.autoencoder] {
-        let (name, style) = match panel.kind {
-            DetectorKind::Iforest => ("Isolation Forest", theme.iforest()),
-            DetectorKind::Autoencoder => ("Autoencoder", theme.autoencoder()),
-        };
+    for panel in app.panels() {
+        let style = theme.detector(panel.kind);
         let Some(result) = &panel.result else {
             continue;
         };
+        if panel.kind == DetectorKind::Fused {
+            // Its evidence is a part's, listed above: say whose.
+            lines.push(Line::from(vec![
+                Span::styled(panel.kind.title(), style.add_modifier(Modifier::BOLD)),
+                Span::raw(format!(
+                    " score {:.2}{}",
+                    result.test_scores[position],
+                    if panel.is_flagged(position) == Some(true) {
+                        " · flagged"
+                    } else {
+                        ""
+                    },
+                )),
+            ]));
+            if let Some((name, surprise)) = strongest_part(app, &result.detector, position) {
+                lines.push(Line::raw(format!(
+                    "{surprise:.1} of it from the {name}, whose why is above"
+                )));
+            }
+            continue;
+        }
         lines.push(Line::from(vec![
-            Span::styled(name, style.add_modifier(Modifier::BOLD)),
+            Span::styled(panel.kind.title(), style.add_modifier(Modifier::BOLD)),
             Span::raw(format!(
                 " score {:.4}{}",
                 result.test_scores[position],

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
 use super::text::{Columns, detail_popup, titled, why_reading};
+use crate::detect::DetectorKind;
 use crate::format::{significant, thousands};
 use crate::monitor::Format;
 use crate::tui::app::App;
@@ -197,10 +198,7 @@ fn short_name(name: &str) -> &str {
 }
 
 fn detector_style(name: &str, theme: Theme) -> Style {
-    match name {
-        "iforest" => theme.iforest(),
-        _ => theme.autoencoder(),
-    }
+    DetectorKind::from_name(name).map_or(theme.autoencoder(), |k| theme.detector(k))
 }
 
 fn draw_traffic(frame: &mut Frame, area: Rect, live: &LiveMonitor, per_series: u16, theme: Theme) {
@@ -522,11 +520,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, alert: &Alert, theme: Theme) {
         let style = detector_style(v.detector, theme);
         lines.push(Line::from(vec![
             Span::styled(
-                match v.detector {
-                    "iforest" => "Isolation Forest",
-                    "autoencoder" => "Autoencoder",
-                    other => other,
-                },
+                DetectorKind::from_name(v.detector).map_or(v.detector, DetectorKind::title),
                 style.add_modifier(Modifier::BOLD),
             ),
             Span::raw(format!(

@@ -18,6 +18,7 @@ use ratatui::layout::{Constraint, Layout};
 use super::app::App;
 use super::tabs::Tab;
 use super::widgets::Theme;
+use crate::detect::DetectorKind;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
@@ -46,6 +47,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Tab::Overview => overview::draw(frame, body, app, theme),
         Tab::Iforest => iforest::draw(frame, body, app, theme),
         Tab::Autoencoder => autoencoder::draw(frame, body, app, theme),
+        Tab::Fused => detector_panel::draw(frame, body, app, DetectorKind::Fused, theme),
         Tab::Compare => compare::draw(frame, body, app, theme),
         Tab::Flagged => flagged::draw(frame, body, app, theme),
     }

@@ -1,4 +1,4 @@
-//! The Overview tab: the data, both detectors' state and training progress, what they
+//! The Overview tab: the data, the detectors' state and training progress, what they
 //! catch by family and where they agree, and the test metrics.
 
 use ratatui::Frame;
@@ -10,7 +10,6 @@ use ratatui::widgets::{Gauge, Paragraph, Row, Table, Wrap};
 use super::text::{Columns, state_text, titled};
 use super::{autoencoder, compare};
 use crate::data::Family;
-use crate::detect::DetectorKind;
 use crate::detect::autoencoder::StopReason;
 use crate::format::{METRICS_HEADER, four_decimals, thousands};
 use crate::tui::app::App;
@@ -22,7 +21,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [top, middle, bottom] = Layout::vertical([
         Constraint::Length(11),
         Constraint::Min(0),
-        Constraint::Length(5),
+        Constraint::Length(6),
     ])
     .areas(area);
     let [data, detectors] =
@@ -111,11 +110,12 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let block = titled(" Detectors ", detectors);
     let inner = block.inner(detectors);
     frame.render_widget(block, detectors);
-    let [forest, ae_line, gauge, ae_info] = Layout::vertical([
+    let [forest, ae_line, gauge, ae_info, fused] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
+        Constraint::Length(1),
     ])
     .areas(inner);
     frame.render_widget(
@@ -134,6 +134,16 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ),
         ]),
         forest,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("Fused ", theme.fused()),
+            Span::raw(match app.fused.state {
+                DetectorState::Waiting => "waits for both detectors".into(),
+                _ => state_text(&app.fused, app),
+            }),
+        ])),
+        fused,
     );
     frame.render_widget(
         Paragraph::new(Line::from(vec![
@@ -224,14 +234,12 @@ fn draw_headline(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Constraint::Length(10),
     ];
     let columns = Columns::new(&widths, area);
-    let rows: Vec<Row> = [&app.iforest, &app.autoencoder]
+    let rows: Vec<Row> = app
+        .panels()
         .into_iter()
         .map(|panel| {
             let c = panel.confusion;
-            let style = match panel.kind {
-                DetectorKind::Iforest => theme.iforest(),
-                DetectorKind::Autoencoder => theme.autoencoder(),
-            };
+            let style = theme.detector(panel.kind);
             let figures = [
                 figure(panel.roc_auc()),
                 figure(panel.average_precision()),
