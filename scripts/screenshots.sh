@@ -64,8 +64,8 @@ wait_for "training: epoch 1[0-9]/" 120
 tmux send-keys -t "$session" 3; shot training-autoencoder
 tmux send-keys -t "$session" 1; shot training-overview
 # After training: every tab, the record detail and the help.
-wait_for "both detectors trained" 600
-for tab in 1:overview 2:isolation-forest 3:autoencoder 4:compare 5:flagged-rows; do
+wait_for "the detectors trained" 600
+for tab in 1:overview 2:isolation-forest 3:autoencoder 4:fused 5:compare 6:flagged-rows; do
     tmux send-keys -t "$session" "${tab%%:*}"; shot "${tab#*:}"
 done
 tmux send-keys -t "$session" Enter; shot flagged-detail
@@ -74,7 +74,7 @@ tmux send-keys -t "$session" Enter '?'; shot help
 tmux send-keys -t "$session" '?'
 tmux resize-window -t "$session" -x 100 -y 30
 tmux send-keys -t "$session" 1; shot overview-100x30
-tmux send-keys -t "$session" 5 Enter; shot flagged-detail-100x30
+tmux send-keys -t "$session" 6 Enter; shot flagged-detail-100x30
 tmux send-keys -t "$session" Escape
 tmux resize-window -t "$session" -x 140 -y 42
 # Save the model on screen for the Live tab.
