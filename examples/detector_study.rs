@@ -106,8 +106,9 @@ fn main() {
             let (calibration, _) = encoder.transform(train, &split.calibration);
             let (test_matrix, _) = encoder.transform(test_data, &test_rows);
             let one = |kind: DetectorKind, config: &FitConfig| {
-                let f = pipeline::fit_detector(kind, &fit, Some(&calibration), &encoder, config, &[])
-                    .unwrap();
+                let f =
+                    pipeline::fit_detector(kind, &fit, Some(&calibration), &encoder, config, &[])
+                        .unwrap();
                 let test_scores = f.detector.score(&test_matrix).unwrap();
                 (f, test_scores)
             };
@@ -161,9 +162,8 @@ fn main() {
             // its mean error on the calibration rows: a column normal rows reconstruct
             // well counts more when it is off.
             if let netanomaly::detect::Detector::Autoencoder(model) = first.detector.as_ref() {
-                let per_column = |m: &netanomaly::features::Matrix| {
-                    model.try_squared_errors(m).unwrap()
-                };
+                let per_column =
+                    |m: &netanomaly::features::Matrix| model.try_squared_errors(m).unwrap();
                 let cal = per_column(&calibration);
                 let cols = cal.cols();
                 let mut mean = vec![0f64; cols];
