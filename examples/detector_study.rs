@@ -16,64 +16,30 @@
 //!
 //! `cargo run --release --example detector_study -- [--seeds 0,1,2] [--runs kdd,nsl,nsl-kdd,kdd-nsl]`
 
-use std::path::PathBuf;
+#[path = "common/study.rs"]
+mod study;
+
 use std::sync::Arc;
 
-use netanomaly::data::{Dataset, ReadOptions, read_paths};
+use netanomaly::data::Dataset;
 use netanomaly::detect::DetectorKind;
 use netanomaly::detect::autoencoder::AutoencoderConfig;
 use netanomaly::detect::fusion::FusedDetector;
-use netanomaly::eval::metrics::SortedScores;
-use netanomaly::eval::threshold::{ScoreDistribution, ThresholdRule};
+use netanomaly::eval::threshold::ThresholdRule;
 use netanomaly::model::pipeline::{self, FitConfig, Protocol, Purpose, RowSplit};
+use study::{Options, Table};
 
-struct Figures {
-    roc_auc: f64,
-    f1: f64,
-    fpr: f64,
-}
-
-fn figures(test: &[f64], calibration: &[f64], truth: &[bool]) -> Figures {
-    let threshold = ScoreDistribution::new(calibration)
-        .unwrap()
-        .threshold(ThresholdRule::Percentile { percentile: 99.0 })
-        .value;
-    let sorted = SortedScores::new(test, Some(truth)).unwrap();
-    let c = sorted.confusion_at(threshold).unwrap();
-    Figures {
-        roc_auc: sorted.roc_auc().unwrap_or(f64::NAN),
-        f1: c.f1(),
-        fpr: c.fpr(),
-    }
+/// The figures at the 99th percentile of the calibration scores.
+fn figures(test: &[f64], calibration: &[f64], truth: &[bool]) -> study::Figures {
+    let rule = ThresholdRule::Percentile { percentile: 99.0 };
+    study::figures(test, calibration, truth, rule)
 }
 
 fn main() {
-    let data = std::env::var_os("NETANOMALY_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    let mut seeds = vec![0u64, 1, 2];
-    let mut runs: Vec<String> = ["kdd", "nsl", "nsl-kdd", "kdd-nsl"]
-        .map(String::from)
-        .to_vec();
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let value = args.next().expect("a value after each option");
-        match a.as_str() {
-            "--seeds" => seeds = value.split(',').map(|s| s.parse().unwrap()).collect(),
-            "--runs" => runs = value.split(',').map(String::from).collect(),
-            other => panic!("unknown option {other}"),
-        }
-    }
-    let options = ReadOptions::default();
-    let read = |name: &str| read_paths(&[data.join(name)], &options).unwrap().0;
-    let (kdd, nsl) = (
-        read("kddcup.data_10_percent.gz"),
-        read("KDDTrain+_20Percent.txt.gz"),
-    );
-    println!("| run | seed | variant | ROC AUC | F1 | false alarms on test normals |");
-    println!("|---|---|---|---|---|---|");
-    let mut all: Vec<(String, String, Figures)> = Vec::new();
-    for run in &runs {
+    let options = Options::parse(&["kdd", "nsl", "nsl-kdd", "kdd-nsl"]);
+    let (kdd, nsl) = options.datasets();
+    let mut table = Table::start("variant");
+    for run in &options.runs {
         let (train, test): (&Dataset, Option<&Dataset>) = match run.as_str() {
             "kdd" => (&kdd, None),
             "nsl" => (&nsl, None),
@@ -81,7 +47,7 @@ fn main() {
             "kdd-nsl" => (&kdd, Some(&nsl)),
             other => panic!("unknown run {other}"),
         };
-        for &seed in &seeds {
+        for &seed in &options.seeds {
             let split = RowSplit::new(
                 train,
                 Protocol::Profile,
@@ -112,7 +78,7 @@ fn main() {
                 let test_scores = f.detector.score(&test_matrix).unwrap();
                 (f, test_scores)
             };
-            let mut rows: Vec<(String, Figures)> = Vec::new();
+            let mut rows: Vec<(String, study::Figures)> = Vec::new();
             for (name, config) in [
                 ("iforest", base.clone()),
                 ("iforest 300 trees", {
@@ -211,43 +177,9 @@ fn main() {
                 figures(&test_scores, f.reference_scores(), &truth),
             ));
             for (name, f) in rows {
-                println!(
-                    "| {run} | {seed} | {name} | {:.4} | {:.4} | {:.2}% |",
-                    f.roc_auc,
-                    f.f1,
-                    f.fpr * 100.0
-                );
-                all.push((run.clone(), name, f));
+                table.row(run, seed, name, f);
             }
         }
     }
-    println!("\nmedians over seeds:\n");
-    println!("| run | variant | ROC AUC | F1 | false alarms on test normals |");
-    println!("|---|---|---|---|---|");
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let mut keys: Vec<(String, String)> = Vec::new();
-    for (run, name, _) in &all {
-        if !keys.contains(&(run.clone(), name.clone())) {
-            keys.push((run.clone(), name.clone()));
-        }
-    }
-    for (run, name) in keys {
-        let of = |pick: &dyn Fn(&Figures) -> f64| {
-            median(
-                all.iter()
-                    .filter(|(r, n, _)| *r == run && *n == name)
-                    .map(|(_, _, f)| pick(f))
-                    .collect(),
-            )
-        };
-        println!(
-            "| {run} | {name} | {:.4} | {:.4} | {:.2}% |",
-            of(&|f| f.roc_auc),
-            of(&|f| f.f1),
-            of(&|f| f.fpr) * 100.0
-        );
-    }
+    table.print_medians("variant");
 }

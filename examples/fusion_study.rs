@@ -11,36 +11,14 @@
 //!
 //! Data from `NETANOMALY_DATA` (default `../shared/data`); nothing is written.
 
-use std::path::PathBuf;
+#[path = "common/study.rs"]
+mod study;
 
-use netanomaly::data::{ReadOptions, read_paths};
 use netanomaly::detect::fusion::{TailCalibration, fuse};
 use netanomaly::eval::evaluate::{EvaluateConfig, EvaluationReport, evaluate};
-use netanomaly::eval::metrics::SortedScores;
-use netanomaly::eval::threshold::{ScoreDistribution, ThresholdRule};
+use netanomaly::eval::threshold::ThresholdRule;
 use netanomaly::model::pipeline::{FitConfig, Protocol};
-
-struct Figures {
-    roc_auc: f64,
-    f1: f64,
-    accuracy: f64,
-    fpr: f64,
-}
-
-fn figures(test: &[f64], reference: &[f64], truth: &[bool], rule: ThresholdRule) -> Figures {
-    let threshold = ScoreDistribution::new(reference)
-        .unwrap()
-        .threshold(rule)
-        .value;
-    let sorted = SortedScores::new(test, Some(truth)).unwrap();
-    let c = sorted.confusion_at(threshold).unwrap();
-    Figures {
-        roc_auc: sorted.roc_auc().unwrap_or(f64::NAN),
-        f1: c.f1(),
-        accuracy: c.accuracy(),
-        fpr: c.fpr(),
-    }
-}
+use study::{Figures, Options, Table, figures};
 
 /// The fused scores of the test and the reference rows under the combination `how`.
 fn fused(report: &EvaluationReport, how: &str) -> (Vec<f64>, Vec<f64>) {
@@ -68,31 +46,10 @@ fn fused(report: &EvaluationReport, how: &str) -> (Vec<f64>, Vec<f64>) {
 }
 
 fn main() {
-    let data = std::env::var_os("NETANOMALY_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    let kdd = data.join("kddcup.data_10_percent.gz");
-    let nsl = data.join("KDDTrain+_20Percent.txt.gz");
-    let mut seeds = vec![0u64, 1, 2];
-    let mut runs: Vec<String> = ["kdd", "nsl", "nsl-kdd", "kdd-nsl", "dagmm"]
-        .map(String::from)
-        .to_vec();
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let value = args.next().expect("a value after each option");
-        match a.as_str() {
-            "--seeds" => seeds = value.split(',').map(|s| s.parse().unwrap()).collect(),
-            "--runs" => runs = value.split(',').map(String::from).collect(),
-            other => panic!("unknown option {other}"),
-        }
-    }
-    let options = ReadOptions::default();
-    let read = |p: &PathBuf| read_paths(std::slice::from_ref(p), &options).unwrap().0;
-    let (kdd_data, nsl_data) = (read(&kdd), read(&nsl));
-    println!("| run | seed | detector | ROC AUC | F1 | accuracy | false alarms on test normals |");
-    println!("|---|---|---|---|---|---|---|");
-    let mut all: Vec<(String, String, Figures)> = Vec::new();
-    for run in &runs {
+    let options = Options::parse(&["kdd", "nsl", "nsl-kdd", "kdd-nsl", "dagmm"]);
+    let (kdd_data, nsl_data) = options.datasets();
+    let mut table = Table::start("detector");
+    for run in &options.runs {
         let (train, test, protocol) = match run.as_str() {
             "kdd" => (&kdd_data, None, Protocol::Profile),
             "nsl" => (&nsl_data, None, Protocol::Profile),
@@ -101,7 +58,7 @@ fn main() {
             "dagmm" => (&kdd_data, None, Protocol::Dagmm),
             other => panic!("unknown run {other}"),
         };
-        for &seed in &seeds {
+        for &seed in &options.seeds {
             let config = EvaluateConfig {
                 protocol,
                 threshold: None,
@@ -142,45 +99,9 @@ fn main() {
                 ));
             }
             for (name, f) in rows {
-                println!(
-                    "| {run} | {seed} | {name} | {:.4} | {:.4} | {:.4} | {:.2}% |",
-                    f.roc_auc,
-                    f.f1,
-                    f.accuracy,
-                    f.fpr * 100.0
-                );
-                all.push((run.clone(), name, f));
+                table.row(run, seed, name, f);
             }
         }
     }
-    println!("\nmedians over seeds:\n");
-    println!("| run | detector | ROC AUC | F1 | accuracy | false alarms on test normals |");
-    println!("|---|---|---|---|---|---|");
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let mut keys: Vec<(String, String)> = Vec::new();
-    for (run, name, _) in &all {
-        if !keys.contains(&(run.clone(), name.clone())) {
-            keys.push((run.clone(), name.clone()));
-        }
-    }
-    for (run, name) in keys {
-        let of = |pick: &dyn Fn(&Figures) -> f64| {
-            median(
-                all.iter()
-                    .filter(|(r, n, _)| *r == run && *n == name)
-                    .map(|(_, _, f)| pick(f))
-                    .collect(),
-            )
-        };
-        println!(
-            "| {run} | {name} | {:.4} | {:.4} | {:.4} | {:.2}% |",
-            of(&|f| f.roc_auc),
-            of(&|f| f.f1),
-            of(&|f| f.accuracy),
-            of(&|f| f.fpr) * 100.0
-        );
-    }
+    table.print_medians("detector");
 }
