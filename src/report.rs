@@ -449,8 +449,13 @@ fn family_table(report: &EvaluationReport) -> (Vec<String>, Vec<Vec<String>>) {
         for (i, f) in first.per_family.iter().enumerate() {
             let mut row = vec![f.family.to_string(), thousands(f.rows as u64)];
             for d in report.ordered().map(|(_, d)| d) {
-                let rate = d.per_family.get(i).map_or(0.0, |r| r.rate);
-                row.push(format!("{:.1}%", rate * 100.0));
+                let family = d.per_family.get(i);
+                let rate = family.map_or(0.0, |r| r.rate);
+                // The family's own ROC AUC against the other class, where it has one.
+                let auc = family
+                    .and_then(|r| r.roc_auc)
+                    .map_or(String::new(), |a| format!(" · AUC {a:.4}"));
+                row.push(format!("{:.1}%{auc}", rate * 100.0));
             }
             rows.push(row);
         }

@@ -203,10 +203,12 @@ fn print_table(report: &EvaluationReport, out: &mut dyn Write) -> std::io::Resul
             .iter()
             .map(|f| {
                 format!(
-                    "{} {:.1}% of {}",
+                    "{} {:.1}% of {}{}",
                     f.family,
                     f.rate * 100.0,
-                    thousands(f.rows as u64)
+                    thousands(f.rows as u64),
+                    f.roc_auc
+                        .map_or(String::new(), |auc| format!(" (AUC {auc:.4})"))
                 )
             })
             .collect();

@@ -62,6 +62,11 @@ pub struct FamilyRate {
     pub rows: usize,
     pub flagged: usize,
     pub rate: f64,
+    /// For a family of the anomaly class: the ROC AUC of its rows alone against every
+    /// test row outside that class, threshold-free. Nothing is fitted or tuned on
+    /// attacks, so each family's figure is already one left out of everything the
+    /// detector learned (`None` for the other class, or without both classes).
+    pub roc_auc: Option<f64>,
 }
 
 /// One detector's figures on the test rows.
@@ -409,7 +414,12 @@ fn judge(
     let threshold = reference.threshold(plan.threshold);
     let sorted = SortedScores::new(test_scores, Some(&plan.test_truth))?;
     let confusion = sorted.confusion_at(threshold.value).unwrap_or_default();
-    let per_family = family_rates(test_scores, &plan.test_families, threshold.value);
+    let per_family = family_rates(
+        test_scores,
+        &plan.test_families,
+        &plan.test_truth,
+        threshold.value,
+    );
     Ok(DetectorReport {
         roc_auc: sorted.roc_auc(),
         pr_auc: sorted.average_precision(),
@@ -440,14 +450,37 @@ fn judge(
     })
 }
 
-fn family_rates(scores: &[f64], families: &[Option<Family>], threshold: f64) -> Vec<FamilyRate> {
+fn family_rates(
+    scores: &[f64],
+    families: &[Option<Family>],
+    truth: &[bool],
+    threshold: f64,
+) -> Vec<FamilyRate> {
     let mut rows = [0usize; 6];
     let mut flagged = [0usize; 6];
-    for (&s, family) in scores.iter().zip(families) {
+    // Per family of the anomaly class: the summed share of negative rows each of its
+    // rows outscores (ties count half), which over its rows is its ROC AUC.
+    let mut negatives: Vec<f64> = scores
+        .iter()
+        .zip(truth)
+        .filter(|&(s, &t)| !t && !s.is_nan())
+        .map(|(&s, _)| s)
+        .collect();
+    negatives.sort_by(f64::total_cmp);
+    let n = negatives.len() as f64;
+    let mut wins = [0f64; 6];
+    let mut positives = [0usize; 6];
+    for ((&s, family), &t) in scores.iter().zip(families).zip(truth) {
         if let Some(f) = family {
             let i = Family::ALL.iter().position(|x| x == f).unwrap_or(5);
             rows[i] += 1;
             flagged[i] += usize::from(s >= threshold);
+            if t && n > 0.0 {
+                let below = negatives.partition_point(|&x| x < s);
+                let ties = negatives[below..].partition_point(|&x| x <= s);
+                wins[i] += (below as f64 + 0.5 * ties as f64) / n;
+                positives[i] += 1;
+            }
         }
     }
     Family::ALL
@@ -459,6 +492,38 @@ fn family_rates(scores: &[f64], families: &[Option<Family>], threshold: f64) -> 
             rows: rows[i],
             flagged: flagged[i],
             rate: flagged[i] as f64 / rows[i] as f64,
+            roc_auc: (positives[i] > 0).then(|| wins[i] / positives[i] as f64),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_attack_family_gets_its_own_auc_against_the_normal_rows() {
+        // Normal rows score 0..4; dos rows all above them; probe rows tie or sit
+        // below half of them.
+        let scores = [0.0, 1.0, 2.0, 3.0, 9.0, 8.0, 1.0, 3.0];
+        let families = [
+            Some(Family::Normal),
+            Some(Family::Normal),
+            Some(Family::Normal),
+            Some(Family::Normal),
+            Some(Family::Dos),
+            Some(Family::Dos),
+            Some(Family::Probe),
+            Some(Family::Probe),
+        ];
+        let truth = [false, false, false, false, true, true, true, true];
+        let rates = family_rates(&scores, &families, &truth, 2.5);
+        let by = |f: Family| rates.iter().find(|r| r.family == f).unwrap();
+        assert_eq!(by(Family::Normal).roc_auc, None);
+        assert_eq!(by(Family::Normal).flagged, 1);
+        assert_eq!(by(Family::Dos).roc_auc, Some(1.0));
+        // Probe 1.0 beats 1 normal and ties 1 (1.5 of 4); 3.0 beats 3 and ties 1 (3.5).
+        assert_eq!(by(Family::Probe).roc_auc, Some((1.5 + 3.5) / 8.0));
+        assert_eq!(by(Family::Probe).rate, 0.5);
+    }
 }
