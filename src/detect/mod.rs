@@ -5,6 +5,7 @@ pub mod explain;
 pub mod fusion;
 pub mod iforest;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -105,25 +106,15 @@ impl Detector {
             Detector::Forest(forest) => Ok(forest.score(matrix)),
             Detector::Autoencoder(model) => model.try_score(matrix),
             Detector::Fused(fused) => {
-                let mut computed = Vec::new();
-                let mut found = Vec::new();
+                let mut scores: Vec<Cow<'_, [f64]>> = Vec::with_capacity(fused.parts().len());
                 for part in fused.parts() {
                     let kind = part.detector.kind();
-                    match known.iter().find(|(k, _)| *k == kind) {
-                        Some(&(_, scores)) if scores.len() == matrix.rows() => {
-                            found.push(Some(scores))
-                        }
-                        _ => {
-                            computed.push(part.detector.score(matrix)?);
-                            found.push(None);
-                        }
-                    }
+                    scores.push(match known.iter().find(|(k, _)| *k == kind) {
+                        Some(&(_, s)) if s.len() == matrix.rows() => Cow::Borrowed(s),
+                        _ => Cow::Owned(part.detector.score(matrix)?),
+                    });
                 }
-                let mut computed = computed.iter();
-                let parts: Vec<&[f64]> = found
-                    .into_iter()
-                    .map(|s| s.unwrap_or_else(|| computed.next().map_or(&[], Vec::as_slice)))
-                    .collect();
+                let parts: Vec<&[f64]> = scores.iter().map(|s| s.as_ref()).collect();
                 Ok(fused.fuse_scores(&parts))
             }
         }

@@ -24,9 +24,15 @@ fn short_name(kind: DetectorKind) -> &'static str {
     }
 }
 
+/// Decimals a detector's score is shown with: surprises run to the hundreds, so two
+/// keep the flag mark in the column.
+fn score_decimals(kind: DetectorKind) -> usize {
+    if kind == DetectorKind::Fused { 2 } else { 4 }
+}
+
 /// The part of the fused detector that weighs most in a test row's fused score, and
-/// its surprise: the parts score the one row again, so the figure is always the fused
-/// score's own.
+/// its surprise, from the parts' test scores on their panels (nothing is scored again
+/// while drawing).
 fn strongest_part(
     app: &App,
     fused: &crate::detect::Detector,
@@ -35,11 +41,13 @@ fn strongest_part(
     let crate::detect::Detector::Fused(fused) = fused else {
         return None;
     };
-    let row = app.test.as_ref()?.matrix.select_rows(&[position]);
     let scores: Vec<f64> = fused
         .parts()
         .iter()
-        .map(|p| p.detector.score(&row).ok()?.first().copied())
+        .map(|p| {
+            let result = app.panel(p.detector.kind()).result.as_ref()?;
+            result.test_scores.get(position).copied()
+        })
         .collect::<Option<_>>()?;
     let (i, surprise) = fused.strongest(&scores);
     Some((short_name(fused.parts()[i].detector.kind()), surprise))
@@ -95,16 +103,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let score = |column: usize, panel: &DetectorPanel, i: usize| -> Cell<'static> {
         match (&panel.result, panel.is_flagged(i)) {
             (Some(r), Some(flag)) => {
-                // Surprises run to the hundreds: two decimals keep the flag mark in.
-                let decimals = if panel.kind == DetectorKind::Fused {
-                    2
-                } else {
-                    4
-                };
                 let text = format!(
                     "{:.decimals$}{}",
                     r.test_scores[i],
-                    if flag { " ●" } else { "" }
+                    if flag { " ●" } else { "" },
+                    decimals = score_decimals(panel.kind),
                 );
                 columns.cell(
                     column,
@@ -238,20 +241,21 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
         let Some(result) = &panel.result else {
             continue;
         };
+        lines.push(Line::from(vec![
+            Span::styled(panel.kind.title(), style.add_modifier(Modifier::BOLD)),
+            Span::raw(format!(
+                " score {:.decimals$}{}",
+                result.test_scores[position],
+                if panel.is_flagged(position) == Some(true) {
+                    " · flagged"
+                } else {
+                    ""
+                },
+                decimals = score_decimals(panel.kind),
+            )),
+        ]));
         if panel.kind == DetectorKind::Fused {
             // Its evidence is a part's, listed above: say whose.
-            lines.push(Line::from(vec![
-                Span::styled(panel.kind.title(), style.add_modifier(Modifier::BOLD)),
-                Span::raw(format!(
-                    " score {:.2}{}",
-                    result.test_scores[position],
-                    if panel.is_flagged(position) == Some(true) {
-                        " · flagged"
-                    } else {
-                        ""
-                    },
-                )),
-            ]));
             if let Some((name, surprise)) = strongest_part(app, &result.detector, position) {
                 lines.push(Line::raw(format!(
                     "{surprise:.1} of it from the {name}, whose why is above"
@@ -259,18 +263,6 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, position: usize, theme:
             }
             continue;
         }
-        lines.push(Line::from(vec![
-            Span::styled(panel.kind.title(), style.add_modifier(Modifier::BOLD)),
-            Span::raw(format!(
-                " score {:.4}{}",
-                result.test_scores[position],
-                if panel.is_flagged(position) == Some(true) {
-                    " · flagged"
-                } else {
-                    ""
-                }
-            )),
-        ]));
         if let Some(list) = app.flagged.why.get(panel.kind, position) {
             // The share is always shown; the feature, its value and the normal range
             // take what is left. Unusual values are listed first, in bold.
