@@ -492,31 +492,20 @@ fn flagged_rows_filter_sort_and_export() {
     key(&mut app, KeyCode::Char('6'));
     let either = app.flagged.rows.len();
     assert!(either > 2, "{either}");
-    // Sorted by the autoencoder's score, highest first.
-    let scores = &app.autoencoder.result.as_ref().unwrap().test_scores;
-    assert!(
+    // Sorted by the autoencoder's score, highest first; o cycles the sort: the fused
+    // score, then the forest's.
+    let sorted_by = |app: &App, kind: DetectorKind| {
+        let scores = &app.panel(kind).result.as_ref().unwrap().test_scores;
         app.flagged
             .rows
             .windows(2)
             .all(|w| scores[w[0]] >= scores[w[1]])
-    );
-    // o cycles the sort: the fused score, then the forest's.
+    };
+    assert!(sorted_by(&app, DetectorKind::Autoencoder));
     key(&mut app, KeyCode::Char('o'));
-    let scores = &app.fused.result.as_ref().unwrap().test_scores;
-    assert!(
-        app.flagged
-            .rows
-            .windows(2)
-            .all(|w| scores[w[0]] >= scores[w[1]])
-    );
+    assert!(sorted_by(&app, DetectorKind::Fused));
     key(&mut app, KeyCode::Char('o'));
-    let scores = &app.iforest.result.as_ref().unwrap().test_scores;
-    assert!(
-        app.flagged
-            .rows
-            .windows(2)
-            .all(|w| scores[w[0]] >= scores[w[1]])
-    );
+    assert!(sorted_by(&app, DetectorKind::Iforest));
     // The forest's why-features are there for the rows around the selection.
     let first = app.flagged.rows[0];
     if app.iforest.is_flagged(first) == Some(true) {
