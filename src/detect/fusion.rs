@@ -42,13 +42,15 @@ impl TailCalibration {
         let u = sorted[n - 1 - k];
         let excess: Vec<f64> = sorted[n - k..].iter().map(|s| s - u).collect();
         let mean_excess = excess.iter().sum::<f64>() / excess.len().max(1) as f64;
-        // A flat top (ties) has no spread: any score above it is then far out.
-        let spread = (sorted[n - 1] - sorted[0]).abs().max(f64::MIN_POSITIVE);
+        // A flat top (ties) has no spread: any score above it is then far out, but at
+        // a finite distance (the floor), so surprises stay finite and ordered.
+        let spread = sorted[n - 1] - sorted[0];
         let beta = if mean_excess > 0.0 {
             mean_excess
         } else {
             spread * 1e-3
         };
+        let beta = beta.max(beta_floor(&sorted, u));
         Some(TailCalibration { sorted, u, beta })
     }
 
@@ -63,7 +65,7 @@ impl TailCalibration {
             && self.sorted.is_sorted()
             && self.u.is_finite()
             && self.beta.is_finite()
-            && self.beta > 0.0
+            && self.beta >= beta_floor(&self.sorted, self.u)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -99,9 +101,20 @@ impl TailCalibration {
             return -self.tail(score).ln();
         }
         // In logs, so a score far past the top does not underflow to p = 0.
-        -self.tail(self.u).ln() + (score - self.u) / self.beta
+        (-self.tail(self.u).ln() + (score - self.u) / self.beta).min(MAX_SURPRISE)
     }
 }
+
+/// The smallest tail scale: a billionth of the scores' magnitude (and of 10⁻⁶ when
+/// they are all near zero), so that even an infinite score has a finite surprise.
+fn beta_floor(sorted: &[f64], u: f64) -> f64 {
+    let spread = sorted.last().copied().unwrap_or(0.0) - sorted.first().copied().unwrap_or(0.0);
+    1e-9 * u.abs().max(spread).max(1e-6)
+}
+
+/// A cap on one part's surprise (p = e^−10⁹): far past any rarity that means anything,
+/// it keeps the fused sum finite for a score at the edge of what a float holds.
+const MAX_SURPRISE: f64 = 1e9;
 
 /// The fused score of one row: the sum of each detector's surprise (Fisher's method on
 /// tail probabilities).
@@ -271,6 +284,27 @@ mod tests {
             let now = t.surprise(s);
             assert!(now >= last - 1e-12, "at {s}: {now} < {last}");
             last = now;
+        }
+    }
+
+    #[test]
+    fn flat_calibration_scores_still_give_finite_ordered_surprises() {
+        // Every calibration normal scores the same (a forest on identical rows, or an
+        // autoencoder that reconstructs them exactly).
+        for flat in [0.0, 0.5, 1e-30] {
+            let t = TailCalibration::new(&vec![flat; 300]).unwrap();
+            assert!(t.is_valid(), "{flat}: {t:?}");
+            let mut last = t.surprise(flat);
+            for s in [flat + 1e-6, flat + 0.1, 1.0, 1e30, f64::MAX, f64::INFINITY] {
+                let now = t.surprise(s);
+                assert!(now.is_finite(), "{flat} → {s}: {now}");
+                assert!(now >= last, "{flat} → {s}: {now} < {last}");
+                last = now;
+            }
+            assert!(
+                t.surprise(flat + 1e-3) > 100.0,
+                "past a flat top is far out"
+            );
         }
     }
 
