@@ -306,7 +306,7 @@ def capture_seeds(netanomaly):
 
 
 def bundle_seeds():
-    names = ["manifest.json", "encoder.json", "iforest.json", "autoencoder.bpk", "SHA256SUMS"]
+    names = ["manifest.json", "encoder.json", "iforest.json", "autoencoder.bpk", "fused.json", "SHA256SUMS"]
     for i, name in enumerate(names):
         with open(os.path.join(HERE, "seed-bundle", name), "rb") as f:
             data = f.read()

@@ -1,9 +1,9 @@
 //! The model-bundle loader, one file at a time.
 //!
 //! Input: [selector byte][content]. The other files are those of the small seed bundle in
-//! `fuzz/seed-bundle/` (iforest + autoencoder, trained on assets/demo-1000.csv).
+//! `fuzz/seed-bundle/` (iforest, autoencoder and fused, trained on assets/demo-1000.csv).
 //! Selector bits 0-2 choose the file (manifest.json, encoder.json, iforest.json,
-//! autoencoder.bpk, SHA256SUMS; 5-7 wrap), bit 6 deletes it instead, and bit 7 rewrites
+//! autoencoder.bpk, fused.json, SHA256SUMS; 6-7 wrap), bit 6 deletes it instead, and bit 7 rewrites
 //! SHA256SUMS to match, so mutated content gets past the checksums into the JSON and
 //! weight decoders and the schema checks. A bundle that loads scores a few records.
 #![no_main]
@@ -19,7 +19,7 @@ use netanomaly::model::scorer::{Explainer, score};
 use netanomaly_fuzz::Bytes;
 use sha2::{Digest, Sha256};
 
-const FILES: [(&str, &[u8]); 5] = [
+const FILES: [(&str, &[u8]); 6] = [
     (
         "manifest.json",
         include_bytes!("../seed-bundle/manifest.json"),
@@ -36,9 +36,10 @@ const FILES: [(&str, &[u8]); 5] = [
         "autoencoder.bpk",
         include_bytes!("../seed-bundle/autoencoder.bpk"),
     ),
+    ("fused.json", include_bytes!("../seed-bundle/fused.json")),
     ("SHA256SUMS", include_bytes!("../seed-bundle/SHA256SUMS")),
 ];
-const SUMS: usize = 4;
+const SUMS: usize = 5;
 
 const RECORDS: &[u8] = b"\
 0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,0.00,0.00,1.00,0.00,0.00,9,9,1.00,0.00,0.11,0.00,0.00,0.00,0.00,0.00,normal.
@@ -100,7 +101,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(scored) = score(&bundle, &state.records) {
             let explainer = Explainer::for_bundle(&bundle, &scored.matrix, &state.records);
             let rows: Vec<(usize, usize)> = (0..state.records.len()).map(|i| (i, i)).collect();
-            for detector in ["iforest", "autoencoder"] {
+            for detector in ["iforest", "autoencoder", "fused"] {
                 let _ = explainer.explain_top(detector, &rows, 3);
             }
         }

@@ -302,6 +302,89 @@ impl Encoder {
         })
     }
 
+    /// Checks what `transform` relies on in an encoder read from a file: each encoding's
+    /// slot is its feature's, every column it writes exists and belongs to that feature,
+    /// and each column is written by exactly one encoding. A damaged `encoder.json` is
+    /// then refused with a reason instead of indexing out of bounds while scoring.
+    pub fn check(&self) -> Result<(), String> {
+        if self.version != ENCODER_VERSION {
+            return Err(format!(
+                "encoder version {} (this program writes {ENCODER_VERSION})",
+                self.version
+            ));
+        }
+        let n = self.columns.len();
+        let mut owner: Vec<Option<usize>> = vec![None; n];
+        let mut claim = |col: usize, feature: usize| -> Result<(), String> {
+            let name = FEATURES[feature].name;
+            match owner.get_mut(col) {
+                None => Err(format!(
+                    "{name} writes column {col}, but there are only {n}"
+                )),
+                Some(Some(_)) => Err(format!("column {col} is written twice")),
+                Some(_) if self.columns[col].feature != feature => Err(format!(
+                    "column {col} ({}) is written by {name}",
+                    self.columns[col].name
+                )),
+                Some(free) => {
+                    *free = Some(feature);
+                    Ok(())
+                }
+            }
+        };
+        let mut seen = [false; schema::N_FEATURES];
+        let mut once = |feature: usize| -> Result<(), String> {
+            match seen.get_mut(feature) {
+                None => Err(format!("feature index {feature} is out of range")),
+                Some(true) => Err(format!("{} is encoded twice", FEATURES[feature].name)),
+                Some(s) => {
+                    *s = true;
+                    Ok(())
+                }
+            }
+        };
+        for e in &self.numeric {
+            once(e.feature)?;
+            let name = FEATURES[e.feature].name;
+            if schema::numeric_slot(e.feature) != Some(e.slot) {
+                return Err(format!("{name} is read from the wrong slot {}", e.slot));
+            }
+            if !(e.std.is_finite() && e.std > 0.0) {
+                return Err(format!("{name} has scale {} (expected > 0)", e.std));
+            }
+            if let Some(col) = e.column {
+                claim(col, e.feature)?;
+            }
+        }
+        for e in &self.categorical {
+            once(e.feature)?;
+            let name = FEATURES[e.feature].name;
+            if schema::CATEGORICAL.get(e.slot) != Some(&e.feature) {
+                return Err(format!("{name} is read from the wrong slot {}", e.slot));
+            }
+            if !e.values.windows(2).all(|w| w[0] < w[1]) {
+                return Err(format!("{name}'s values are not sorted and distinct"));
+            }
+            // One column per value, then <missing> and <unseen>.
+            let end = e
+                .first_column
+                .saturating_add(e.values.len())
+                .saturating_add(2);
+            if end > n {
+                return Err(format!(
+                    "{name} writes up to column {end}, but there are only {n}"
+                ));
+            }
+            for col in e.first_column..end {
+                claim(col, e.feature)?;
+            }
+        }
+        if let Some(col) = owner.iter().position(Option::is_none) {
+            return Err(format!("column {col} is written by no feature"));
+        }
+        Ok(())
+    }
+
     /// The matrix columns, in order.
     pub fn columns(&self) -> &[Column] {
         &self.columns
@@ -876,6 +959,51 @@ mod tests {
         }
         assert_eq!(unseen.rows, 1);
         assert_eq!(unseen.values, vec![("service=gopher".to_owned(), 1)]);
+    }
+
+    #[test]
+    fn check_refuses_a_damaged_encoder() {
+        let d = small();
+        for drop_constant in [false, true] {
+            let config = EncoderConfig {
+                drop_constant,
+                ..EncoderConfig::default()
+            };
+            let enc = Encoder::fit(&d, &[0, 1, 2, 3], &config).unwrap();
+            assert_eq!(enc.check(), Ok(()), "a fitted encoder passes");
+        }
+        let enc = Encoder::fit(&d, &[0, 1, 2, 3], &EncoderConfig::default()).unwrap();
+        let damaged = |f: &dyn Fn(&mut Encoder)| {
+            let mut e = enc.clone();
+            f(&mut e);
+            e.check().unwrap_err()
+        };
+        // What the fuzzer found: a numeric slot past the 38 values a record holds.
+        let err = damaged(&|e| e.numeric[3].slot = 600);
+        assert!(err.contains("wrong slot 600"), "{err}");
+        let err = damaged(&|e| e.numeric[0].slot = 5);
+        assert!(
+            err.contains("duration is read from the wrong slot 5"),
+            "{err}"
+        );
+        let err = damaged(&|e| e.categorical[1].slot = 7);
+        assert!(err.contains("service"), "{err}");
+        let err = damaged(&|e| e.categorical[1].first_column = usize::MAX - 1);
+        assert!(err.contains("only"), "{err}");
+        let err = damaged(&|e| e.numeric[2].column = Some(10_000));
+        assert!(err.contains("only"), "{err}");
+        let err = damaged(&|e| e.numeric[2].column = e.numeric[1].column);
+        assert!(err.contains("written twice"), "{err}");
+        let err = damaged(&|e| e.numeric[2].column = None);
+        assert!(err.contains("written by no feature"), "{err}");
+        let err = damaged(&|e| e.categorical[1].values.reverse());
+        assert!(err.contains("not sorted"), "{err}");
+        let err = damaged(&|e| e.numeric[4].std = 0.0);
+        assert!(err.contains("scale 0"), "{err}");
+        let err = damaged(&|e| e.numeric[4].feature = 99);
+        assert!(err.contains("out of range"), "{err}");
+        let err = damaged(&|e| e.columns.truncate(3));
+        assert!(err.contains("only 3"), "{err}");
     }
 
     #[test]

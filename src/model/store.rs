@@ -323,6 +323,7 @@ impl ModelBundle {
             .map_err(|e| corrupt(MANIFEST, e.to_string()))?;
         let encoder: Encoder = serde_json::from_slice(&verified(ENCODER, read(ENCODER)?)?)
             .map_err(|e| corrupt(ENCODER, e.to_string()))?;
+        encoder.check().map_err(|e| corrupt(ENCODER, e))?;
         for name in expected.keys() {
             if ![MANIFEST, ENCODER, IFOREST, AUTOENCODER, FUSED].contains(&name.as_str()) {
                 return Err(corrupt(SUMS, format!("lists an unknown file \"{name}\"")));
