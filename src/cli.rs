@@ -25,7 +25,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open the terminal dashboard (the default): train both detectors live, move
+    /// Open the terminal dashboard (the default): train the detectors live, move
     /// thresholds, compare, inspect and export flagged rows.
     #[command(
         after_help = "Examples:\n  netanomaly dashboard --data kddcup.data_10_percent.gz\n  netanomaly dashboard --model model/ --monitor /opt/zeek/logs/current/conn.log --follow\n  tcpdump -i eth0 -U -w - | netanomaly dashboard --model hdr/ --monitor -"
@@ -89,7 +89,7 @@ pub struct DashboardArgs {
     /// set the thresholds.
     #[arg(long, default_value = "profile", value_parser = deployable_protocol())]
     pub protocol: Protocol,
-    /// Seed for the split and both detectors.
+    /// Seed for the split and the detectors.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Rows of generated traffic when no --data is given.

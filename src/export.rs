@@ -1,4 +1,4 @@
-//! CSV of scored rows: the original record, both scores, both flags and the features
+//! CSV of scored rows: the original record, every score, every flag and the features
 //! behind each flag. Shared by `netanomaly score` and the dashboard's export; always
 //! written atomically (temporary file, then rename).
 

@@ -1,5 +1,5 @@
 //! `evaluate --report DIR`: the evaluation as pictures and a one-page summary people can
-//! paste into a write-up — ROC and PR curves of both detectors, score histograms
+//! paste into a write-up — ROC and PR curves of every detector, score histograms
 //! (normal vs attack, threshold marked), confusion matrices (SVG, drawn with plotters),
 //! and `index.html` + `summary.md` with the metrics table.
 

@@ -32,7 +32,7 @@ fn settings() -> Settings {
     }
 }
 
-/// Runs the app against a real worker until both detectors are trained (or `stop`
+/// Runs the app against a real worker until the detectors are trained (or `stop`
 /// says so), feeding every event through `update` as the dashboard does.
 fn trained_app(stop: impl Fn(&Event) -> bool) -> App {
     let (worker, mut events) = Worker::start(SOURCE);
@@ -62,7 +62,7 @@ fn trained_app(stop: impl Fn(&Event) -> bool) -> App {
 
 /// Zeroes the wall-clock figures (fit time, rows/s, training time, status).
 fn pin_timings(app: &mut App) {
-    for panel in [&mut app.iforest, &mut app.autoencoder] {
+    for panel in [&mut app.iforest, &mut app.autoencoder, &mut app.fused] {
         if let Some(result) = &panel.result {
             let mut pinned = result.as_ref().clone();
             pinned.fit_seconds = 0.0;
@@ -73,7 +73,7 @@ fn pin_timings(app: &mut App) {
     if let Some((stop, _)) = app.progress.finished {
         app.progress.finished = Some((stop, 0.0));
     }
-    app.status = "both detectors trained".into();
+    app.status = "the detectors trained".into();
 }
 
 #[test]
@@ -109,6 +109,60 @@ fn every_tab_renders_the_trained_state() {
         key(&mut app, KeyCode::Char('?'));
         assert_snapshot!("help", render(&app, 120, 36));
     }
+}
+
+/// `c` after the autoencoder's first epoch keeps its best weights so far, and the fused
+/// detector is still built from both parts (it trains nothing), so all three tabs work.
+#[test]
+fn cancelling_after_an_epoch_keeps_the_autoencoder_and_builds_the_fused_detector() {
+    use netanomaly::detect::autoencoder::TrainEvent;
+    use netanomaly::tui::detector_panel::DetectorState;
+
+    let (worker, mut events) = Worker::start(SOURCE);
+    let mut settings = settings();
+    settings.autoencoder.epochs = 500;
+    let mut app = App::new(SOURCE.describe(), true, settings);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut cancelled = false;
+    let mut fused_ready = false;
+    loop {
+        for command in app.take_commands() {
+            worker.send(command);
+        }
+        assert!(std::time::Instant::now() < deadline, "no cancel");
+        let event = events.blocking_recv().expect("the worker stopped");
+        let epoch = matches!(event, Event::Autoencoder(TrainEvent::Epoch { .. }));
+        fused_ready |= matches!(&event, Event::DetectorReady(r) if r.kind == DetectorKind::Fused);
+        let end = matches!(
+            event,
+            Event::Cancelled | Event::Done { .. } | Event::Failed(_)
+        );
+        app.update(Msg::Worker(event));
+        if end {
+            break;
+        }
+        if epoch && !cancelled {
+            key(&mut app, KeyCode::Char('c'));
+            assert_eq!(app.status, "cancelling …");
+            cancelled = true;
+        }
+    }
+    assert!(app.error.is_none(), "{:?}", app.error);
+    assert_eq!(app.status, "training cancelled");
+    assert!(fused_ready, "the fused detector was built after the cancel");
+    for kind in DetectorKind::ALL {
+        let panel = app.panel(kind);
+        assert_eq!(panel.state, DetectorState::Ready, "{kind:?}");
+        assert!(panel.result.is_some(), "{kind:?}");
+    }
+    let epochs = app.autoencoder.result.as_ref().unwrap();
+    assert!(
+        epochs.fit_seconds > 0.0,
+        "the autoencoder's result is a real (partial) training"
+    );
+    key(&mut app, KeyCode::Char('4'));
+    let screen = render(&app, 120, 36);
+    assert!(!screen.contains("cancelled before"), "{screen}");
 }
 
 #[test]

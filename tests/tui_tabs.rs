@@ -136,12 +136,12 @@ fn demo() -> Dataset {
     })
 }
 
-/// The app after both detectors "trained" on the generated records.
+/// The app after the detectors "trained" on the generated records.
 fn trained_app() -> App {
     trained_app_of(demo())
 }
 
-/// The app after both detectors "trained" on `data`: every event the worker sends on
+/// The app after the detectors "trained" on `data`: every event the worker sends on
 /// the way.
 /// A dashboard whose forest is trained on `data` and whose autoencoder has just
 /// started: the app, its test set and the forest.
@@ -204,7 +204,7 @@ fn trained_app_of(data: Dataset) -> App {
     ))));
     app.update(Msg::Worker(Event::Done { seconds: 1.5 }));
     pin_machine(&mut app);
-    app.status = "both detectors trained".into();
+    app.status = "the detectors trained".into();
     app
 }
 
@@ -540,7 +540,7 @@ fn flagged_rows_filter_sort_and_export() {
     for _ in 0..2 {
         key(&mut app, KeyCode::Char('f'));
     }
-    assert_eq!(app.flagged.filter.name(), "both detectors");
+    assert_eq!(app.flagged.filter.name(), "forest and autoencoder");
 
     key(&mut app, KeyCode::Char('e'));
     let commands = app.take_commands();

@@ -210,7 +210,10 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
 
     // Export from the flagged-rows tab: a message names the file, which is complete.
     session.keys(&["6"]);
-    session.wait_for("flagged rows (either detector", Duration::from_secs(5));
+    session.wait_for(
+        "flagged rows (forest or autoencoder",
+        Duration::from_secs(5),
+    );
     session.keys(&["e"]);
     let screen = session.wait_for("exported", Duration::from_secs(30));
     let csv = std::fs::read_dir(dir.path())
@@ -225,7 +228,7 @@ fn the_dashboard_trains_responds_to_keys_exports_and_restores_the_terminal() {
     session.wait_for("Enter or Esc closes", Duration::from_secs(5));
     session.keys(&["Escape"]);
     session.wait_until("the detail to close", Duration::from_secs(5), |s| {
-        !s.contains("Enter or Esc closes") && s.contains("flagged rows (either detector")
+        !s.contains("Enter or Esc closes") && s.contains("flagged rows (forest or autoencoder")
     });
 
     // q quits cleanly and gives the terminal back.

@@ -144,7 +144,7 @@ fn print_summary(summary: &Summary, alerts: Option<&AlertLog>) {
         eprintln!("  {name}: {} flagged ({:.2}%)", thousands(*n), share(*n));
     }
     eprintln!(
-        "  either detector: {} flagged ({:.2}%)",
+        "  any detector: {} flagged ({:.2}%)",
         thousands(c.flagged_any),
         share(c.flagged_any)
     );

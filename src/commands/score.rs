@@ -1,5 +1,5 @@
 //! `netanomaly score`: score a file with a saved bundle and write a CSV of the flagged
-//! (or all) rows with both scores, both flags and the features behind each flag.
+//! (or all) rows with every score, every flag and the features behind each flag.
 
 use std::io::Write;
 

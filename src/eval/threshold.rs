@@ -1,4 +1,4 @@
-//! Decision thresholds, for either detector, from the scores of the training rows.
+//! Decision thresholds, for any detector, from the scores of the training rows.
 //!
 //! Every rule ends as one score value; a row is flagged when its score is at or above
 //! it. Rules that count rows (percentile, contamination) flag whole blocks of tied

@@ -249,7 +249,7 @@ pub struct FitConfig {
     /// The detectors to fit, in this order.
     pub detectors: Vec<DetectorKind>,
     pub feature_set: FeatureSet,
-    /// Seed of the row split; replaces the seeds of both detectors' configurations.
+    /// Seed of the row split; replaces the seeds of the detectors' configurations.
     pub seed: u64,
     /// Drop numeric features that are constant on the training rows.
     pub drop_constant: bool,

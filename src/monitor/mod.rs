@@ -2,7 +2,7 @@
 //!
 //! An input thread reads the stream (a file, standard input, a followed file) and hands
 //! pieces to the scoring loop over a bounded channel; the loop gathers whatever has
-//! arrived into one batch, parses, encodes and scores it with both detectors, explains
+//! arrived into one batch, parses, encodes and scores it with every detector, explains
 //! the flagged records, and hands the scored batch to a sink (the `monitor` command's
 //! printer, or the dashboard's Live tab). Under load the batches grow, which is what
 //! keeps the throughput up; when records trickle in, each is scored as soon as it is

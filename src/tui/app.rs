@@ -551,13 +551,18 @@ impl App {
             }
             Event::Cancelled => {
                 self.training = false;
-                if self.autoencoder.state == DetectorState::Training {
-                    self.autoencoder.state =
-                        DetectorState::Failed("cancelled before its first epoch".into());
-                }
-                if self.fused.state == DetectorState::Waiting {
-                    self.fused.state =
-                        DetectorState::Failed("cancelled before the autoencoder was ready".into());
+                // Whatever finished stays; the rest says where the cancel caught it (the
+                // fused detector is built whenever both its parts are).
+                for panel in self.panels_mut() {
+                    let why = match (panel.kind, &panel.state) {
+                        (DetectorKind::Fused, DetectorState::Waiting | DetectorState::Training) => {
+                            "cancelled before the autoencoder was ready"
+                        }
+                        (_, DetectorState::Training) => "cancelled before its first epoch",
+                        (_, DetectorState::Waiting) => "cancelled before it started",
+                        _ => continue,
+                    };
+                    panel.state = DetectorState::Failed(why.into());
                 }
                 self.status = "training cancelled".into();
             }
@@ -610,21 +615,29 @@ impl App {
             return;
         }
         let path = unique_path(&self.out_dir, "netanomaly-model", "");
-        // A bundle holds the detectors trained so far: say when one is missing.
+        // A bundle holds the detectors trained so far: say when one is missing, and
+        // whether it is still coming (a saved model or a cancel may lack it for good).
+        let pending =
+            |p: &DetectorPanel| matches!(p.state, DetectorState::Waiting | DetectorState::Training);
         self.saving_only = match (
             self.iforest.threshold,
             self.autoencoder.threshold,
             self.fused.threshold,
         ) {
-            (Some(_), None, _) => Some(
+            (Some(_), None, _) if pending(&self.autoencoder) => Some(
                 "the Isolation Forest only: the autoencoder has not finished; press s again when it has",
             ),
-            (None, Some(_), _) => {
+            (Some(_), None, _) => Some("the Isolation Forest only (there is no autoencoder)"),
+            (None, Some(_), _) if pending(&self.iforest) => {
                 Some("the autoencoder only: the Isolation Forest has not finished")
             }
-            (Some(_), Some(_), None) => Some(
+            (None, Some(_), _) => Some("the autoencoder only (there is no Isolation Forest)"),
+            (Some(_), Some(_), None) if pending(&self.fused) => Some(
                 "the Isolation Forest and the autoencoder: the fused detector has not finished",
             ),
+            (Some(_), Some(_), None) => {
+                Some("the Isolation Forest and the autoencoder (there is no fused detector)")
+            }
             _ => None,
         };
         self.status = match self.saving_only {

@@ -22,8 +22,8 @@ pub enum Filter {
 impl Filter {
     pub fn name(self) -> &'static str {
         match self {
-            Filter::Either => "either detector",
-            Filter::Both => "both detectors",
+            Filter::Either => "forest or autoencoder",
+            Filter::Both => "forest and autoencoder",
             Filter::ForestOnly => "forest only",
             Filter::AutoencoderOnly => "autoencoder only",
             Filter::Fused => "fused flags",

@@ -183,7 +183,7 @@ pub const BINDINGS: &[Binding] = &[
         "retrain",
         [Char('r')],
         Action::Retrain,
-        "retrain both detectors with the current settings",
+        "retrain the detectors with the current settings",
         Scope::Global
     ),
     bind!(
@@ -455,10 +455,6 @@ mod tests {
             None
         );
         // The live alerts scroll like the flagged rows; filter and sort are not theirs.
-        assert_eq!(
-            action_for(&key(KeyCode::Char('6'), none), Tab::Overview),
-            Some(Action::GoTab(5))
-        );
         assert_eq!(
             action_for(&key(KeyCode::Down, none), Tab::Live),
             Some(Action::Down)

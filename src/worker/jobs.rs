@@ -104,8 +104,8 @@ fn publish(
     let _ = events.send(Event::DataReady(Arc::clone(test)));
 }
 
-/// Reads (once) and splits the data, then fits the forest and the autoencoder through
-/// the pipeline, publishing each as it is ready.
+/// Reads (once) and splits the data, then fits the forest, the autoencoder and the fused
+/// detector through the pipeline, publishing each as it is ready.
 pub(super) fn train(
     source: &Source,
     settings: &Settings,
@@ -217,7 +217,9 @@ pub(super) fn train(
         let mut fitted: Vec<pipeline::FittedDetector> = Vec::new();
         let mut results: Vec<Arc<DetectorResult>> = Vec::new();
         for &kind in &fit.detectors {
-            if cancel.load(Ordering::Relaxed) {
+            // The fused detector trains nothing: once its parts are fitted (an
+            // autoencoder cancelled after an epoch keeps its best weights) it is built.
+            if cancel.load(Ordering::Relaxed) && kind != DetectorKind::Fused {
                 break;
             }
             let _ = events.send(Event::Training(kind));

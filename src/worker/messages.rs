@@ -98,7 +98,7 @@ impl Thresholds {
 /// What the UI asks for.
 #[derive(Debug, Clone)]
 pub enum Command {
-    /// (Re)train both detectors; cancels a training in progress first.
+    /// (Re)train the detectors; cancels a training in progress first.
     Train(Settings),
     /// Stop the training in progress (the autoencoder keeps its last finished epoch).
     Cancel,
@@ -107,7 +107,7 @@ pub enum Command {
         path: PathBuf,
         thresholds: Thresholds,
     },
-    /// Write these test rows (positions in [`TestSet::rows`]) as CSV with both scores,
+    /// Write these test rows (positions in [`TestSet::rows`]) as CSV with every score,
     /// the flags at these thresholds and the why-features.
     Export {
         path: PathBuf,

@@ -95,7 +95,11 @@ pub(super) fn draw_no_data(frame: &mut Frame, area: Rect, theme: Theme) {
             Line::raw(
                 "This tab trains on or scores --data FILE; the dashboard was started without it.",
             ),
-            Line::raw("Live traffic is on the 6 Live tab."),
+            Line::raw(format!(
+                "Live traffic is on the {} {} tab.",
+                Tab::Live.index() + 1,
+                Tab::Live.title()
+            )),
         ])
         .wrap(Wrap { trim: true })
         .block(Block::bordered()),

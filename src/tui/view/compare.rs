@@ -132,7 +132,7 @@ pub(super) fn draw_agreement(frame: &mut Frame, area: Rect, app: &App, theme: Th
     let block = titled(" Agreement (forest, autoencoder) ", area);
     let Some(counts) = app.counts.agreement else {
         frame.render_widget(
-            Paragraph::new("waiting for both detectors …").block(block),
+            Paragraph::new("waiting for the detectors …").block(block),
             area,
         );
         return;

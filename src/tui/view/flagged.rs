@@ -1,4 +1,4 @@
-//! The Flagged rows tab: the table of flagged test rows with both scores and the
+//! The Flagged rows tab: the table of flagged test rows with every score and the
 //! why-features, and the selected row's details.
 
 use ratatui::Frame;

@@ -211,7 +211,7 @@ fn draw_traffic(frame: &mut Frame, area: Rect, live: &LiveMonitor, per_series: u
         .clamp(1, SPARK_SECONDS);
     let block = titled(
         format!(
-            " Traffic · last {seconds} s · flagged by either detector: {} ({}) ",
+            " Traffic · last {seconds} s · flagged by any detector: {} ({}) ",
             thousands(t.flagged_any),
             share(t.flagged_any, t.records)
         ),
