@@ -154,7 +154,9 @@ pub fn detector_details(
         Detector::Fused(fused) => serde_json::json!({
             "parts": fused.parts().iter().map(|p| p.detector.kind().name()).collect::<Vec<_>>(),
             "combination": "sum of the parts' surprises, -ln P(a calibration normal scores at least as high)",
-            "calibration_rows": fused.parts().first().map_or(0, |p| p.calibration.len()),
+            // The rows its tails were fitted on: the calibration rows, or the training
+            // rows when the split held none out.
+            "tail_rows": fused.parts().first().map_or(0, |p| p.calibration.len()),
         }),
     }
 }

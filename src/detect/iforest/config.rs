@@ -92,6 +92,8 @@ pub enum SplitScale {
     Linear,
     /// The column holds `(log1p(x) − mean) / std`: split uniformly in `x`.
     Log1p { mean: f64, std: f64 },
+    /// Such a column, split uniformly in `x` or in `log1p(x)`, each half the time.
+    Mixed { mean: f64, std: f64 },
 }
 
 impl SplitScale {
@@ -118,6 +120,15 @@ impl SplitScale {
                 let raw = |z: f32| (f64::from(z) * std + mean).exp_m1();
                 let (lo, hi) = (raw(min), raw(max));
                 ((lo + u * (hi - lo)).ln_1p() - mean) / std
+            }
+            SplitScale::Mixed { mean, std } => {
+                // One draw decides the scale and then the point, so a forest's random
+                // stream is the same length on every scale.
+                if u < 0.5 {
+                    SplitScale::Linear.draw(min, max, 2.0 * u)
+                } else {
+                    SplitScale::Log1p { mean, std }.draw(min, max, 2.0 * u - 1.0)
+                }
             }
         }
     }

@@ -25,6 +25,23 @@ fn log1p_columns_split_uniformly_in_raw_units() {
     }
 }
 
+#[test]
+fn mixed_columns_split_on_either_scale_half_the_time() {
+    let (mean, std) = (2.0, 0.5);
+    let z = |x: f64| ((x.ln_1p() - mean) / std) as f32;
+    let (lo, hi) = (z(0.0), z(1000.0));
+    let mixed = SplitScale::Mixed { mean, std };
+    let log1p = SplitScale::Log1p { mean, std };
+    // The lower half of u is a linear draw over all of u, the upper half a raw-unit one.
+    for u in [0.0, 0.2, 0.45] {
+        assert_eq!(
+            mixed.draw(lo, hi, u),
+            SplitScale::Linear.draw(lo, hi, 2.0 * u)
+        );
+        assert_eq!(mixed.draw(lo, hi, 0.5 + u), log1p.draw(lo, hi, 2.0 * u));
+    }
+}
+
 fn cfg(n_estimators: usize, seed: u64) -> IsolationForestConfig {
     IsolationForestConfig {
         n_estimators,
