@@ -537,6 +537,15 @@ fn flagged_rows_filter_sort_and_export() {
     let fused = app.fused.flagged;
     assert!(fused > 0);
     assert_eq!(app.flagged.rows.len(), fused);
+    // Each row's why comes from a detector that flags it: the fused detector's own for a
+    // row neither part flags.
+    let mut fused_only = 0;
+    for &i in &app.flagged.rows {
+        let kind = app.flagged.why_detector(i, app.panels());
+        assert_eq!(app.panel(kind).is_flagged(i), Some(true), "{i}: {kind:?}");
+        fused_only += usize::from(kind == DetectorKind::Fused);
+    }
+    eprintln!("{fused_only} of {fused} rows explained by the fused detector");
     for _ in 0..2 {
         key(&mut app, KeyCode::Char('f'));
     }

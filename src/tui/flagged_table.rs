@@ -175,7 +175,8 @@ impl FlaggedTable {
     /// Whose why-features the table shows for test row `position`: the fused
     /// detector's when the table is sorted by it and it flags the row; else the
     /// autoencoder's when it flags the row and the table is sorted by it or the forest
-    /// does not flag it; the forest's otherwise.
+    /// does not flag it; the fused detector's when neither part flags it; the forest's
+    /// otherwise.
     pub fn why_detector(
         &self,
         position: usize,
@@ -188,8 +189,14 @@ impl FlaggedTable {
                 || !iforest.is_flagged(position).unwrap_or(false))
         {
             DetectorKind::Autoencoder
-        } else {
+        } else if iforest.is_flagged(position).unwrap_or(true)
+            || !fused.is_flagged(position).unwrap_or(false)
+        {
             DetectorKind::Iforest
+        } else {
+            // Only the fused detector flags it (under its filter): its why, which is
+            // that of the part that found the row the more surprising.
+            DetectorKind::Fused
         }
     }
 }
