@@ -14,8 +14,9 @@ use crate::model::pipeline::{FitConfig, Protocol};
 
 /// Learn the normal profile of network traffic and flag what deviates from it.
 ///
-/// Reads KDD Cup 99 and NSL-KDD connection records (plain or gzip) and runs two
-/// unsupervised detectors side by side.
+/// Reads KDD Cup 99 and NSL-KDD connection records (plain or gzip), Zeek conn logs
+/// and packet captures, and runs two unsupervised detectors side by side, with a third
+/// that fuses them.
 #[derive(Debug, Parser)]
 #[command(name = "netanomaly", version, propagate_version = true)]
 pub struct Cli {

@@ -301,7 +301,7 @@ pub enum FitError {
 
 /// A detector fitted on the training rows, with its scores of those rows and of the
 /// calibration rows (where thresholds come from, when there are any).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FittedDetector {
     /// Shared: a fused detector holds its parts.
     pub detector: Arc<Detector>,
