@@ -18,97 +18,64 @@
 #[path = "common/study.rs"]
 mod study;
 
-use netanomaly::data::Dataset;
 use netanomaly::detect::DetectorKind;
 use netanomaly::detect::autoencoder::{Activation, AutoencoderConfig};
 use netanomaly::eval::threshold::ThresholdRule;
-use netanomaly::model::pipeline::{self, FitConfig, FittedDetector, Protocol, Purpose, RowSplit};
+use netanomaly::model::pipeline::{self, FitConfig, FittedDetector};
 use study::{Options, Table};
 
 fn main() {
     let options = Options::parse(&["kdd", "nsl", "nsl-kdd", "kdd-nsl"]);
-    let (kdd, nsl) = options.datasets();
     let rule = ThresholdRule::Percentile { percentile: 99.0 };
     let mut table = Table::start("variant");
-    for run in &options.runs {
-        let (train, test): (&Dataset, Option<&Dataset>) = match run.as_str() {
-            "kdd" => (&kdd, None),
-            "nsl" => (&nsl, None),
-            "nsl-kdd" => (&nsl, Some(&kdd)),
-            "kdd-nsl" => (&kdd, Some(&nsl)),
-            other => panic!("unknown run {other}"),
+    study::each_split(&options, |s| {
+        let (run, seed, base, encoder) = (s.run.as_str(), s.seed, &s.base, &s.encoder);
+        let (fit, calibration, test_matrix, truth) = (&s.fit, &s.calibration, &s.test, &s.truth);
+        let fit_one = |kind: DetectorKind, config: &FitConfig, earlier: &[FittedDetector]| {
+            pipeline::fit_detector(kind, fit, Some(calibration), encoder, config, earlier).unwrap()
         };
-        for &seed in &options.seeds {
-            let split = RowSplit::new(
-                train,
-                Protocol::Profile,
-                Purpose::evaluating(test.is_some()),
+        let forest = fit_one(DetectorKind::Iforest, base, &[]);
+        let forest_test = forest.detector.score(test_matrix).unwrap();
+        let tanh_relu_tanh = vec![Activation::Tanh, Activation::Relu, Activation::Tanh];
+        let variants: Vec<(&str, Vec<usize>, usize)> = vec![
+            ("128-32-128", vec![128, 32, 128], 256),
+            ("128-16-128", vec![128, 16, 128], 256),
+            ("128-8-128", vec![128, 8, 128], 256),
+            ("64-16-64", vec![64, 16, 64], 256),
+            ("128-32-128 batch 64", vec![128, 32, 128], 64),
+        ];
+        for (name, hidden, batch_size) in variants {
+            let config = FitConfig {
+                autoencoder: AutoencoderConfig {
+                    hidden,
+                    hidden_activations: tanh_relu_tanh.clone(),
+                    batch_size,
+                    ..base.autoencoder.clone()
+                },
+                ..base.clone()
+            };
+            let ae = fit_one(DetectorKind::Autoencoder, &config, &[]);
+            let ae_test = ae.detector.score(test_matrix).unwrap();
+            table.row(
+                run,
                 seed,
-            )
-            .unwrap();
-            let (test_data, test_rows) = match test {
-                Some(t) => (t, (0..t.len()).collect::<Vec<_>>()),
-                None => (train, split.held_out.clone()),
-            };
-            let truth: Vec<bool> = test_rows
-                .iter()
-                .map(|&r| test_data.is_attack(r) == Some(true))
-                .collect();
-            let base = FitConfig {
-                seed,
-                ..FitConfig::default()
-            };
-            let encoder = base.fit_encoder(train, &split.fit).unwrap();
-            let (fit, _) = encoder.transform(train, &split.fit);
-            let (calibration, _) = encoder.transform(train, &split.calibration);
-            let (test_matrix, _) = encoder.transform(test_data, &test_rows);
-            let fit_one = |kind: DetectorKind, config: &FitConfig, earlier: &[FittedDetector]| {
-                pipeline::fit_detector(kind, &fit, Some(&calibration), &encoder, config, earlier)
-                    .unwrap()
-            };
-            let forest = fit_one(DetectorKind::Iforest, &base, &[]);
-            let forest_test = forest.detector.score(&test_matrix).unwrap();
-            let tanh_relu_tanh = vec![Activation::Tanh, Activation::Relu, Activation::Tanh];
-            let variants: Vec<(&str, Vec<usize>, usize)> = vec![
-                ("128-32-128", vec![128, 32, 128], 256),
-                ("128-16-128", vec![128, 16, 128], 256),
-                ("128-8-128", vec![128, 8, 128], 256),
-                ("64-16-64", vec![64, 16, 64], 256),
-                ("128-32-128 batch 64", vec![128, 32, 128], 64),
+                format!("autoencoder {name}"),
+                study::figures(&ae_test, ae.reference_scores(), truth, rule),
+            );
+            let earlier = [forest.clone(), ae];
+            let fused = fit_one(DetectorKind::Fused, &config, &earlier);
+            let known = [
+                (DetectorKind::Iforest, forest_test.as_slice()),
+                (DetectorKind::Autoencoder, ae_test.as_slice()),
             ];
-            for (name, hidden, batch_size) in variants {
-                let config = FitConfig {
-                    autoencoder: AutoencoderConfig {
-                        hidden,
-                        hidden_activations: tanh_relu_tanh.clone(),
-                        batch_size,
-                        ..base.autoencoder.clone()
-                    },
-                    ..base.clone()
-                };
-                let ae = fit_one(DetectorKind::Autoencoder, &config, &[]);
-                let ae_test = ae.detector.score(&test_matrix).unwrap();
-                table.row(
-                    run,
-                    seed,
-                    format!("autoencoder {name}"),
-                    study::figures(&ae_test, ae.reference_scores(), &truth, rule),
-                );
-                let earlier = [forest.clone(), ae];
-                let fused = fit_one(DetectorKind::Fused, &config, &earlier);
-                let known = [
-                    (DetectorKind::Iforest, forest_test.as_slice()),
-                    (DetectorKind::Autoencoder, ae_test.as_slice()),
-                ];
-                let fused_test = fused.detector.score_reusing(&test_matrix, &known).unwrap();
-                table.row(
-                    run,
-                    seed,
-                    format!("fused with {name}"),
-                    study::figures(&fused_test, fused.reference_scores(), &truth, rule),
-                );
-            }
+            let fused_test = fused.detector.score_reusing(test_matrix, &known).unwrap();
+            table.row(
+                run,
+                seed,
+                format!("fused with {name}"),
+                study::figures(&fused_test, fused.reference_scores(), truth, rule),
+            );
         }
-    }
+    });
     table.print_medians("variant");
 }

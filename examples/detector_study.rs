@@ -21,12 +21,11 @@ mod study;
 
 use std::sync::Arc;
 
-use netanomaly::data::Dataset;
 use netanomaly::detect::DetectorKind;
 use netanomaly::detect::autoencoder::AutoencoderConfig;
 use netanomaly::detect::fusion::FusedDetector;
 use netanomaly::eval::threshold::ThresholdRule;
-use netanomaly::model::pipeline::{self, FitConfig, Protocol, Purpose, RowSplit};
+use netanomaly::model::pipeline::{self, FitConfig};
 use study::{Options, Table};
 
 /// The figures at the 99th percentile of the calibration scores.
@@ -37,149 +36,117 @@ fn figures(test: &[f64], calibration: &[f64], truth: &[bool]) -> study::Figures 
 
 fn main() {
     let options = Options::parse(&["kdd", "nsl", "nsl-kdd", "kdd-nsl"]);
-    let (kdd, nsl) = options.datasets();
     let mut table = Table::start("variant");
-    for run in &options.runs {
-        let (train, test): (&Dataset, Option<&Dataset>) = match run.as_str() {
-            "kdd" => (&kdd, None),
-            "nsl" => (&nsl, None),
-            "nsl-kdd" => (&nsl, Some(&kdd)),
-            "kdd-nsl" => (&kdd, Some(&nsl)),
-            other => panic!("unknown run {other}"),
+    study::each_split(&options, |s| {
+        let (run, seed, base, encoder) = (s.run.as_str(), s.seed, &s.base, &s.encoder);
+        let (fit, calibration, test_matrix, truth) = (&s.fit, &s.calibration, &s.test, &s.truth);
+        let one = |kind: DetectorKind, config: &FitConfig| {
+            let f =
+                pipeline::fit_detector(kind, fit, Some(calibration), encoder, config, &[]).unwrap();
+            let test_scores = f.detector.score(test_matrix).unwrap();
+            (f, test_scores)
         };
-        for &seed in &options.seeds {
-            let split = RowSplit::new(
-                train,
-                Protocol::Profile,
-                Purpose::evaluating(test.is_some()),
-                seed,
-            )
-            .unwrap();
-            let (test_data, test_rows) = match test {
-                Some(t) => (t, (0..t.len()).collect::<Vec<_>>()),
-                None => (train, split.held_out.clone()),
-            };
-            let truth: Vec<bool> = test_rows
-                .iter()
-                .map(|&r| test_data.is_attack(r) == Some(true))
-                .collect();
-            let base = FitConfig {
-                seed,
-                ..FitConfig::default()
-            };
-            let encoder = base.fit_encoder(train, &split.fit).unwrap();
-            let (fit, _) = encoder.transform(train, &split.fit);
-            let (calibration, _) = encoder.transform(train, &split.calibration);
-            let (test_matrix, _) = encoder.transform(test_data, &test_rows);
-            let one = |kind: DetectorKind, config: &FitConfig| {
-                let f =
-                    pipeline::fit_detector(kind, &fit, Some(&calibration), &encoder, config, &[])
-                        .unwrap();
-                let test_scores = f.detector.score(&test_matrix).unwrap();
-                (f, test_scores)
-            };
-            let mut rows: Vec<(String, study::Figures)> = Vec::new();
-            for (name, config) in [
-                ("iforest", base.clone()),
-                ("iforest 300 trees", {
-                    let mut c = base.clone();
-                    c.iforest.n_estimators = 300;
-                    c
-                }),
-            ] {
-                let (f, test_scores) = one(DetectorKind::Iforest, &config);
-                rows.push((
-                    name.into(),
-                    figures(&test_scores, f.reference_scores(), &truth),
-                ));
-            }
-            // Three autoencoders of different seeds on the same rows.
-            let mut members = Vec::new();
-            for k in 0..3u64 {
-                let config = FitConfig {
-                    seed: seed + 1000 * k,
-                    ..base.clone()
-                };
-                members.push(one(DetectorKind::Autoencoder, &config));
-            }
-            let (first, first_test) = &members[0];
+        let mut rows: Vec<(String, study::Figures)> = Vec::new();
+        for (name, config) in [
+            ("iforest", base.clone()),
+            ("iforest 300 trees", {
+                let mut c = base.clone();
+                c.iforest.n_estimators = 300;
+                c
+            }),
+        ] {
+            let (f, test_scores) = one(DetectorKind::Iforest, &config);
             rows.push((
-                "autoencoder".into(),
-                figures(first_test, first.reference_scores(), &truth),
+                name.into(),
+                figures(&test_scores, f.reference_scores(), truth),
             ));
-            let ensemble = FusedDetector::new(
-                members
-                    .iter()
-                    .map(|(f, _)| (Arc::clone(&f.detector), f.reference_scores())),
-            )
-            .unwrap();
-            let test_parts: Vec<&[f64]> = members.iter().map(|(_, t)| t.as_slice()).collect();
-            let calibration_parts: Vec<&[f64]> =
-                members.iter().map(|(f, _)| f.reference_scores()).collect();
-            rows.push((
-                "autoencoder ×3".into(),
-                figures(
-                    &ensemble.fuse_scores(&test_parts),
-                    &ensemble.fuse_scores(&calibration_parts),
-                    &truth,
-                ),
-            ));
-            // The first autoencoder's squared errors per column, each column weighed by
-            // its mean error on the calibration rows: a column normal rows reconstruct
-            // well counts more when it is off.
-            if let netanomaly::detect::Detector::Autoencoder(model) = first.detector.as_ref() {
-                let per_column =
-                    |m: &netanomaly::features::Matrix| model.try_squared_errors(m).unwrap();
-                let cal = per_column(&calibration);
-                let cols = cal.cols();
-                let mut mean = vec![0f64; cols];
-                for r in 0..cal.rows() {
-                    for (c, &e) in cal.row(r).iter().enumerate() {
-                        mean[c] += f64::from(e);
-                    }
-                }
-                let floor = 1e-6;
-                let weight: Vec<f64> = mean
-                    .iter()
-                    .map(|m| 1.0 / (m / cal.rows() as f64 + floor))
-                    .collect();
-                let scaled = |errors: &netanomaly::features::Matrix| -> Vec<f64> {
-                    (0..errors.rows())
-                        .map(|r| {
-                            errors
-                                .row(r)
-                                .iter()
-                                .zip(&weight)
-                                .map(|(&e, w)| f64::from(e) * w)
-                                .sum::<f64>()
-                                / cols as f64
-                        })
-                        .collect()
-                };
-                let test_errors = per_column(&test_matrix);
-                rows.push((
-                    "autoencoder, columns scaled".into(),
-                    figures(&scaled(&test_errors), &scaled(&cal), &truth),
-                ));
-            }
-            let slow = FitConfig {
-                autoencoder: AutoencoderConfig {
-                    learning_rate: 5e-4,
-                    epochs: 200,
-                    patience: Some(8),
-                    ..base.autoencoder.clone()
-                },
+        }
+        // Three autoencoders of different seeds on the same rows.
+        let mut members = Vec::new();
+        for k in 0..3u64 {
+            let config = FitConfig {
+                seed: seed + 1000 * k,
                 ..base.clone()
             };
-            let (f, test_scores) = one(DetectorKind::Autoencoder, &slow);
-            rows.push((
-                "autoencoder lr 5e-4".into(),
-                figures(&test_scores, f.reference_scores(), &truth),
-            ));
-            for (name, f) in rows {
-                table.row(run, seed, name, f);
-            }
+            members.push(one(DetectorKind::Autoencoder, &config));
         }
-    }
+        let (first, first_test) = &members[0];
+        rows.push((
+            "autoencoder".into(),
+            figures(first_test, first.reference_scores(), truth),
+        ));
+        let ensemble = FusedDetector::new(
+            members
+                .iter()
+                .map(|(f, _)| (Arc::clone(&f.detector), f.reference_scores())),
+        )
+        .unwrap();
+        let test_parts: Vec<&[f64]> = members.iter().map(|(_, t)| t.as_slice()).collect();
+        let calibration_parts: Vec<&[f64]> =
+            members.iter().map(|(f, _)| f.reference_scores()).collect();
+        rows.push((
+            "autoencoder ×3".into(),
+            figures(
+                &ensemble.fuse_scores(&test_parts),
+                &ensemble.fuse_scores(&calibration_parts),
+                truth,
+            ),
+        ));
+        // The first autoencoder's squared errors per column, each column weighed by
+        // its mean error on the calibration rows: a column normal rows reconstruct
+        // well counts more when it is off.
+        if let netanomaly::detect::Detector::Autoencoder(model) = first.detector.as_ref() {
+            let per_column =
+                |m: &netanomaly::features::Matrix| model.try_squared_errors(m).unwrap();
+            let cal = per_column(calibration);
+            let cols = cal.cols();
+            let mut mean = vec![0f64; cols];
+            for r in 0..cal.rows() {
+                for (c, &e) in cal.row(r).iter().enumerate() {
+                    mean[c] += f64::from(e);
+                }
+            }
+            let floor = 1e-6;
+            let weight: Vec<f64> = mean
+                .iter()
+                .map(|m| 1.0 / (m / cal.rows() as f64 + floor))
+                .collect();
+            let scaled = |errors: &netanomaly::features::Matrix| -> Vec<f64> {
+                (0..errors.rows())
+                    .map(|r| {
+                        errors
+                            .row(r)
+                            .iter()
+                            .zip(&weight)
+                            .map(|(&e, w)| f64::from(e) * w)
+                            .sum::<f64>()
+                            / cols as f64
+                    })
+                    .collect()
+            };
+            let test_errors = per_column(test_matrix);
+            rows.push((
+                "autoencoder, columns scaled".into(),
+                figures(&scaled(&test_errors), &scaled(&cal), truth),
+            ));
+        }
+        let slow = FitConfig {
+            autoencoder: AutoencoderConfig {
+                learning_rate: 5e-4,
+                epochs: 200,
+                patience: Some(8),
+                ..base.autoencoder.clone()
+            },
+            ..base.clone()
+        };
+        let (f, test_scores) = one(DetectorKind::Autoencoder, &slow);
+        rows.push((
+            "autoencoder lr 5e-4".into(),
+            figures(&test_scores, f.reference_scores(), truth),
+        ));
+        for (name, f) in rows {
+            table.row(run, seed, name, f);
+        }
+    });
     table.print_medians("variant");
 }

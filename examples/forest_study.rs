@@ -22,12 +22,10 @@
 #[path = "common/study.rs"]
 mod study;
 
-use netanomaly::data::Dataset;
 use netanomaly::data::schema::{CATEGORICAL, FEATURES};
 use netanomaly::detect::iforest::{IsolationForest, IsolationForestConfig, MaxSamples, SplitScale};
 use netanomaly::eval::threshold::ThresholdRule;
 use netanomaly::features::{ColumnSource, Encoder, Matrix, NormalRange};
-use netanomaly::model::pipeline::{FitConfig, Protocol, Purpose, RowSplit};
 use study::{Options, Table};
 
 /// How the forest's matrix is made from the encoder's.
@@ -98,73 +96,42 @@ fn recode(encoder: &Encoder, m: &Matrix, how: Categories) -> (Matrix, Vec<SplitS
 
 fn main() {
     let options = Options::parse(&["kdd", "nsl", "nsl-kdd", "kdd-nsl"]);
-    let (kdd, nsl) = options.datasets();
     let names: Vec<&str> = CATEGORICAL.iter().map(|&f| FEATURES[f].name).collect();
     eprintln!("categorical features recoded: {}", names.join(", "));
     let mut table = Table::start("variant");
-    for run in &options.runs {
-        let (train, test): (&Dataset, Option<&Dataset>) = match run.as_str() {
-            "kdd" => (&kdd, None),
-            "nsl" => (&nsl, None),
-            "nsl-kdd" => (&nsl, Some(&kdd)),
-            "kdd-nsl" => (&kdd, Some(&nsl)),
-            other => panic!("unknown run {other}"),
-        };
-        for &seed in &options.seeds {
-            let split = RowSplit::new(
-                train,
-                Protocol::Profile,
-                Purpose::evaluating(test.is_some()),
+    study::each_split(&options, |s| {
+        let (run, seed, base, encoder) = (s.run.as_str(), s.seed, &s.base, &s.encoder);
+        let (fit, calibration, test_matrix, truth) = (&s.fit, &s.calibration, &s.test, &s.truth);
+        let variants: Vec<(String, Categories, usize)> = vec![
+            ("iforest".into(), Categories::OneHot, 2048),
+            ("iforest ψ 256".into(), Categories::OneHot, 256),
+            ("iforest ψ 1024".into(), Categories::OneHot, 1024),
+            ("iforest ψ 4096".into(), Categories::OneHot, 4096),
+            ("iforest, category shares".into(), Categories::Shares, 2048),
+            ("iforest, numeric only".into(), Categories::Dropped, 2048),
+            (
+                "iforest, mixed scales".into(),
+                Categories::MixedScales,
+                2048,
+            ),
+        ];
+        for (name, how, psi) in variants {
+            let (fit_m, scales) = recode(encoder, fit, how);
+            let config = IsolationForestConfig {
                 seed,
-            )
-            .unwrap();
-            let (test_data, test_rows) = match test {
-                Some(t) => (t, (0..t.len()).collect::<Vec<_>>()),
-                None => (train, split.held_out.clone()),
+                max_samples: MaxSamples::Count(psi),
+                ..base.iforest.clone()
             };
-            let truth: Vec<bool> = test_rows
-                .iter()
-                .map(|&r| test_data.is_attack(r) == Some(true))
-                .collect();
-            let base = FitConfig {
-                seed,
-                ..FitConfig::default()
-            };
-            let encoder = base.fit_encoder(train, &split.fit).unwrap();
-            let (fit, _) = encoder.transform(train, &split.fit);
-            let (calibration, _) = encoder.transform(train, &split.calibration);
-            let (test_matrix, _) = encoder.transform(test_data, &test_rows);
-            let variants: Vec<(String, Categories, usize)> = vec![
-                ("iforest".into(), Categories::OneHot, 2048),
-                ("iforest ψ 256".into(), Categories::OneHot, 256),
-                ("iforest ψ 1024".into(), Categories::OneHot, 1024),
-                ("iforest ψ 4096".into(), Categories::OneHot, 4096),
-                ("iforest, category shares".into(), Categories::Shares, 2048),
-                ("iforest, numeric only".into(), Categories::Dropped, 2048),
-                (
-                    "iforest, mixed scales".into(),
-                    Categories::MixedScales,
-                    2048,
-                ),
-            ];
-            for (name, how, psi) in variants {
-                let (fit_m, scales) = recode(&encoder, &fit, how);
-                let config = IsolationForestConfig {
-                    seed,
-                    max_samples: MaxSamples::Count(psi),
-                    ..base.iforest.clone()
-                };
-                let forest = IsolationForest::fit_with_scales(&fit_m, &config, &scales).unwrap();
-                let score = |m: &Matrix| forest.score(&recode(&encoder, m, how).0);
-                let figures = study::figures(
-                    &score(&test_matrix),
-                    &score(&calibration),
-                    &truth,
-                    ThresholdRule::Percentile { percentile: 99.0 },
-                );
-                table.row(run, seed, name, figures);
-            }
+            let forest = IsolationForest::fit_with_scales(&fit_m, &config, &scales).unwrap();
+            let score = |m: &Matrix| forest.score(&recode(encoder, m, how).0);
+            let figures = study::figures(
+                &score(test_matrix),
+                &score(calibration),
+                truth,
+                ThresholdRule::Percentile { percentile: 99.0 },
+            );
+            table.row(run, seed, name, figures);
         }
-    }
+    });
     table.print_medians("variant");
 }

@@ -1,11 +1,14 @@
-//! What the detection studies share: their options, the figures of one detector at a
-//! threshold from its reference scores, and the table of rows with medians over seeds.
+//! What the detection studies share: their options, the runs' splits and matrices, the
+//! figures of one detector at a threshold from its reference scores, and the table of
+//! rows with medians over seeds.
 
 use std::path::PathBuf;
 
 use netanomaly::data::{Dataset, ReadOptions, read_paths};
 use netanomaly::eval::metrics::SortedScores;
 use netanomaly::eval::threshold::{ScoreDistribution, ThresholdRule};
+use netanomaly::features::{Encoder, Matrix};
+use netanomaly::model::pipeline::{FitConfig, Protocol, Purpose, RowSplit};
 
 /// `--seeds 0,1,2 --runs a,b`, and the data folder (`NETANOMALY_DATA`, default
 /// `../shared/data`).
@@ -135,6 +138,72 @@ impl Table {
                 of(&|f| f.accuracy),
                 of(&|f| f.fpr) * 100.0
             );
+        }
+    }
+}
+
+/// One run and seed, split and encoded as `evaluate` does on the profile protocol.
+#[allow(dead_code)] // fusion_study calls `evaluate` itself
+pub struct Split {
+    pub run: String,
+    pub seed: u64,
+    /// The default fit settings with this seed.
+    pub base: FitConfig,
+    pub encoder: Encoder,
+    pub fit: Matrix,
+    pub calibration: Matrix,
+    pub test: Matrix,
+    /// Per test row, whether it is an attack.
+    pub truth: Vec<bool>,
+}
+
+/// Calls `each` for every run of `options` and each seed: `kdd` and `nsl` (the profile
+/// protocol on the 10% file or NSL-KDD's 20% file), `nsl-kdd` and `kdd-nsl` (fit on one
+/// file's normal rows, test on all of the other).
+#[allow(dead_code)]
+pub fn each_split(options: &Options, mut each: impl FnMut(&Split)) {
+    let (kdd, nsl) = options.datasets();
+    for run in &options.runs {
+        let (train, test): (&Dataset, Option<&Dataset>) = match run.as_str() {
+            "kdd" => (&kdd, None),
+            "nsl" => (&nsl, None),
+            "nsl-kdd" => (&nsl, Some(&kdd)),
+            "kdd-nsl" => (&kdd, Some(&nsl)),
+            other => panic!("unknown run {other}"),
+        };
+        for &seed in &options.seeds {
+            let split = RowSplit::new(
+                train,
+                Protocol::Profile,
+                Purpose::evaluating(test.is_some()),
+                seed,
+            )
+            .unwrap();
+            let (test_data, test_rows) = match test {
+                Some(t) => (t, (0..t.len()).collect::<Vec<_>>()),
+                None => (train, split.held_out.clone()),
+            };
+            let base = FitConfig {
+                seed,
+                ..FitConfig::default()
+            };
+            let encoder = base.fit_encoder(train, &split.fit).unwrap();
+            let (fit, _) = encoder.transform(train, &split.fit);
+            let (calibration, _) = encoder.transform(train, &split.calibration);
+            let (test_matrix, _) = encoder.transform(test_data, &test_rows);
+            each(&Split {
+                run: run.clone(),
+                seed,
+                truth: test_rows
+                    .iter()
+                    .map(|&r| test_data.is_attack(r) == Some(true))
+                    .collect(),
+                base,
+                encoder,
+                fit,
+                calibration,
+                test: test_matrix,
+            });
         }
     }
 }
